@@ -1,0 +1,200 @@
+/* cmd-access.c: `jumpgate access ...`: which roles reach which targets, standing or on request. */
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define ACCESS_USAGE "jumpgate access add ROLE TARGET_GLOB [--approval-by " \
+	"ROLE [--approvals N] [--max-duration DUR]] | access list [--json] | " \
+	"access del ID"
+
+/* A target glob: name characters plus the fnmatch wildcards * ? [ ] !. */
+static int
+access_glob_valid(const char *g)
+{
+	size_t n = strlen(g), i;
+
+	if (n == 0 || n > 255 || g[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)g[i];
+		if (!(isascii(ch) && (isalnum(ch) || strchr("._-*?[]!", ch))))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+access_add(struct cli *c, int argc, char **argv)
+{
+	const char *role = NULL, *glob = NULL, *by = NULL, *napp = NULL;
+	const char *maxd = NULL, *v;
+	struct store_rule r;
+	char *end;
+	long n;
+	int i, bad = 0, rc;
+
+	for (i = 2; i < argc; i++) {
+		if ((v = cli_opt(argc, argv, &i, "--approval-by", &bad)))
+			by = v;
+		else if ((v = cli_opt(argc, argv, &i, "--approvals", &bad)))
+			napp = v;
+		else if ((v = cli_opt(argc, argv, &i, "--max-duration", &bad)))
+			maxd = v;
+		else if (bad || (argv[i][0] == '-' && argv[i][1] == '-'))
+			return cli_usage_error(ACCESS_USAGE, bad ?
+			    "missing value" : "unknown option %s", argv[i]);
+		else if (role == NULL)
+			role = argv[i];
+		else if (glob == NULL)
+			glob = argv[i];
+		else
+			return cli_usage_error(ACCESS_USAGE, "unexpected "
+			    "argument '%s'", argv[i]);
+	}
+	if (bad)
+		return cli_usage_error(ACCESS_USAGE, "missing value");
+	if (role == NULL || glob == NULL)
+		return cli_usage_error(ACCESS_USAGE, "access add needs ROLE and "
+		    "TARGET_GLOB");
+	if (by == NULL && (napp != NULL || maxd != NULL))
+		return cli_usage_error(ACCESS_USAGE, "--approvals and "
+		    "--max-duration need --approval-by");
+	memset(&r, 0, sizeof(r));
+	if (!name_valid(role)) {
+		cli_error("invalid role name: '%s'", role);
+		return JG_EXIT_FAIL;
+	}
+	if (!access_glob_valid(glob)) {
+		cli_error("invalid target glob: '%s'", glob);
+		return JG_EXIT_FAIL;
+	}
+	if (by != NULL && !name_valid(by)) {
+		cli_error("invalid approver role name: '%s'", by);
+		return JG_EXIT_FAIL;
+	}
+	if (by != NULL) {
+		r.approvals = 1;
+		snprintf(r.approval_role, sizeof(r.approval_role), "%s", by);
+	}
+	if (napp != NULL) {
+		n = strtol(napp, &end, 10);
+		if (!isdigit((unsigned char)napp[0]) || *end != '\0' ||
+		    n < 1 || n > 10) {
+			cli_error("invalid --approvals: '%s' (1-10)", napp);
+			return JG_EXIT_FAIL;
+		}
+		r.approvals = (int)n;
+	}
+	if (maxd != NULL && duration_parse(maxd, &r.max_duration) != JG_OK) {
+		cli_error("invalid --max-duration: '%s' (like 90s, 15m, 2h, "
+		    "1d)", maxd);
+		return JG_EXIT_FAIL;
+	}
+	snprintf(r.role, sizeof(r.role), "%s", role);
+	snprintf(r.target_glob, sizeof(r.target_glob), "%s", glob);
+	if (cli_store_open(c) != JG_EXIT_OK)
+		return JG_EXIT_FAIL;
+	if ((rc = store_rule_add(c->store, &c->actor, &r)) != JG_OK)
+		return cli_store_fail(c, rc, NULL);
+	if (by != NULL)
+		printf("access rule %lld: role %s may request %s, approved by "
+		    "%d of role %s\n", r.id, role, glob, r.approvals, by);
+	else
+		printf("access rule %lld: role %s has standing access to %s\n",
+		    r.id, role, glob);
+	return JG_EXIT_OK;
+}
+
+static int
+access_list(struct cli *c, int json)
+{
+	struct store_rule *v;
+	struct json *j;
+	size_t n, i;
+	int rc;
+
+	if (cli_store_open(c) != JG_EXIT_OK)
+		return JG_EXIT_FAIL;
+	if ((rc = store_rule_list(c->store, &v, &n)) != JG_OK)
+		return cli_store_fail(c, rc, NULL);
+	if (json) {
+		j = json_new(stdout);
+		json_array_begin(j);
+		for (i = 0; i < n; i++) {
+			json_object_begin(j);
+			json_key_int(j, "id", v[i].id);
+			json_key_str(j, "role", v[i].role);
+			json_key_str(j, "target_glob", v[i].target_glob);
+			json_key_str(j, "approval_by", v[i].approval_role[0] ?
+			    v[i].approval_role : NULL);
+			json_key_int(j, "approvals", v[i].approvals);
+			json_key_int(j, "max_duration", v[i].max_duration);
+			json_key_str(j, "created", v[i].created);
+			json_object_end(j);
+		}
+		json_array_end(j);
+		json_free(j);
+	} else {
+		printf("%-5s %-16s %-24s %-16s %9s %12s\n", "ID", "ROLE",
+		    "TARGET_GLOB", "APPROVAL_BY", "APPROVALS", "MAX_DURATION");
+		for (i = 0; i < n; i++) {
+			char maxd[32];
+
+			if (v[i].max_duration > 0)
+				snprintf(maxd, sizeof(maxd), "%lds",
+				    v[i].max_duration);
+			else
+				snprintf(maxd, sizeof(maxd), "-");
+			printf("%-5lld %-16s %-24s %-16s %9d %12s\n", v[i].id,
+			    v[i].role, v[i].target_glob,
+			    v[i].approval_role[0] ? v[i].approval_role :
+			    "(standing)", v[i].approvals, maxd);
+		}
+	}
+	free(v);
+	return JG_EXIT_OK;
+}
+
+int
+cmd_access(struct cli *c, int argc, char **argv)
+{
+	char *end;
+	long long id;
+	int rc;
+
+	if (argc < 2)
+		return cli_usage_error(ACCESS_USAGE, "access needs a "
+		    "subcommand");
+	if (strcmp(argv[1], "add") == 0)
+		return access_add(c, argc, argv);
+	if (strcmp(argv[1], "list") == 0) {
+		if (argc == 2)
+			return access_list(c, 0);
+		if (argc == 3 && strcmp(argv[2], "--json") == 0)
+			return access_list(c, 1);
+		return cli_usage_error(ACCESS_USAGE, "unexpected argument "
+		    "'%s'", argv[2]);
+	}
+	if (strcmp(argv[1], "del") == 0) {
+		if (argc != 3)
+			return cli_usage_error(ACCESS_USAGE, "access del needs "
+			    "an ID");
+		id = strtoll(argv[2], &end, 10);
+		if (!isdigit((unsigned char)argv[2][0]) || *end != '\0' ||
+		    id < 1) {
+			cli_error("invalid access rule id: '%s'", argv[2]);
+			return JG_EXIT_FAIL;
+		}
+		if (cli_store_open(c) != JG_EXIT_OK)
+			return JG_EXIT_FAIL;
+		if ((rc = store_rule_del(c->store, &c->actor, id)) != JG_OK)
+			return cli_store_fail(c, rc, NULL);
+		printf("removed access rule %lld\n", id);
+		return JG_EXIT_OK;
+	}
+	return cli_usage_error(ACCESS_USAGE, "unknown access command '%s'",
+	    argv[1]);
+}

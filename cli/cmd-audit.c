@@ -1,0 +1,111 @@
+/* cmd-audit.c: `jumpgate audit`: read the hash-chained audit log and verify it. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+
+#define AUDIT_USAGE "jumpgate audit [--since TIME] [--json] | audit verify"
+
+/* TIME: an ISO 8601 UTC time, or a DUR meaning that long ago. */
+static int
+audit_since(const char *s, time_t *out)
+{
+	long secs;
+
+	if (time_parse_iso_utc(s, out) == JG_OK)
+		return JG_OK;
+	if (duration_parse(s, &secs) == JG_OK) {
+		*out = time(NULL) - secs;
+		return JG_OK;
+	}
+	return JG_EINVAL;
+}
+
+static int
+audit_list(struct cli *c, time_t since, int json)
+{
+	struct store_audit *v;
+	struct json *j;
+	size_t n, i;
+	char hex[65];
+	int rc;
+
+	if ((rc = store_audit_list(c->store, since, &v, &n)) != JG_OK)
+		return cli_store_fail(c, rc, NULL);
+	if (json) {
+		j = json_new(stdout);
+		json_array_begin(j);
+		for (i = 0; i < n; i++) {
+			sodium_bin2hex(hex, sizeof(hex), v[i].hash, 32);
+			json_object_begin(j);
+			json_key_int(j, "id", v[i].id);
+			json_key_str(j, "time", v[i].time);
+			json_key_str(j, "actor", v[i].actor);
+			json_key_int(j, "uid", v[i].uid);
+			json_key_str(j, "action", v[i].action);
+			json_key_str(j, "detail", v[i].detail);
+			json_key_str(j, "hash", hex);
+			json_object_end(j);
+		}
+		json_array_end(j);
+		json_free(j);
+	} else {
+		for (i = 0; i < n; i++) {
+			char when[32];
+			time_t t;
+
+			if (time_parse_iso_utc(v[i].time, &t) == JG_OK)
+				time_local(t, when, sizeof(when));
+			else
+				snprintf(when, sizeof(when), "%s", v[i].time);
+			printf("%6lld %s %s(uid %ld) %s %s\n", v[i].id, when,
+			    v[i].actor, v[i].uid, v[i].action, v[i].detail);
+		}
+	}
+	store_audit_free(v, n);
+	return JG_EXIT_OK;
+}
+
+int
+cmd_audit(struct cli *c, int argc, char **argv)
+{
+	char err[JG_ERRLEN];
+	const char *v;
+	long long bad_id;
+	time_t since = 0;
+	int i, bad = 0, json = 0;
+
+	if (argc == 2 && strcmp(argv[1], "verify") == 0) {
+		if (cli_store_open(c) != JG_EXIT_OK)
+			return JG_EXIT_FAIL;
+		if (store_audit_verify(c->store, &bad_id, err, sizeof(err)) !=
+		    JG_OK) {
+			cli_error("audit log fails verification: %s", err);
+			return JG_EXIT_FAIL;
+		}
+		printf("audit log intact\n");
+		return JG_EXIT_OK;
+	}
+	for (i = 1; i < argc; i++) {
+		if ((v = cli_opt(argc, argv, &i, "--since", &bad)) != NULL) {
+			if (audit_since(v, &since) != JG_OK) {
+				cli_error("invalid --since: '%s' (an ISO 8601 "
+				    "UTC time or a duration like 2h)", v);
+				return JG_EXIT_FAIL;
+			}
+		} else if (cli_flag(argc, argv, &i, "--json"))
+			json = 1;
+		else
+			return cli_usage_error(AUDIT_USAGE, bad ?
+			    "missing value" : "unexpected argument '%s'",
+			    argv[i]);
+	}
+	if (bad)
+		return cli_usage_error(AUDIT_USAGE, "missing value");
+	if (cli_store_open(c) != JG_EXIT_OK)
+		return JG_EXIT_FAIL;
+	return audit_list(c, since, json);
+}

@@ -1,0 +1,274 @@
+/* cmd-user.c: `jumpgate user ...`: gateway users, their roles and public keys. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define USER_USAGE "jumpgate user add NAME [--role ROLE]... [--key FILE|-] " \
+	"| user list [--json] | user del NAME | user key add NAME FILE|- " \
+	"| user key list [NAME] [--json] | user key del FINGERPRINT"
+#define USER_MAX_ROLES 32
+
+static int
+user_add(struct cli *c, int argc, char **argv)
+{
+	char *roles[USER_MAX_ROLES], err[JG_ERRLEN];
+	const char *name = NULL, *keyfile = NULL, *v;
+	struct sshkey_pub key;
+	size_t nroles = 0;
+	int i, bad = 0, rc;
+
+	for (i = 2; i < argc; i++) {
+		if ((v = cli_opt(argc, argv, &i, "--role", &bad)) != NULL) {
+			if (!name_valid(v)) {
+				cli_error("invalid role name: '%s'", v);
+				return JG_EXIT_FAIL;
+			}
+			if (nroles == USER_MAX_ROLES)
+				return cli_usage_error(USER_USAGE,
+				    "at most %d roles", USER_MAX_ROLES);
+			roles[nroles++] = (char *)v;
+		} else if ((v = cli_opt(argc, argv, &i, "--key", &bad)) != NULL)
+			keyfile = v;
+		else if (bad || (argv[i][0] == '-' && argv[i][1] == '-'))
+			break;
+		else if (name == NULL)
+			name = argv[i];
+		else
+			return cli_usage_error(USER_USAGE, "unexpected "
+			    "argument '%s'", argv[i]);
+	}
+	if (bad || i < argc)
+		return cli_usage_error(USER_USAGE, bad ? "missing value" :
+		    "unknown option %s", argv[i < argc ? i : argc - 1]);
+	if (name == NULL)
+		return cli_usage_error(USER_USAGE, "user add needs a NAME");
+	if (!name_valid(name)) {
+		cli_error("invalid user name: '%s' (allowed: "
+		    "[A-Za-z0-9._-], 1-64 characters, not . or .., no leading "
+		    "-)", name);
+		return JG_EXIT_FAIL;
+	}
+	memset(&key, 0, sizeof(key));
+	if (keyfile != NULL && sshkey_load_public_file(keyfile, &key, err,
+	    sizeof(err)) != JG_OK) {
+		cli_error("%s", err);
+		return JG_EXIT_FAIL;
+	}
+	if (cli_store_open(c) != JG_EXIT_OK) {
+		sshkey_pub_clear(&key);
+		return JG_EXIT_FAIL;
+	}
+	rc = store_user_add(c->store, &c->actor, name, roles, nroles,
+	    keyfile != NULL ? &key : NULL);
+	if (rc != JG_OK) {
+		sshkey_pub_clear(&key);
+		return cli_store_fail(c, rc, NULL);
+	}
+	printf("added user %s", name);
+	if (keyfile != NULL)
+		printf(" with key %s", key.fingerprint);
+	printf("\n");
+	sshkey_pub_clear(&key);
+	return JG_EXIT_OK;
+}
+
+static int
+user_list(struct cli *c, int json)
+{
+	struct store_user *v;
+	struct json *j;
+	size_t n, i, k;
+	int rc;
+
+	if (cli_store_open(c) != JG_EXIT_OK)
+		return JG_EXIT_FAIL;
+	if ((rc = store_user_list(c->store, &v, &n)) != JG_OK)
+		return cli_store_fail(c, rc, NULL);
+	if (json) {
+		j = json_new(stdout);
+		json_array_begin(j);
+		for (i = 0; i < n; i++) {
+			json_object_begin(j);
+			json_key_str(j, "name", v[i].name);
+			json_key_strv(j, "roles", v[i].roles, v[i].nroles);
+			json_key_int(j, "keys", (long long)v[i].nkeys);
+			json_key_str(j, "created", v[i].created);
+			json_object_end(j);
+		}
+		json_array_end(j);
+		json_free(j);
+	} else {
+		printf("%-20s %-30s %4s  %s\n", "NAME", "ROLES", "KEYS",
+		    "CREATED");
+		for (i = 0; i < n; i++) {
+			char roles[512] = "", when[32];
+			time_t t;
+
+			for (k = 0; k < v[i].nroles; k++) {
+				if (k > 0)
+					strncat(roles, ",", sizeof(roles) -
+					    strlen(roles) - 1);
+				strncat(roles, v[i].roles[k], sizeof(roles) -
+				    strlen(roles) - 1);
+			}
+			if (time_parse_iso_utc(v[i].created, &t) == JG_OK)
+				time_local(t, when, sizeof(when));
+			else
+				snprintf(when, sizeof(when), "%s",
+				    v[i].created);
+			printf("%-20s %-30s %4zu  %s\n", v[i].name,
+			    roles[0] ? roles : "-", v[i].nkeys, when);
+		}
+	}
+	store_user_free(v, n);
+	return JG_EXIT_OK;
+}
+
+static int
+user_key_add(struct cli *c, int argc, char **argv)
+{
+	struct sshkey_pub key;
+	char err[JG_ERRLEN];
+	int rc;
+
+	if (argc != 5)
+		return cli_usage_error(USER_USAGE, "user key add needs NAME "
+		    "and FILE");
+	if (!name_valid(argv[3])) {
+		cli_error("invalid user name: '%s'", argv[3]);
+		return JG_EXIT_FAIL;
+	}
+	if (sshkey_load_public_file(argv[4], &key, err, sizeof(err)) !=
+	    JG_OK) {
+		cli_error("%s", err);
+		return JG_EXIT_FAIL;
+	}
+	if (cli_store_open(c) != JG_EXIT_OK) {
+		sshkey_pub_clear(&key);
+		return JG_EXIT_FAIL;
+	}
+	if ((rc = store_key_add(c->store, &c->actor, argv[3], &key)) !=
+	    JG_OK) {
+		sshkey_pub_clear(&key);
+		return cli_store_fail(c, rc, NULL);
+	}
+	printf("added key %s to user %s\n", key.fingerprint, argv[3]);
+	sshkey_pub_clear(&key);
+	return JG_EXIT_OK;
+}
+
+static int
+user_key_list(struct cli *c, const char *user, int json)
+{
+	struct store_key *v;
+	struct json *j;
+	size_t n, i;
+	int rc;
+
+	if (cli_store_open(c) != JG_EXIT_OK)
+		return JG_EXIT_FAIL;
+	if ((rc = store_key_list(c->store, user, &v, &n)) != JG_OK)
+		return cli_store_fail(c, rc, NULL);
+	if (json) {
+		j = json_new(stdout);
+		json_array_begin(j);
+		for (i = 0; i < n; i++) {
+			json_object_begin(j);
+			json_key_str(j, "user", v[i].user);
+			json_key_str(j, "type", v[i].type);
+			json_key_str(j, "fingerprint", v[i].fingerprint);
+			json_key_str(j, "comment", v[i].comment);
+			json_key_str(j, "created", v[i].created);
+			json_object_end(j);
+		}
+		json_array_end(j);
+		json_free(j);
+	} else {
+		printf("%-20s %-20s %-52s %s\n", "USER", "TYPE", "FINGERPRINT",
+		    "COMMENT");
+		for (i = 0; i < n; i++)
+			printf("%-20s %-20s %-52s %s\n", v[i].user, v[i].type,
+			    v[i].fingerprint, v[i].comment);
+	}
+	free(v);
+	return JG_EXIT_OK;
+}
+
+static int
+user_key(struct cli *c, int argc, char **argv)
+{
+	const char *user = NULL;
+	int i, json = 0, rc;
+
+	if (argc < 3)
+		return cli_usage_error(USER_USAGE, "user key needs add, list "
+		    "or del");
+	if (strcmp(argv[2], "add") == 0)
+		return user_key_add(c, argc, argv);
+	if (strcmp(argv[2], "del") == 0) {
+		if (argc != 4)
+			return cli_usage_error(USER_USAGE, "user key del needs "
+			    "a FINGERPRINT");
+		if (cli_store_open(c) != JG_EXIT_OK)
+			return JG_EXIT_FAIL;
+		if ((rc = store_key_del(c->store, &c->actor, argv[3])) !=
+		    JG_OK)
+			return cli_store_fail(c, rc, NULL);
+		printf("removed key %s\n", argv[3]);
+		return JG_EXIT_OK;
+	}
+	if (strcmp(argv[2], "list") != 0)
+		return cli_usage_error(USER_USAGE, "unknown user key command "
+		    "'%s'", argv[2]);
+	for (i = 3; i < argc; i++) {
+		if (cli_flag(argc, argv, &i, "--json"))
+			json = 1;
+		else if (user == NULL && argv[i][0] != '-')
+			user = argv[i];
+		else
+			return cli_usage_error(USER_USAGE, "unexpected "
+			    "argument '%s'", argv[i]);
+	}
+	return user_key_list(c, user, json);
+}
+
+int
+cmd_user(struct cli *c, int argc, char **argv)
+{
+	int rc;
+
+	if (argc < 2)
+		return cli_usage_error(USER_USAGE, "user needs a subcommand");
+	if (strcmp(argv[1], "add") == 0)
+		return user_add(c, argc, argv);
+	if (strcmp(argv[1], "key") == 0)
+		return user_key(c, argc, argv);
+	if (strcmp(argv[1], "list") == 0) {
+		if (argc == 2)
+			return user_list(c, 0);
+		if (argc == 3 && strcmp(argv[2], "--json") == 0)
+			return user_list(c, 1);
+		return cli_usage_error(USER_USAGE, "unexpected argument '%s'",
+		    argv[2]);
+	}
+	if (strcmp(argv[1], "del") == 0) {
+		if (argc != 3)
+			return cli_usage_error(USER_USAGE, "user del needs a "
+			    "NAME");
+		if (!name_valid(argv[2])) {
+			cli_error("invalid user name: '%s'", argv[2]);
+			return JG_EXIT_FAIL;
+		}
+		if (cli_store_open(c) != JG_EXIT_OK)
+			return JG_EXIT_FAIL;
+		if ((rc = store_user_del(c->store, &c->actor, argv[2])) !=
+		    JG_OK)
+			return cli_store_fail(c, rc, NULL);
+		printf("removed user %s\n", argv[2]);
+		return JG_EXIT_OK;
+	}
+	return cli_usage_error(USER_USAGE, "unknown user command '%s'",
+	    argv[1]);
+}

@@ -1,0 +1,199 @@
+/* jumpgate.c: the host-side tool's entry: options, config, command dispatch. */
+
+/*
+ * Options come before the command (`jumpgate -c FILE init`). Each command
+ * group lives in its own cmd-*.c file and returns the exit code: 0 done,
+ * 1 failed with one line on stderr, 2 usage error.
+ */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define JUMPGATE_USAGE \
+"usage: jumpgate [-c FILE] COMMAND [ARGS]\n" \
+"commands:\n" \
+"  init [--passphrase-file F]\n" \
+"  user add NAME [--role ROLE]... [--key FILE|-] | user list [--json]\n" \
+"  user del NAME | user key add NAME FILE|- | user key list [NAME] [--json]\n" \
+"  user key del FINGERPRINT\n" \
+"  target add NAME --host H [--port N] --login L (--host-key 'TYPE BASE64' | --scan)\n" \
+"  target list [--json] | target del NAME\n" \
+"  vault set TARGET (--password-stdin | --key-file FILE)\n" \
+"  vault list [--json] | vault del TARGET | vault rekey\n" \
+"  access add ROLE TARGET_GLOB [--approval-by ROLE [--approvals N] [--max-duration DUR]]\n" \
+"  access list [--json] | access del ID\n" \
+"  audit [--since TIME] [--json] | audit verify\n"
+
+static const struct {
+	const char *name;
+	int (*fn)(struct cli *, int, char **);
+} cli_commands[] = {
+	{ "init", cmd_init },
+	{ "user", cmd_user },
+	{ "target", cmd_target },
+	{ "access", cmd_access },
+	{ "vault", cmd_vault },
+	{ "audit", cmd_audit },
+};
+
+void
+cli_error(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* One line, always, and no control characters from the input. */
+	for (i = 0; msg[i] != '\0'; i++)
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			msg[i] = '?';
+	fprintf(stderr, "jumpgate: %s\n", msg);
+}
+
+int
+cli_usage_error(const char *usage, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_error("%s (usage: %s)", msg, usage);
+	return JG_EXIT_USAGE;
+}
+
+int
+cli_flag(int argc, char **argv, int *i, const char *name)
+{
+	(void)argc;
+	return strcmp(argv[*i], name) == 0;
+}
+
+const char *
+cli_opt(int argc, char **argv, int *i, const char *name, int *bad)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*bad = 1;
+		return NULL;
+	}
+	(*i)++;
+	return argv[*i];
+}
+
+int
+cli_store_open(struct cli *c)
+{
+	char path[JG_PATH_MAX], err[JG_ERRLEN];
+
+	if (config_db_path(&c->cfg, path, sizeof(path)) != JG_OK) {
+		cli_error("StateDirectory too long");
+		return JG_EXIT_FAIL;
+	}
+	if (store_open(path, 0, &c->store, err, sizeof(err)) != JG_OK) {
+		cli_error("%s", err);
+		return JG_EXIT_FAIL;
+	}
+	return JG_EXIT_OK;
+}
+
+/* Report a failed store call in one line; returns the exit code. */
+int
+cli_store_fail(struct cli *c, int rc, const char *what)
+{
+	(void)rc;
+	if (what != NULL)
+		cli_error("%s: %s", what, store_errmsg(c->store));
+	else
+		cli_error("%s", store_errmsg(c->store));
+	return JG_EXIT_FAIL;
+}
+
+static void
+cli_actor(struct cli *c)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	snprintf(c->actor_name, sizeof(c->actor_name), "%s",
+	    pw != NULL && name_valid(pw->pw_name) ? pw->pw_name : "unknown");
+	c->actor.name = c->actor_name;
+	c->actor.uid = (long)getuid();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+	char err[JG_ERRLEN];
+	size_t i;
+	int ch, rc;
+
+	memset(&c, 0, sizeof(c));
+	log_init("jumpgate", 1, LOG_LVL_ERROR);
+	umask(077);
+	while ((ch = getopt(argc, argv, "+c:hV")) != -1) {
+		switch (ch) {
+		case 'c':
+			c.config_path = optarg;
+			break;
+		case 'h':
+			fputs(JUMPGATE_USAGE, stdout);
+			return JG_EXIT_OK;
+		case 'V':
+			printf("jumpgate %s\n", PACKAGE_VERSION);
+			return JG_EXIT_OK;
+		default:
+			fputs(JUMPGATE_USAGE, stderr);
+			return JG_EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		fputs(JUMPGATE_USAGE, stderr);
+		return JG_EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(cli_commands) / sizeof(cli_commands[0]); i++)
+		if (strcmp(argv[0], cli_commands[i].name) == 0)
+			break;
+	if (i == sizeof(cli_commands) / sizeof(cli_commands[0])) {
+		cli_error("unknown command: %s (jumpgate -h lists them)",
+		    argv[0]);
+		return JG_EXIT_USAGE;
+	}
+	if (c.config_path == NULL)
+		c.config_path = getenv("JUMPGATE_CONFIG");
+	if (c.config_path == NULL || c.config_path[0] == '\0')
+		c.config_path = config_default_path();
+	if (config_load(&c.cfg, c.config_path, err, sizeof(err)) != JG_OK) {
+		cli_error("%s", err);
+		return JG_EXIT_FAIL;
+	}
+	cli_actor(&c);
+	rc = cli_commands[i].fn(&c, argc, argv);
+	store_close(c.store);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_error("cannot write output: %s", strerror(errno));
+		return JG_EXIT_FAIL;
+	}
+	return rc;
+}

@@ -1,0 +1,357 @@
+/* config.c: the sshd_config-like configuration file, parsed strictly. */
+
+/*
+ * Every line is "Keyword value" (case-insensitive keyword, '#' comments).
+ * Unknown keywords, bad values and files others may write are errors that
+ * name the file and line: a bastion must not start on a config it half
+ * understood. Paths must be absolute so the daemon never depends on its
+ * working directory.
+ */
+
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "jumpgate.h"
+
+#define CONFIG_LINE_MAX 4096
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+const char *
+config_default_path(void)
+{
+	return SYSCONFDIR "/jumpgate/jumpgate.conf";
+}
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/jumpgate");
+	snprintf(c->worker_user, sizeof(c->worker_user), "jumpgate");
+	snprintf(c->keeper_user, sizeof(c->keeper_user), "jumpgate-vault");
+	c->log_level = LOG_LVL_INFO;
+	c->login_grace_time = 60;
+	c->idle_timeout = 0;
+	c->connect_timeout = 10;
+	c->max_startups_begin = 10;
+	c->max_startups_rate = 30;
+	c->max_startups_full = 100;
+	c->penalty_failures = 10;
+	c->penalty_window = 60;
+	c->penalty_duration = 30;
+	c->request_timeout = 3600;
+	c->record_input = 1;
+}
+
+int
+config_state_path(const struct config *c, const char *name, char *buf,
+    size_t len)
+{
+	return path_join(buf, len, c->state_dir, name);
+}
+
+int
+config_db_path(const struct config *c, char *buf, size_t len)
+{
+	return config_state_path(c, "jumpgate.db", buf, len);
+}
+
+/* A time value: plain seconds or a DUR (90s, 15m, 2h, 1d); 0 allowed when zero_ok. */
+static int
+config_seconds(const char *v, int zero_ok, int *out)
+{
+	long secs;
+	char *end;
+
+	if (isdigit((unsigned char)v[0])) {
+		errno = 0;
+		secs = strtol(v, &end, 10);
+		if (errno == 0 && *end == '\0' && secs >= 0 &&
+		    secs <= 366L * 86400) {
+			if (secs == 0 && !zero_ok)
+				return JG_EINVAL;
+			*out = (int)secs;
+			return JG_OK;
+		}
+	}
+	if (duration_parse(v, &secs) != JG_OK)
+		return JG_EINVAL;
+	*out = (int)secs;
+	return JG_OK;
+}
+
+static int
+config_int(const char *v, int min, int max, int *out)
+{
+	char *end;
+	long n;
+
+	if (!isdigit((unsigned char)v[0]))
+		return JG_EINVAL;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return JG_EINVAL;
+	*out = (int)n;
+	return JG_OK;
+}
+
+static int
+config_listen(struct config *c, const char *v)
+{
+	struct config_listen *l;
+	const char *colon, *host, *port;
+	size_t hostlen;
+	int p;
+
+	if (c->nlisten >= CONFIG_LISTEN_MAX)
+		return JG_EINVAL;
+	if (v[0] == '[') {
+		const char *close = strchr(v, ']');
+		if (close == NULL || close[1] != ':')
+			return JG_EINVAL;
+		host = v + 1;
+		hostlen = (size_t)(close - host);
+		port = close + 2;
+	} else {
+		if ((colon = strrchr(v, ':')) == NULL ||
+		    strchr(v, ':') != colon)
+			return JG_EINVAL;
+		host = v;
+		hostlen = (size_t)(colon - v);
+		port = colon + 1;
+	}
+	l = &c->listen[c->nlisten];
+	if (hostlen == 0 || hostlen >= sizeof(l->host) ||
+	    port_parse(port, &p) != JG_OK)
+		return JG_EINVAL;
+	memcpy(l->host, host, hostlen);
+	l->host[hostlen] = '\0';
+	snprintf(l->port, sizeof(l->port), "%d", p);
+	c->nlisten++;
+	return JG_OK;
+}
+
+static int
+config_path_value(const char *v, char *dst, size_t len)
+{
+	if (v[0] != '/' || strlen(v) >= len)
+		return JG_EINVAL;
+	snprintf(dst, len, "%s", v);
+	return JG_OK;
+}
+
+static int
+config_user_value(const char *v, char *dst, size_t len)
+{
+	if (!name_valid(v) || strlen(v) >= len)
+		return JG_EINVAL;
+	snprintf(dst, len, "%s", v);
+	return JG_OK;
+}
+
+static int
+config_yesno(const char *v, int *out)
+{
+	if (strcasecmp(v, "yes") == 0)
+		*out = 1;
+	else if (strcasecmp(v, "no") == 0)
+		*out = 0;
+	else
+		return JG_EINVAL;
+	return JG_OK;
+}
+
+static int
+config_max_startups(struct config *c, const char *v)
+{
+	int a, b, d;
+	char extra;
+
+	if (sscanf(v, "%d:%d:%d%c", &a, &b, &d, &extra) == 3) {
+		if (a < 1 || b < 1 || b > 100 || d < a)
+			return JG_EINVAL;
+	} else if (config_int(v, 1, 100000, &a) == JG_OK) {
+		b = 100;
+		d = a;
+	} else
+		return JG_EINVAL;
+	c->max_startups_begin = a;
+	c->max_startups_rate = b;
+	c->max_startups_full = d;
+	return JG_OK;
+}
+
+/* Returns JG_OK, JG_ENOENT for an unknown keyword, JG_EINVAL for a bad value. */
+static int
+config_keyword(struct config *c, const char *k, const char *v, int *seen_rec)
+{
+	int lvl;
+
+	if (strcasecmp(k, "ListenAddress") == 0)
+		return config_listen(c, v);
+	if (strcasecmp(k, "StateDirectory") == 0)
+		return config_path_value(v, c->state_dir, sizeof(c->state_dir));
+	if (strcasecmp(k, "RecordingDirectory") == 0) {
+		*seen_rec = 1;
+		return config_path_value(v, c->recording_dir,
+		    sizeof(c->recording_dir));
+	}
+	if (strcasecmp(k, "VaultKeyFile") == 0)
+		return config_path_value(v, c->vault_key_file,
+		    sizeof(c->vault_key_file));
+	if (strcasecmp(k, "WorkerUser") == 0)
+		return config_user_value(v, c->worker_user,
+		    sizeof(c->worker_user));
+	if (strcasecmp(k, "KeeperUser") == 0)
+		return config_user_value(v, c->keeper_user,
+		    sizeof(c->keeper_user));
+	if (strcasecmp(k, "LogLevel") == 0) {
+		if ((lvl = log_level_parse(v)) < 0)
+			return JG_EINVAL;
+		c->log_level = lvl;
+		return JG_OK;
+	}
+	if (strcasecmp(k, "LoginGraceTime") == 0)
+		return config_seconds(v, 0, &c->login_grace_time);
+	if (strcasecmp(k, "IdleTimeout") == 0)
+		return config_seconds(v, 1, &c->idle_timeout);
+	if (strcasecmp(k, "ConnectTimeout") == 0)
+		return config_seconds(v, 0, &c->connect_timeout);
+	if (strcasecmp(k, "MaxStartups") == 0)
+		return config_max_startups(c, v);
+	if (strcasecmp(k, "PenaltyFailures") == 0)
+		return config_int(v, 1, 100000, &c->penalty_failures);
+	if (strcasecmp(k, "PenaltyWindow") == 0)
+		return config_seconds(v, 0, &c->penalty_window);
+	if (strcasecmp(k, "PenaltyDuration") == 0)
+		return config_seconds(v, 1, &c->penalty_duration);
+	if (strcasecmp(k, "RequestTimeout") == 0)
+		return config_seconds(v, 0, &c->request_timeout);
+	if (strcasecmp(k, "RecordInput") == 0)
+		return config_yesno(v, &c->record_input);
+	if (strcasecmp(k, "NotifyCommand") == 0)
+		return config_path_value(v, c->notify_command,
+		    sizeof(c->notify_command));
+	return JG_ENOENT;
+}
+
+static int
+config_parse_line(struct config *c, char *line, const char *path,
+    unsigned lineno, int *seen_rec, char *err, size_t errlen)
+{
+	char *k, *v, *end;
+	int rc;
+
+	while (isspace((unsigned char)*line))
+		line++;
+	if (*line == '\0' || *line == '#')
+		return JG_OK;
+	k = line;
+	while (*line != '\0' && !isspace((unsigned char)*line))
+		line++;
+	if (*line != '\0')
+		*line++ = '\0';
+	while (isspace((unsigned char)*line))
+		line++;
+	v = line;
+	end = v + strlen(v);
+	while (end > v && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	if (str_has_control(k) || str_has_control(v)) {
+		snprintf(err, errlen, "%s:%u: control character in line",
+		    path, lineno);
+		return JG_EINVAL;
+	}
+	if (*v == '\0') {
+		snprintf(err, errlen, "%s:%u: %s needs a value", path, lineno,
+		    k);
+		return JG_EINVAL;
+	}
+	rc = config_keyword(c, k, v, seen_rec);
+	if (rc == JG_ENOENT)
+		snprintf(err, errlen, "%s:%u: unknown keyword '%s'", path,
+		    lineno, k);
+	else if (rc != JG_OK)
+		snprintf(err, errlen, "%s:%u: bad value for %s: '%s'", path,
+		    lineno, k, v);
+	return rc == JG_OK ? JG_OK : JG_EINVAL;
+}
+
+int
+config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	char line[CONFIG_LINE_MAX];
+	struct stat st;
+	unsigned lineno = 0;
+	int seen_rec = 0, rc = JG_OK;
+	FILE *f;
+
+	config_defaults(c);
+	if (strlen(path) >= sizeof(c->path)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return JG_EINVAL;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if ((f = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "cannot read config %s: %s", path,
+		    strerror(errno));
+		return JG_ERR;
+	}
+	if (fstat(fileno(f), &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "config %s: not a regular file", path);
+		fclose(f);
+		return JG_ERR;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "config %s: writable by group or others "
+		    "(mode %04o): run chmod go-w", path,
+		    (unsigned)(st.st_mode & 07777));
+		fclose(f);
+		return JG_ERR;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t n = strlen(line);
+
+		lineno++;
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		else if (!feof(f)) {
+			snprintf(err, errlen, "%s:%u: line too long", path,
+			    lineno);
+			rc = JG_EINVAL;
+			break;
+		}
+		if ((rc = config_parse_line(c, line, path, lineno, &seen_rec,
+		    err, errlen)) != JG_OK)
+			break;
+	}
+	if (rc == JG_OK && ferror(f)) {
+		snprintf(err, errlen, "cannot read config %s: %s", path,
+		    strerror(errno));
+		rc = JG_ERR;
+	}
+	fclose(f);
+	if (rc != JG_OK)
+		return rc;
+	if (!seen_rec && path_join(c->recording_dir, sizeof(c->recording_dir),
+	    c->state_dir, "recordings") != JG_OK) {
+		snprintf(err, errlen, "%s: StateDirectory too long", path);
+		return JG_EINVAL;
+	}
+	if (c->nlisten == 0) {
+		snprintf(c->listen[0].host, sizeof(c->listen[0].host),
+		    "0.0.0.0");
+		snprintf(c->listen[0].port, sizeof(c->listen[0].port), "2222");
+		c->nlisten = 1;
+	}
+	return JG_OK;
+}

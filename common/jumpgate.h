@@ -1,0 +1,319 @@
+/* jumpgate.h: every shared type and prototype, grouped by the file that defines it. */
+#ifndef JUMPGATE_H
+#define JUMPGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define JG_NAME_MAX 64
+#define JG_ERRLEN 512
+#define JG_PATH_MAX 4096
+
+/* Exit codes (DESIGN §2). */
+#define JG_EXIT_OK 0
+#define JG_EXIT_FAIL 1
+#define JG_EXIT_USAGE 2
+
+/*
+ * Errors are returned as negative numbers; 0 is success. Callers that need
+ * words for the user pass an error buffer of JG_ERRLEN bytes that the callee
+ * fills with one line.
+ */
+#define JG_OK 0
+#define JG_ERR -1       /* generic failure, message in errbuf */
+#define JG_ENOENT -2    /* no such object */
+#define JG_EEXIST -3    /* already exists */
+#define JG_EBUSY -4     /* store busy past its timeout */
+#define JG_EINVAL -5    /* invalid input */
+#define JG_EAUTH -6     /* wrong key / authentication failed */
+#define JG_ECORRUPT -7  /* corrupt data */
+#define JG_ENOMEM -8
+
+/* config.c */
+#define CONFIG_LISTEN_MAX 16
+struct config_listen {
+	char host[256];
+	char port[8];
+};
+struct config {
+	char path[JG_PATH_MAX];
+	struct config_listen listen[CONFIG_LISTEN_MAX];
+	size_t nlisten;
+	char state_dir[JG_PATH_MAX];
+	char recording_dir[JG_PATH_MAX];
+	char vault_key_file[JG_PATH_MAX];	/* empty: passphrase mode */
+	char worker_user[JG_NAME_MAX + 1];
+	char keeper_user[JG_NAME_MAX + 1];
+	int log_level;
+	int login_grace_time;		/* seconds */
+	int idle_timeout;		/* seconds, 0 = none */
+	int connect_timeout;		/* seconds */
+	int max_startups_begin;		/* sshd's start:rate:full */
+	int max_startups_rate;
+	int max_startups_full;
+	int penalty_failures;		/* failures within penalty_window ... */
+	int penalty_window;		/* ... seconds ... */
+	int penalty_duration;		/* ... block the source this long */
+	int request_timeout;		/* seconds */
+	int record_input;
+	char notify_command[JG_PATH_MAX];
+};
+void config_defaults(struct config *);
+int config_load(struct config *, const char *path, char *err, size_t errlen);
+const char *config_default_path(void);
+int config_db_path(const struct config *, char *buf, size_t len);
+int config_state_path(const struct config *, const char *name, char *buf,
+	    size_t len);
+
+/* log.c */
+enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_INFO = 1, LOG_LVL_VERBOSE = 2,
+	LOG_LVL_DEBUG = 3 };
+void log_init(const char *progname, int to_stderr, int level);
+void log_set_level(int level);
+int log_level_parse(const char *);
+void log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_verbose(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* util.c */
+int name_valid(const char *);
+int duration_parse(const char *, long *seconds);
+int port_parse(const char *, int *port);
+void time_iso_utc(time_t, char *buf, size_t len);
+void time_local(time_t, char *buf, size_t len);
+int time_parse_iso_utc(const char *, time_t *);
+int glob_match(const char *pattern, const char *name);
+int str_has_control(const char *);
+int file_write_atomic(const char *path, const void *buf, size_t len,
+	    mode_t mode, char *err, size_t errlen);
+int file_read_all(const char *path, size_t max, unsigned char **buf,
+	    size_t *len, char *err, size_t errlen);
+int fd_read_all(int fd, size_t max, unsigned char **buf, size_t *len);
+int dir_fsync(const char *path);
+void *xcalloc(size_t, size_t);
+char *xstrdup(const char *);
+int core_dumps_disable(void);
+int path_join(char *buf, size_t len, const char *dir, const char *name);
+
+/* json.c */
+struct json;
+struct json *json_new(FILE *);
+void json_array_begin(struct json *);
+void json_array_end(struct json *);
+void json_object_begin(struct json *);
+void json_object_end(struct json *);
+void json_key_str(struct json *, const char *key, const char *value);
+void json_key_int(struct json *, const char *key, long long value);
+void json_key_bool(struct json *, const char *key, int value);
+void json_key_null(struct json *, const char *key);
+void json_key_strv(struct json *, const char *key, char *const *v, size_t n);
+void json_free(struct json *);
+void json_write_string(FILE *, const char *);
+
+/* sshkey.c */
+#define SSHKEY_FP_LEN 128
+#define SSHKEY_LINE_MAX 16384
+struct sshkey_pub {
+	char type[64];			/* e.g. ssh-ed25519 */
+	char *base64;			/* the key blob, base64 */
+	char comment[256];
+	char fingerprint[SSHKEY_FP_LEN];	/* SHA256:... */
+};
+int sshkey_parse_line(const char *line, struct sshkey_pub *, char *err,
+	    size_t errlen);
+int sshkey_load_public_file(const char *path, struct sshkey_pub *,
+	    char *err, size_t errlen);
+void sshkey_pub_clear(struct sshkey_pub *);
+int sshkey_scan_host(const char *host, int port, int timeout,
+	    struct sshkey_pub *, char *err, size_t errlen);
+
+/* store.c */
+struct store;
+#define STORE_CREATE 0x1
+#define STORE_DAEMON 0x2	/* short busy timeout, fail closed */
+#define STORE_SCHEMA_VERSION 1
+
+struct store_actor {
+	const char *name;		/* "root", "cli", or a gateway user */
+	long uid;			/* the real uid behind the action */
+};
+struct store_user {
+	long long id;
+	char name[JG_NAME_MAX + 1];
+	char **roles;
+	size_t nroles;
+	size_t nkeys;
+	char created[32];
+};
+struct store_key {
+	long long id;
+	char user[JG_NAME_MAX + 1];
+	char type[64];
+	char fingerprint[SSHKEY_FP_LEN];
+	char comment[256];
+	char created[32];
+};
+struct store_target {
+	long long id;
+	char name[JG_NAME_MAX + 1];
+	char host[256];
+	int port;
+	char login[JG_NAME_MAX + 1];
+	char host_key[SSHKEY_LINE_MAX];	/* "TYPE BASE64" */
+	char created[32];
+};
+struct store_rule {
+	long long id;
+	char role[JG_NAME_MAX + 1];
+	char target_glob[256];
+	char approval_role[JG_NAME_MAX + 1];	/* empty: standing access */
+	int approvals;
+	long max_duration;		/* seconds, 0 = default */
+	char created[32];
+};
+struct store_vault_meta {
+	int present;
+	char mode[16];			/* "file" or "passphrase" */
+	unsigned char salt[16];
+	unsigned long long opslimit;
+	unsigned long long memlimit;
+	unsigned char check[32];	/* key check value */
+};
+struct store_secret {
+	char target[JG_NAME_MAX + 1];
+	char kind[16];			/* "password" or "key" */
+	uint32_t version;
+	unsigned char *sealed;
+	size_t sealed_len;
+	char created[32];
+	char updated[32];
+};
+struct store_audit {
+	long long id;
+	char time[32];
+	char actor[JG_NAME_MAX + 1];
+	long uid;
+	char action[64];
+	char *detail;
+	unsigned char prev[32];
+	unsigned char hash[32];
+};
+
+int store_open(const char *path, int flags, struct store **, char *err,
+	    size_t errlen);
+void store_close(struct store *);
+const char *store_errmsg(struct store *);
+int store_data_version(struct store *, long long *);
+
+int store_user_add(struct store *, const struct store_actor *,
+	    const char *name, char *const *roles, size_t nroles,
+	    const struct sshkey_pub *key);
+int store_user_del(struct store *, const struct store_actor *, const char *);
+int store_user_get(struct store *, const char *name, struct store_user *);
+int store_user_list(struct store *, struct store_user **, size_t *);
+void store_user_free(struct store_user *, size_t);
+void store_user_clear(struct store_user *);
+int store_key_add(struct store *, const struct store_actor *,
+	    const char *user, const struct sshkey_pub *key);
+int store_key_owner(struct store *, const char *fingerprint, char *user,
+	    size_t userlen);
+int store_key_list(struct store *, const char *user, struct store_key **,
+	    size_t *);
+int store_key_del(struct store *, const struct store_actor *,
+	    const char *fingerprint);
+
+int store_target_add(struct store *, const struct store_actor *,
+	    const struct store_target *);
+int store_target_del(struct store *, const struct store_actor *,
+	    const char *name);
+int store_target_get(struct store *, const char *name, struct store_target *);
+int store_target_list(struct store *, struct store_target **, size_t *);
+
+int store_rule_add(struct store *, const struct store_actor *,
+	    struct store_rule *);
+int store_rule_del(struct store *, const struct store_actor *, long long id);
+int store_rule_list(struct store *, struct store_rule **, size_t *);
+
+int store_vault_meta_get(struct store *, struct store_vault_meta *);
+int store_vault_meta_init(struct store *, const struct store_vault_meta *);
+int store_secret_put(struct store *, const struct store_actor *,
+	    const char *target, const char *kind, uint32_t version,
+	    const unsigned char *sealed, size_t len);
+int store_secret_get(struct store *, const char *target,
+	    struct store_secret *);
+int store_secret_del(struct store *, const struct store_actor *,
+	    const char *target);
+int store_secret_list(struct store *, struct store_secret **, size_t *);
+void store_secret_free(struct store_secret *, size_t);
+/* Re-seal every secret in one transaction; the callback re-seals one. */
+typedef int (*store_reseal_cb)(void *arg, const struct store_secret *old,
+	    unsigned char **sealed, size_t *len);
+int store_vault_rekey(struct store *, const struct store_actor *,
+	    const struct store_vault_meta *newmeta, store_reseal_cb, void *);
+
+int store_audit_add(struct store *, const struct store_actor *,
+	    const char *action, const char *detail);
+int store_audit_list(struct store *, time_t since, struct store_audit **,
+	    size_t *);
+void store_audit_free(struct store_audit *, size_t);
+int store_audit_verify(struct store *, long long *bad_id, char *err,
+	    size_t errlen);
+
+/* vault.c (vault/) */
+#define VAULT_KEY_LEN 32
+#define VAULT_SALT_LEN 16
+#define VAULT_CHECK_LEN 32
+#define VAULT_PASS_MAX 1024
+/* Sealed secret = 24-byte nonce || ciphertext || 16-byte tag. */
+#define VAULT_SEAL_OVERHEAD 40
+struct vault_key;			/* opaque, in locked memory */
+int vault_init(void);
+int vault_key_generate(struct vault_key **);
+int vault_key_load_file(const char *path, struct vault_key **, char *err,
+	    size_t errlen);
+int vault_key_write_file(struct vault_key *, const char *path, char *err,
+	    size_t errlen);
+int vault_key_file_replace(const char *from, const char *to, char *err,
+	    size_t errlen);
+void vault_key_free(struct vault_key *);
+void vault_passphrase_params(unsigned char salt[VAULT_SALT_LEN],
+	    unsigned long long *ops, unsigned long long *mem);
+int vault_key_derive(const char *pass, size_t len,
+	    const unsigned char salt[VAULT_SALT_LEN], unsigned long long ops,
+	    unsigned long long mem, struct vault_key **, char *err,
+	    size_t errlen);
+int vault_key_check_value(struct vault_key *,
+	    unsigned char out[VAULT_CHECK_LEN]);
+int vault_key_verify(struct vault_key *,
+	    const unsigned char check[VAULT_CHECK_LEN]);
+/* *out is malloc'd (free); *pt of vault_open is locked memory, NUL-ended. */
+int vault_seal(struct vault_key *, const char *target, const char *kind,
+	    uint32_t version, const unsigned char *pt, size_t ptlen,
+	    unsigned char **out, size_t *outlen);
+int vault_open(struct vault_key *, const char *target, const char *kind,
+	    uint32_t version, const unsigned char *ct, size_t ctlen,
+	    unsigned char **pt, size_t *ptlen);
+void *vault_secret_alloc(size_t len);	/* len + 1 bytes, locked */
+void vault_secret_free(void *, size_t len);
+int vault_passphrase_read(const char *file_or_null, const char *prompt,
+	    int confirm, char **pass, size_t *len, char *err, size_t errlen);
+/* vault-unlock.c (vault/) */
+int vault_setup(const struct config *, struct store *,
+	    const char *passphrase_file, char *err, size_t errlen);
+int vault_unlock(const struct config *, struct store *,
+	    const char *passphrase_file, struct vault_key **, char *err,
+	    size_t errlen);
+int vault_unlock_passphrase(const struct store_vault_meta *,
+	    const char *pass, size_t len, struct vault_key **, char *err,
+	    size_t errlen);
+int vault_rekey(const struct config *, struct store *,
+	    const struct store_actor *, struct vault_key *old,
+	    const char *new_passphrase_file, size_t *nresealed, char *err,
+	    size_t errlen);
+
+#endif /* JUMPGATE_H */

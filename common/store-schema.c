@@ -1,0 +1,107 @@
+/* store-schema.c: the database schema, one migration per version. */
+
+/*
+ * PRAGMA user_version holds the schema version. At open, every migration
+ * above it runs, each in its own IMMEDIATE transaction with the version
+ * bump, so a crash leaves the database at one version or the next. A
+ * database newer than this program is refused rather than guessed at.
+ */
+
+#include <stddef.h>
+
+#include "jumpgate.h"
+#include "store-int.h"
+
+static const char *const store_migrations[] = {
+	/* 0 -> 1: the foundation */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  created TEXT NOT NULL);"
+	"CREATE TABLE user_roles ("
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  role TEXT NOT NULL,"
+	"  PRIMARY KEY (user_id, role));"
+	"CREATE TABLE user_keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  type TEXT NOT NULL,"
+	"  blob TEXT NOT NULL,"
+	"  comment TEXT NOT NULL DEFAULT '',"
+	"  fingerprint TEXT NOT NULL UNIQUE,"
+	"  created TEXT NOT NULL);"
+	"CREATE TABLE targets ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  host TEXT NOT NULL,"
+	"  port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),"
+	"  login TEXT NOT NULL,"
+	"  host_key TEXT NOT NULL,"
+	"  created TEXT NOT NULL);"
+	"CREATE TABLE access_rules ("
+	"  id INTEGER PRIMARY KEY,"
+	"  role TEXT NOT NULL,"
+	"  target_glob TEXT NOT NULL,"
+	"  approval_role TEXT,"
+	"  approvals INTEGER NOT NULL DEFAULT 0,"
+	"  max_duration INTEGER NOT NULL DEFAULT 0,"
+	"  created TEXT NOT NULL);"
+	"CREATE TABLE vault_meta ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  mode TEXT NOT NULL CHECK (mode IN ('file', 'passphrase')),"
+	"  salt BLOB,"
+	"  opslimit INTEGER,"
+	"  memlimit INTEGER,"
+	"  check_value BLOB NOT NULL);"
+	"CREATE TABLE secrets ("
+	"  target TEXT PRIMARY KEY REFERENCES targets(name) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('password', 'key')),"
+	"  version INTEGER NOT NULL,"
+	"  sealed BLOB NOT NULL,"
+	"  created TEXT NOT NULL,"
+	"  updated TEXT NOT NULL);"
+	"CREATE TABLE sessions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  login TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  started TEXT NOT NULL,"
+	"  ended TEXT,"
+	"  bytes_in INTEGER NOT NULL DEFAULT 0,"
+	"  bytes_out INTEGER NOT NULL DEFAULT 0,"
+	"  exit_status INTEGER,"
+	"  state TEXT NOT NULL,"
+	"  kind TEXT NOT NULL DEFAULT '',"
+	"  end_reason TEXT NOT NULL DEFAULT '',"
+	"  recording TEXT,"
+	"  rec_key BLOB);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  detail TEXT NOT NULL,"
+	"  prev BLOB NOT NULL,"
+	"  hash BLOB NOT NULL);"
+	/* The audit log is append-only from inside SQLite too. */
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
+	"  BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
+	"  BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;",
+};
+
+size_t
+store_schema_count(void)
+{
+	return sizeof(store_migrations) / sizeof(store_migrations[0]);
+}
+
+const char *
+store_schema_migration(size_t from_version)
+{
+	if (from_version >= store_schema_count())
+		return NULL;
+	return store_migrations[from_version];
+}
