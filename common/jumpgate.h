@@ -96,6 +96,7 @@ int file_read_all(const char *path, size_t max, unsigned char **buf,
 int fd_read_all(int fd, size_t max, unsigned char **buf, size_t *len);
 int dir_fsync(const char *path);
 void *xcalloc(size_t, size_t);
+void freezero(void *, size_t);
 char *xstrdup(const char *);
 int core_dumps_disable(void);
 int path_join(char *buf, size_t len, const char *dir, const char *name);
@@ -263,6 +264,89 @@ int store_audit_list(struct store *, time_t since, struct store_audit **,
 void store_audit_free(struct store_audit *, size_t);
 int store_audit_verify(struct store *, long long *bad_id, char *err,
 	    size_t errlen);
+
+/* buf.c */
+struct buf;
+struct buf *buf_new(size_t max);
+void buf_free(struct buf *);
+void buf_reset(struct buf *);
+size_t buf_len(const struct buf *);
+const unsigned char *buf_ptr(const struct buf *);
+int buf_reserve(struct buf *, size_t, unsigned char **);
+void buf_unreserve(struct buf *, size_t);
+int buf_put(struct buf *, const void *, size_t);
+int buf_put_u8(struct buf *, uint8_t);
+int buf_put_u32(struct buf *, uint32_t);
+int buf_put_u64(struct buf *, uint64_t);
+int buf_put_string(struct buf *, const void *, size_t);
+int buf_put_cstring(struct buf *, const char *);
+int buf_consume(struct buf *, size_t);
+int buf_get(struct buf *, void *, size_t);
+int buf_get_u8(struct buf *, uint8_t *);
+int buf_get_u32(struct buf *, uint32_t *);
+int buf_get_u64(struct buf *, uint64_t *);
+int buf_get_string(struct buf *, const unsigned char **, size_t *);
+int buf_get_cstring(struct buf *, char *, size_t);
+
+/* msg.c */
+#define MSG_MAX (1024 * 1024)	/* largest payload a peer may send */
+struct msgconn;
+struct msgconn *msg_new(int fd);
+void msg_free(struct msgconn *);
+int msg_fd(const struct msgconn *);
+int msg_pending(const struct msgconn *);
+int msg_queue(struct msgconn *, uint32_t type, const void *, size_t,
+	    int passfd);
+int msg_queue_buf(struct msgconn *, uint32_t type, const struct buf *,
+	    int passfd);
+int msg_flush(struct msgconn *);
+int msg_read(struct msgconn *);
+int msg_get(struct msgconn *, uint32_t *type, struct buf *, int *fd);
+int msg_flush_wait(struct msgconn *, int timeout_ms);
+int msg_get_wait(struct msgconn *, uint32_t *type, struct buf *, int *fd,
+	    int timeout_ms);
+
+/*
+ * Messages between jumpgated's processes (gateway/proto.md tells which
+ * process may send which, and in what state).
+ */
+enum msg_type {
+	/* worker -> master */
+	MSG_W_HELLO = 1,		/* u32 pid */
+	MSG_W_KEY_OWNER,		/* cstring login user, cstring fp */
+	MSG_W_AUTH_FAIL,		/* cstring user, cstring reason */
+	MSG_W_AUTH_OK,			/* cstring user, cstring fp */
+	MSG_W_AUTHORIZE,		/* cstring target */
+	MSG_W_TARGETS,			/* (none) */
+	MSG_W_SESSION_OPEN,		/* cstring kind, cstring detail */
+	MSG_W_SESSION_END,		/* u64 id, u32 exit, u64 in, u64 out,
+					   cstring reason */
+	MSG_W_AUDIT,			/* cstring action, cstring detail */
+	/* master -> worker */
+	MSG_M_KEY_OWNER = 100,		/* u32 ok */
+	MSG_M_AUTHORIZE,		/* u32 ok, cstring message, target... */
+	MSG_M_TARGETS,			/* cstring text */
+	MSG_M_SESSION,			/* u32 ok, u64 id, cstring message */
+	MSG_M_SHUTDOWN,			/* cstring message */
+	/* master -> keeper */
+	MSG_K_META = 200,		/* vault meta */
+	MSG_K_UNSEAL,			/* string passphrase */
+	MSG_K_REGISTER,			/* u64 conn, cstring target, kind, u32
+					   version, string sealed; + fd */
+	MSG_K_UNREGISTER,		/* u64 conn */
+	/* keeper -> master */
+	MSG_K_STATUS = 300,		/* u32 unsealed, cstring message */
+	MSG_K_REGISTERED,		/* u64 conn, u32 ok, cstring message */
+};
+
+/* On a registration socket: the ssh-agent protocol, plus one private pair. */
+#define AGENT_FAILURE 5
+#define AGENT_REQUEST_IDENTITIES 11
+#define AGENT_IDENTITIES_ANSWER 12
+#define AGENT_SIGN_REQUEST 13
+#define AGENT_SIGN_RESPONSE 14
+#define AGENT_JG_PASSWORD_REQUEST 200	/* jumpgate's own: the password */
+#define AGENT_JG_PASSWORD 201		/* string password */
 
 /* vault.c (vault/) */
 #define VAULT_KEY_LEN 32

@@ -1018,6 +1018,8 @@ store_vault_meta_get(struct store *s, struct store_vault_meta *m)
 		if (sqlite3_column_bytes(st, 1) == (int)sizeof(m->salt))
 			memcpy(m->salt, sqlite3_column_blob(st, 1),
 			    sizeof(m->salt));
+		else if (strcmp(m->mode, "passphrase") == 0)
+			rc = SQLITE_CORRUPT;
 		m->opslimit = (unsigned long long)sqlite3_column_int64(st, 2);
 		m->memlimit = (unsigned long long)sqlite3_column_int64(st, 3);
 		if (sqlite3_column_bytes(st, 4) == (int)sizeof(m->check))
@@ -1033,9 +1035,12 @@ store_vault_meta_get(struct store *s, struct store_vault_meta *m)
 }
 
 static int
-store_vault_meta_write(struct store *s, const struct store_vault_meta *m)
+store_vault_meta_write(struct store *s, const struct store_vault_meta *m,
+    int replace)
 {
-	return store_run(s, NULL, "INSERT OR REPLACE INTO vault_meta (id, mode, "
+	return store_run(s, NULL, replace ? "INSERT OR REPLACE INTO vault_meta "
+	    "(id, mode, salt, opslimit, memlimit, check_value) VALUES "
+	    "(1, ?, ?, ?, ?, ?)" : "INSERT INTO vault_meta (id, mode, "
 	    "salt, opslimit, memlimit, check_value) VALUES (1, ?, ?, ?, ?, ?)",
 	    "sbiib", m->mode, m->salt, sizeof(m->salt),
 	    (long long)m->opslimit, (long long)m->memlimit, m->check,
@@ -1049,7 +1054,11 @@ store_vault_meta_init(struct store *s, const struct store_vault_meta *m)
 
 	if ((rc = store_begin(s)) != JG_OK)
 		return rc;
-	return store_end(s, store_vault_meta_write(s, m));
+	/* A vault is made once; only rekey may replace its check value. */
+	if ((rc = store_vault_meta_write(s, m, 0)) == JG_EEXIST)
+		snprintf(s->err, sizeof(s->err), "the vault is already "
+		    "initialised");
+	return store_end(s, rc);
 }
 
 int
@@ -1213,7 +1222,7 @@ store_vault_rekey(struct store *s, const struct store_actor *a,
 		free(sealed);
 	}
 	if (rc == JG_OK)
-		rc = store_vault_meta_write(s, newmeta);
+		rc = store_vault_meta_write(s, newmeta, 1);
 	if (rc == JG_OK) {
 		snprintf(detail, sizeof(detail), "secrets=%zu", n);
 		rc = store_audit_append(s, a, "vault.rekey", detail);

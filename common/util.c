@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "jumpgate.h"
 
 /* Names of users, targets and roles: [A-Za-z0-9._-]{1,64}, not . or .., no leading -. */
@@ -290,4 +292,14 @@ core_dumps_disable(void)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		return JG_ERR;
 	return JG_OK;
+}
+
+/* free() after wiping: for buffers that may have held a secret. */
+void
+freezero(void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	sodium_memzero(p, n);
+	free(p);
 }

@@ -1,0 +1,45 @@
+# setup.sh: shared by scripts/test and scripts/quickstart: install what is
+# missing on Debian 12 (as root), then configure and build in the source tree.
+# Sourced, not run: it defines jg_setup_all.
+
+JG_PACKAGES="build-essential autoconf automake libtool pkg-config
+ libssh-dev libevent-dev libssl-dev libsqlite3-dev libsodium-dev libcmocka-dev
+ openssh-server openssh-client tmux rsync sqlite3 iproute2 jq procps
+ util-linux passwd asciinema libvterm-dev"
+
+jg_install_missing() {
+	local missing=() p
+	for p in $JG_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q 'install ok installed' || missing+=("$p")
+	done
+	((${#missing[@]} == 0)) && return 0
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "missing packages: ${missing[*]} (run as root to install them)" >&2
+		return 1
+	fi
+	echo "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq || return 1
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+	    return 1
+}
+
+jg_build() {
+	local top=$1
+	(
+		cd "$top" || exit 1
+		if [[ ! -x configure || configure.ac -nt configure ]]; then
+			autoreconf -fi >/dev/null || exit 1
+		fi
+		if [[ ! -f Makefile || configure -nt Makefile ]]; then
+			./configure -q ${JG_CONFIGURE_FLAGS:-} || exit 1
+		fi
+		make -s -j"$(nproc)" >/dev/null || make -j1
+	)
+}
+
+jg_setup_all() {
+	jg_install_missing || { echo "package installation failed" >&2; return 1; }
+	jg_build "$1" || { echo "build failed" >&2; return 1; }
+}
