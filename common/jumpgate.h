@@ -265,6 +265,55 @@ void store_audit_free(struct store_audit *, size_t);
 int store_audit_verify(struct store *, long long *bad_id, char *err,
 	    size_t errlen);
 
+/* authz.c */
+enum authz_how { AUTHZ_DENIED = 0, AUTHZ_STANDING, AUTHZ_REQUESTABLE,
+	AUTHZ_NO_TARGET };
+struct authz_result {
+	int how;
+	long long rule_id;
+};
+struct authz_target {
+	char name[JG_NAME_MAX + 1];
+	char host[256];
+	int port;
+	int how;
+};
+int authz_check(struct store *, const char *user, const char *target,
+	    struct authz_result *, struct store_target *);
+int authz_targets(struct store *, const char *user, struct authz_target **,
+	    size_t *);
+const char *authz_how_name(int);
+
+/* store.c: sessions */
+struct store_session {
+	long long id;
+	char user[JG_NAME_MAX + 1];
+	char target[JG_NAME_MAX + 1];
+	char login[JG_NAME_MAX + 1];
+	char source[128];
+	char started[32];
+	char ended[32];			/* empty while live */
+	long long bytes_in;
+	long long bytes_out;
+	int exit_status;		/* -1: none */
+	char state[16];			/* live complete truncated interrupted */
+	char kind[16];			/* shell exec subsystem */
+	char detail[256];		/* the command or subsystem name */
+	char end_reason[64];
+};
+struct store_session_filter {
+	int live_only;
+	const char *user;
+	const char *target;
+};
+int store_session_open(struct store *, const struct store_session *,
+	    long long *id);
+int store_session_end(struct store *, long long id, const char *state,
+	    int exit_status, long long in, long long out, const char *reason);
+int store_session_list(struct store *, const struct store_session_filter *,
+	    struct store_session **, size_t *);
+int store_sessions_interrupt_live(struct store *, int *n);
+
 /* buf.c */
 struct buf;
 struct buf *buf_new(size_t max);
@@ -399,5 +448,14 @@ int vault_rekey(const struct config *, struct store *,
 	    const struct store_actor *, struct vault_key *old,
 	    const char *new_passphrase_file, size_t *nresealed, char *err,
 	    size_t errlen);
+
+/* keeper.c (vault/) */
+/* Optional, before keeper_start: log like the master, as "jumpgated-keeper". */
+void keeper_log_options(int to_stderr, int level);
+pid_t keeper_start(const struct config *, int *fd_out, char *err,
+	    size_t errlen);
+/* keeper-agent.c (vault/): the worker's side of its registration socket. */
+int keeper_password_fetch(int fd, int timeout_ms, char **pw, size_t *len,
+	    char *err, size_t errlen);
 
 #endif /* JUMPGATE_H */

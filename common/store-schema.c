@@ -73,6 +73,7 @@ static const char *const store_migrations[] = {
 	"  exit_status INTEGER,"
 	"  state TEXT NOT NULL,"
 	"  kind TEXT NOT NULL DEFAULT '',"
+	"  detail TEXT NOT NULL DEFAULT '',"
 	"  end_reason TEXT NOT NULL DEFAULT '',"
 	"  recording TEXT,"
 	"  rec_key BLOB);"

@@ -182,7 +182,7 @@ store_col_text(sqlite3_stmt *st, int col, char *dst, size_t len)
 }
 
 static int
-store_migrate(struct store *s)
+store_migrate(struct store *s, int create)
 {
 	sqlite3_stmt *st;
 	long long version;
@@ -201,6 +201,12 @@ store_migrate(struct store *s)
 		snprintf(s->err, sizeof(s->err), "%s: schema version %lld is "
 		    "newer than this jumpgate understands (%zu)", s->path,
 		    version, store_schema_count());
+		return JG_ECORRUPT;
+	}
+	/* Version 0 outside init: an empty file or someone else's database. */
+	if (version == 0 && !create) {
+		snprintf(s->err, sizeof(s->err), "%s: not a jumpgate database "
+		    "(empty or foreign file)", s->path);
 		return JG_ECORRUPT;
 	}
 	while ((sql = store_schema_migration((size_t)version)) != NULL) {
@@ -264,7 +270,7 @@ store_open(const char *path, int flags, struct store **out, char *err,
 	    (rc = store_exec(s, "PRAGMA synchronous=FULL")) != JG_OK ||
 	    (rc = store_exec(s, "PRAGMA foreign_keys=ON")) != JG_OK ||
 	    (rc = store_exec(s, "PRAGMA secure_delete=ON")) != JG_OK ||
-	    (rc = store_migrate(s)) != JG_OK) {
+	    (rc = store_migrate(s, flags & STORE_CREATE)) != JG_OK) {
 		snprintf(err, errlen, "%s", s->err);
 		store_close(s);
 		return rc;
@@ -1229,4 +1235,130 @@ store_vault_rekey(struct store *s, const struct store_actor *a,
 	}
 	store_secret_free(v, n);
 	return store_end(s, rc);
+}
+
+/* Sessions: one row per session channel, written by the master. */
+
+int
+store_session_open(struct store *s, const struct store_session *ss,
+    long long *id)
+{
+	char now[32], detail[512];
+	struct store_actor a = { ss->user, -1 };
+	int rc;
+
+	if ((rc = store_begin(s)) != JG_OK)
+		return rc;
+	store_now(now, sizeof(now));
+	rc = store_run(s, NULL, "INSERT INTO sessions (user, target, login, "
+	    "source, started, state, kind, detail) VALUES (?, ?, ?, ?, ?, "
+	    "'live', ?, ?)", "sssssss", ss->user, ss->target, ss->login,
+	    ss->source, now, ss->kind, ss->detail);
+	if (rc == JG_OK) {
+		*id = sqlite3_last_insert_rowid(s->db);
+		snprintf(detail, sizeof(detail), "session=%lld target=%s "
+		    "login=%s source=%s kind=%s %s", *id, ss->target, ss->login,
+		    ss->source, ss->kind, ss->detail);
+		rc = store_audit_append(s, &a, "session.start", detail);
+	}
+	return store_end(s, rc);
+}
+
+int
+store_session_end(struct store *s, long long id, const char *state,
+    int exit_status, long long in, long long out, const char *reason)
+{
+	struct store_actor a = { "jumpgated", -1 };
+	char now[32], detail[256];
+	int rc, changes = 0;
+
+	if ((rc = store_begin(s)) != JG_OK)
+		return rc;
+	store_now(now, sizeof(now));
+	rc = store_run(s, &changes, "UPDATE sessions SET ended = ?, state = ?, "
+	    "exit_status = ?, bytes_in = ?, bytes_out = ?, end_reason = ? "
+	    "WHERE id = ? AND state = 'live'", exit_status < 0 ? "ssniisi" :
+	    "ssiiisi", now, state, (long long)exit_status, in, out, reason,
+	    id);
+	if (rc == JG_OK && changes == 0) {
+		snprintf(s->err, sizeof(s->err), "no live session %lld", id);
+		rc = JG_ENOENT;
+	}
+	if (rc == JG_OK) {
+		snprintf(detail, sizeof(detail), "session=%lld state=%s "
+		    "exit=%d in=%lld out=%lld reason=%s", id, state,
+		    exit_status, in, out, reason);
+		rc = store_audit_append(s, &a, "session.end", detail);
+	}
+	return store_end(s, rc);
+}
+
+/* At start: rows left live by a daemon that died cannot be live now. */
+int
+store_sessions_interrupt_live(struct store *s, int *n)
+{
+	char now[32];
+	int rc;
+
+	*n = 0;
+	if ((rc = store_begin(s)) != JG_OK)
+		return rc;
+	store_now(now, sizeof(now));
+	rc = store_run(s, n, "UPDATE sessions SET ended = ?, state = "
+	    "'interrupted', end_reason = 'gateway restarted' WHERE state = "
+	    "'live'", "s", now);
+	return store_end(s, rc);
+}
+
+int
+store_session_list(struct store *s, const struct store_session_filter *f,
+    struct store_session **out, size_t *n)
+{
+	struct store_session *v = NULL, *nv;
+	sqlite3_stmt *st;
+	size_t cnt = 0;
+	int rc;
+
+	rc = store_prepare(s, &st, "SELECT id, user, target, login, source, "
+	    "started, ended, bytes_in, bytes_out, exit_status, state, kind, "
+	    "detail, end_reason FROM sessions WHERE (? = 0 OR state = 'live') "
+	    "AND (? IS NULL OR user = ?) AND (? IS NULL OR target = ?) ORDER "
+	    "BY id", f->user ? (f->target ? "issss" : "issnn") :
+	    (f->target ? "innss" : "innnn"), (long long)f->live_only, f->user,
+	    f->user, f->target, f->target);
+	if (rc != JG_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((nv = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		v = nv;
+		memset(&v[cnt], 0, sizeof(v[cnt]));
+		v[cnt].id = sqlite3_column_int64(st, 0);
+		store_col_text(st, 1, v[cnt].user, sizeof(v[cnt].user));
+		store_col_text(st, 2, v[cnt].target, sizeof(v[cnt].target));
+		store_col_text(st, 3, v[cnt].login, sizeof(v[cnt].login));
+		store_col_text(st, 4, v[cnt].source, sizeof(v[cnt].source));
+		store_col_text(st, 5, v[cnt].started, sizeof(v[cnt].started));
+		store_col_text(st, 6, v[cnt].ended, sizeof(v[cnt].ended));
+		v[cnt].bytes_in = sqlite3_column_int64(st, 7);
+		v[cnt].bytes_out = sqlite3_column_int64(st, 8);
+		v[cnt].exit_status = sqlite3_column_type(st, 9) == SQLITE_NULL ?
+		    -1 : sqlite3_column_int(st, 9);
+		store_col_text(st, 10, v[cnt].state, sizeof(v[cnt].state));
+		store_col_text(st, 11, v[cnt].kind, sizeof(v[cnt].kind));
+		store_col_text(st, 12, v[cnt].detail, sizeof(v[cnt].detail));
+		store_col_text(st, 13, v[cnt].end_reason,
+		    sizeof(v[cnt].end_reason));
+		cnt++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return store_rc(s, rc);
+	}
+	*out = v;
+	*n = cnt;
+	return JG_OK;
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <cmocka.h>
 #include <sqlite3.h>
 
@@ -96,10 +98,20 @@ test_migrations(void **state)
 	assert_int_not_equal(store_open(dbpath, 0, &s, err, sizeof(err)),
 	    JG_OK);
 	assert_non_null(strstr(err, "schema version 99"));
-	/* A version-0 database (nothing created yet) is migrated forward. */
+	/* A version-0 database is someone else's, or an empty file. */
 	db_unlink();
-	raw_exec("PRAGMA user_version = 0");
-	assert_int_equal(store_open(dbpath, 0, &s, err, sizeof(err)), JG_OK);
+	raw_exec("CREATE TABLE other (x)");
+	assert_int_equal(store_open(dbpath, 0, &s, err, sizeof(err)),
+	    JG_ECORRUPT);
+	assert_non_null(strstr(err, "not a jumpgate database"));
+	db_unlink();
+	assert_int_equal(close(open(dbpath, O_CREAT | O_WRONLY, 0600)), 0);
+	assert_int_equal(store_open(dbpath, 0, &s, err, sizeof(err)),
+	    JG_ECORRUPT);
+	/* Created at init, it is migrated from 0 to the newest version. */
+	db_unlink();
+	assert_int_equal(store_open(dbpath, STORE_CREATE, &s, err,
+	    sizeof(err)), JG_OK);
 	assert_int_equal(raw_int("PRAGMA user_version"),
 	    STORE_SCHEMA_VERSION);
 	assert_int_equal(raw_int("SELECT count(*) FROM sqlite_master WHERE "
