@@ -1,0 +1,716 @@
+/* channel.c: one session channel bridged to the target: requests replayed, data pumped with backpressure. */
+
+/*
+ * libssh callbacks only record: a request is accepted at once and kept in
+ * the channel's list (a reply cannot wait for the upstream), data is
+ * copied into a bounded queue and the callback returns how much it took,
+ * so what does not fit stays inside libssh, unacknowledged, and the
+ * sender's window does not grow: real backpressure. chan_pump() then runs
+ * outside every callback: it opens the upstream channel, replays the
+ * requests, writes queued data in pieces no larger than the receiver's
+ * window, pulls leftovers out of libssh only when all of them fit, and
+ * ends the channel in the order the OpenSSH client needs: exit-status,
+ * EOF, CLOSE.
+ */
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "worker.h"
+
+#define CHAN_PULL_MAX 65536
+
+static void chan_free(struct chan *);
+
+static int
+chan_space(const struct buf *q)
+{
+	return (int)(CHAN_QUEUE_MAX - buf_len(q));
+}
+
+/* Take what fits; libssh keeps the rest and the window stays shut. */
+static int
+chan_take(struct chan *c, struct buf *q, const void *data, uint32_t len)
+{
+	size_t n = len;
+	int space = chan_space(q);
+
+	if (space <= 0)
+		return 0;
+	if (n > (size_t)space)
+		n = (size_t)space;
+	if (buf_put(q, data, n) != JG_OK)
+		return 0;
+	c->w->last_data = time(NULL);
+	return (int)n;
+}
+
+static int
+chan_down_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
+    int is_stderr, void *arg)
+{
+	struct chan *c = arg;
+
+	(void)s;
+	(void)ch;
+	(void)is_stderr;
+	if (c->state >= CH_FINISH)
+		return (int)len;	/* ending: input goes nowhere */
+	return chan_take(c, c->to_up, data, len);
+}
+
+static int
+chan_up_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
+    int is_stderr, void *arg)
+{
+	struct chan *c = arg;
+
+	(void)s;
+	(void)ch;
+	return chan_take(c, is_stderr ? c->to_err : c->to_down, data, len);
+}
+
+static void
+chan_down_eof(ssh_session s, ssh_channel ch, void *arg)
+{
+	(void)s;
+	(void)ch;
+	((struct chan *)arg)->down_eof = 1;
+}
+
+static void
+chan_down_close(ssh_session s, ssh_channel ch, void *arg)
+{
+	(void)s;
+	(void)ch;
+	((struct chan *)arg)->down_closed = 1;
+}
+
+static void
+chan_up_eof(ssh_session s, ssh_channel ch, void *arg)
+{
+	(void)s;
+	(void)ch;
+	((struct chan *)arg)->up_eof = 1;
+}
+
+static void
+chan_up_close(ssh_session s, ssh_channel ch, void *arg)
+{
+	(void)s;
+	(void)ch;
+	((struct chan *)arg)->up_closed = 1;
+}
+
+static void
+chan_up_exit_status(ssh_session s, ssh_channel ch, int status, void *arg)
+{
+	struct chan *c = arg;
+
+	(void)s;
+	(void)ch;
+	c->exit_set = 1;
+	c->exit_status = status;
+}
+
+static void
+chan_up_exit_signal(ssh_session s, ssh_channel ch, const char *sig, int core,
+    const char *errmsg, const char *lang, void *arg)
+{
+	struct chan *c = arg;
+
+	(void)s;
+	(void)ch;
+	(void)errmsg;
+	(void)lang;
+	c->exit_set = 1;
+	c->exit_status = -1;
+	c->exit_core = core;
+	snprintf(c->exit_signal, sizeof(c->exit_signal), "%s", sig ? sig : "");
+}
+
+static struct chreq *
+chan_add_req(struct chan *c, int kind)
+{
+	struct chreq *r;
+
+	if (c->nreqs == CHAN_MAX_REQS)
+		return NULL;
+	r = &c->reqs[c->nreqs++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	return r;
+}
+
+static int
+chan_pty_req(ssh_session s, ssh_channel ch, const char *term, int cols,
+    int rows, int pxw, int pxh, void *arg)
+{
+	struct chan *c = arg;
+	struct chreq *r;
+
+	(void)s;
+	(void)ch;
+	if (c->main_req != 0 || c->has_pty || strlen(term) >= sizeof(r->name) ||
+	    str_has_control(term) || (r = chan_add_req(c, REQ_PTY)) == NULL)
+		return -1;
+	snprintf(r->name, sizeof(r->name), "%s", term);
+	r->cols = cols;
+	r->rows = rows;
+	r->pxw = pxw;
+	r->pxh = pxh;
+	c->has_pty = 1;
+	return 0;
+}
+
+static int
+chan_env_allowed(const char *name)
+{
+	return strcmp(name, "TERM") == 0 || strcmp(name, "LANG") == 0 ||
+	    strncmp(name, "LC_", 3) == 0;
+}
+
+static int
+chan_env_req(ssh_session s, ssh_channel ch, const char *name,
+    const char *value, void *arg)
+{
+	struct chan *c = arg;
+	struct chreq *r;
+
+	(void)s;
+	(void)ch;
+	if (!chan_env_allowed(name) || strlen(name) >= sizeof(r->name) ||
+	    strlen(value) > 256 || str_has_control(value) ||
+	    c->main_req != 0 || (r = chan_add_req(c, REQ_ENV)) == NULL) {
+		log_verbose("%s: refused env %s", c->w->user, name);
+		return -1;
+	}
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->value = xstrdup(value);
+	return 0;
+}
+
+static int
+chan_main(struct chan *c, int kind, const char *name, const char *value)
+{
+	struct chreq *r;
+
+	if (c->main_req != 0 || (r = chan_add_req(c, kind)) == NULL)
+		return -1;
+	if (name != NULL)
+		snprintf(r->name, sizeof(r->name), "%s", name);
+	if (value != NULL)
+		r->value = xstrdup(value);
+	c->main_req = kind;
+	return 0;
+}
+
+static int
+chan_shell_req(ssh_session s, ssh_channel ch, void *arg)
+{
+	(void)s;
+	(void)ch;
+	return chan_main(arg, REQ_SHELL, NULL, NULL);
+}
+
+static int
+chan_exec_req(ssh_session s, ssh_channel ch, const char *cmd, void *arg)
+{
+	(void)s;
+	(void)ch;
+	if (strlen(cmd) > 65536)
+		return -1;
+	return chan_main(arg, REQ_EXEC, NULL, cmd);
+}
+
+static int
+chan_subsystem_req(ssh_session s, ssh_channel ch, const char *name, void *arg)
+{
+	struct chan *c = arg;
+
+	(void)s;
+	(void)ch;
+	if (strcmp(name, "sftp") != 0) {
+		worker_audit(c->w, "request.refused", "subsystem %.64s",
+		    str_has_control(name) ? "?" : name);
+		return -1;
+	}
+	return chan_main(c, REQ_SUBSYSTEM, name, NULL);
+}
+
+static int
+chan_winch(ssh_session s, ssh_channel ch, int cols, int rows, int pxw,
+    int pxh, void *arg)
+{
+	struct chan *c = arg;
+	struct chreq *r;
+	size_t i;
+
+	(void)s;
+	(void)ch;
+	if (!c->has_pty)
+		return -1;
+	/* Not yet replayed: the pending pty-req simply gets the new size. */
+	for (i = c->replayed; i < c->nreqs; i++)
+		if (c->reqs[i].kind == REQ_PTY || c->reqs[i].kind == REQ_WINCH) {
+			c->reqs[i].cols = cols;
+			c->reqs[i].rows = rows;
+			c->reqs[i].pxw = pxw;
+			c->reqs[i].pxh = pxh;
+			return 0;
+		}
+	if ((r = chan_add_req(c, REQ_WINCH)) == NULL)
+		return -1;
+	r->cols = cols;
+	r->rows = rows;
+	r->pxw = pxw;
+	r->pxh = pxh;
+	return 0;
+}
+
+static void
+chan_signal(ssh_session s, ssh_channel ch, const char *sig, void *arg)
+{
+	struct chan *c = arg;
+	struct chreq *r;
+
+	(void)s;
+	(void)ch;
+	if (strlen(sig) >= sizeof(r->name) || str_has_control(sig))
+		return;
+	if ((r = chan_add_req(c, REQ_SIGNAL)) != NULL)
+		snprintf(r->name, sizeof(r->name), "%s", sig);
+}
+
+ssh_channel
+chan_open_request(ssh_session s, void *arg)
+{
+	struct worker *w = arg;
+	struct chan *c, **cp;
+
+	if (!w->authed || w->shutdown)
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
+	c->w = w;
+	c->our_exit = -1;
+	if ((c->down = ssh_channel_new(s)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->to_up = buf_new(CHAN_QUEUE_MAX);
+	c->to_down = buf_new(CHAN_QUEUE_MAX);
+	c->to_err = buf_new(CHAN_QUEUE_MAX);
+	c->dcb.userdata = c;
+	c->dcb.channel_data_function = chan_down_data;
+	c->dcb.channel_eof_function = chan_down_eof;
+	c->dcb.channel_close_function = chan_down_close;
+	c->dcb.channel_pty_request_function = chan_pty_req;
+	c->dcb.channel_env_request_function = chan_env_req;
+	c->dcb.channel_shell_request_function = chan_shell_req;
+	c->dcb.channel_exec_request_function = chan_exec_req;
+	c->dcb.channel_subsystem_request_function = chan_subsystem_req;
+	c->dcb.channel_pty_window_change_function = chan_winch;
+	c->dcb.channel_signal_function = chan_signal;
+	ssh_callbacks_init(&c->dcb);
+	ssh_set_channel_callbacks(c->down, &c->dcb);
+	for (cp = &w->chans; *cp != NULL; cp = &(*cp)->next)
+		;
+	*cp = c;
+	return c->down;
+}
+
+/* A line for the user on the channel's stderr, before it ends. */
+void
+chan_notice(struct chan *c, const char *msg)
+{
+	char line[700];
+
+	snprintf(line, sizeof(line), "%sjumpgate: %s%s", c->has_pty ? "\r\n" :
+	    "", msg, c->has_pty ? "\r\n" : "\n");
+	buf_put(c->to_err, line, strlen(line));
+}
+
+/* End the channel with a message and exit status 1 (no-op if ending). */
+void
+chan_refuse(struct chan *c, const char *msg)
+{
+	if (c->state >= CH_FINISH || c->our_exit >= 0)
+		return;
+	chan_notice(c, msg);
+	c->our_exit = 1;
+	snprintf(c->end_reason, sizeof(c->end_reason), "%s",
+	    c->w->shutdown ? "gateway stopped" : "refused");
+}
+
+static const char *
+chan_kind_name(int kind)
+{
+	switch (kind) {
+	case REQ_SHELL: return "shell";
+	case REQ_EXEC: return "exec";
+	case REQ_SUBSYSTEM: return "subsystem";
+	default: return "?";
+	}
+}
+
+/* Register the session with the master before the target runs anything. */
+static int
+chan_session_open(struct chan *c, const struct chreq *r)
+{
+	struct worker *w = c->w;
+	struct buf *b = buf_new(MSG_MAX);
+	char detail[256];
+	uint32_t ok = 0;
+	uint64_t id = 0;
+	int rc;
+
+	snprintf(detail, sizeof(detail), "%s", r->value != NULL ? r->value :
+	    r->name);
+	rc = buf_put_cstring(b, chan_kind_name(r->kind));
+	if (rc == JG_OK)
+		rc = buf_put_cstring(b, detail);
+	if (rc == JG_OK)
+		rc = worker_master_call(w, MSG_W_SESSION_OPEN, b,
+		    MSG_M_SESSION, b, NULL);
+	if (rc == JG_OK && (buf_get_u32(b, &ok) != JG_OK ||
+	    buf_get_u64(b, &id) != JG_OK))
+		rc = JG_EINVAL;
+	buf_free(b);
+	if (rc != JG_OK || !ok)
+		return JG_ERR;
+	c->session_id = (long long)id;
+	log_info("session %lld: %s on %s: %s %s", c->session_id, w->user,
+	    w->target, chan_kind_name(r->kind), detail);
+	return JG_OK;
+}
+
+/* Replay one request upstream: SSH_OK, SSH_AGAIN or SSH_ERROR. */
+static int
+chan_replay(struct chan *c, struct chreq *r)
+{
+	switch (r->kind) {
+	case REQ_PTY:
+		return ssh_channel_request_pty_size(c->up, r->name, r->cols,
+		    r->rows);
+	case REQ_ENV:
+		return ssh_channel_request_env(c->up, r->name, r->value);
+	case REQ_SHELL:
+		return ssh_channel_request_shell(c->up);
+	case REQ_EXEC:
+		return ssh_channel_request_exec(c->up, r->value);
+	case REQ_SUBSYSTEM:
+		return ssh_channel_request_subsystem(c->up, r->name);
+	case REQ_WINCH:
+		return ssh_channel_change_pty_size(c->up, r->cols, r->rows);
+	case REQ_SIGNAL:
+		return ssh_channel_request_send_signal(c->up, r->name);
+	}
+	return SSH_ERROR;
+}
+
+static void
+chan_open_up(struct chan *c)
+{
+	struct worker *w = c->w;
+	int r;
+
+	if (c->up == NULL) {
+		if ((c->up = ssh_channel_new(w->up)) == NULL) {
+			chan_refuse(c, "cannot open a channel to the target");
+			return;
+		}
+		c->ucb.userdata = c;
+		c->ucb.channel_data_function = chan_up_data;
+		c->ucb.channel_eof_function = chan_up_eof;
+		c->ucb.channel_close_function = chan_up_close;
+		c->ucb.channel_exit_status_function = chan_up_exit_status;
+		c->ucb.channel_exit_signal_function = chan_up_exit_signal;
+		ssh_callbacks_init(&c->ucb);
+		ssh_set_channel_callbacks(c->up, &c->ucb);
+	}
+	r = ssh_channel_open_session(c->up);
+	if (r == SSH_AGAIN)
+		return;
+	if (r != SSH_OK) {
+		char msg[300];
+		snprintf(msg, sizeof(msg), "%s: the target refused a session "
+		    "channel", w->target);
+		chan_refuse(c, msg);
+		return;
+	}
+	c->state = CH_REPLAY;
+}
+
+static void
+chan_replay_all(struct chan *c)
+{
+	struct chreq *r;
+	char msg[300];
+	int rc;
+
+	while (c->replayed < c->nreqs) {
+		r = &c->reqs[c->replayed];
+		if ((r->kind == REQ_SHELL || r->kind == REQ_EXEC ||
+		    r->kind == REQ_SUBSYSTEM) && c->session_id == 0 &&
+		    chan_session_open(c, r) != JG_OK) {
+			chan_refuse(c, "the gateway cannot record this session "
+			    "right now: refused");
+			return;
+		}
+		rc = chan_replay(c, r);
+		if (rc == SSH_AGAIN)
+			return;
+		if (rc != SSH_OK) {
+			if (r->kind == REQ_SHELL || r->kind == REQ_EXEC ||
+			    r->kind == REQ_SUBSYSTEM) {
+				snprintf(msg, sizeof(msg), "%s: the target "
+				    "refused the %s request", c->w->target,
+				    chan_kind_name(r->kind));
+				chan_refuse(c, msg);
+				return;
+			}
+			log_verbose("%s: target refused a request (%d)",
+			    c->w->user, r->kind);
+		}
+		free(r->value);
+		r->value = NULL;
+		c->replayed++;
+	}
+	/* All replayed: later requests (resize, signal) start the list anew. */
+	if (c->main_req != 0) {
+		c->nreqs = c->replayed = 0;
+		c->state = CH_RUNNING;
+	}
+}
+
+/* Write a queue to a channel, never more than its window. */
+static int
+chan_write(ssh_channel ch, struct buf *q, int is_err, uint64_t *count)
+{
+	uint32_t win;
+	size_t n;
+	int r;
+
+	while (buf_len(q) > 0) {
+		win = ssh_channel_window_size(ch);
+		n = buf_len(q);
+		if (n > win)
+			n = win;
+		if (n > CHAN_WRITE_MAX)
+			n = CHAN_WRITE_MAX;
+		if (n == 0)
+			return 0;
+		r = is_err ? ssh_channel_write_stderr(ch, buf_ptr(q),
+		    (uint32_t)n) : ssh_channel_write(ch, buf_ptr(q), (uint32_t)n);
+		if (r == SSH_ERROR)
+			return -1;
+		if (r <= 0)
+			return 0;
+		buf_consume(q, (size_t)r);
+		*count += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* Data libssh kept because a queue was full: take it once it all fits. */
+static void
+chan_pull(ssh_channel ch, struct buf *q, int is_err)
+{
+	unsigned char *p;
+	int avail, r;
+
+	if (ch == NULL || !ssh_channel_is_open(ch))
+		return;
+	avail = ssh_channel_poll(ch, is_err);
+	if (avail <= 0 || avail > chan_space(q) || avail > CHAN_PULL_MAX * 64)
+		return;
+	if (buf_reserve(q, (size_t)avail, &p) != JG_OK)
+		return;
+	r = ssh_channel_read_nonblocking(ch, p, (uint32_t)avail, is_err);
+	buf_unreserve(q, (size_t)avail - (r > 0 ? (size_t)r : 0));
+}
+
+static void
+chan_finish(struct chan *c)
+{
+	int status;
+
+	if (buf_len(c->to_down) > 0 || buf_len(c->to_err) > 0)
+		return;
+	if (!c->down_closed && ssh_channel_is_open(c->down)) {
+		if (c->our_exit >= 0)
+			ssh_channel_request_send_exit_status(c->down,
+			    c->our_exit);
+		else if (c->exit_set && c->exit_signal[0] != '\0')
+			ssh_channel_request_send_exit_signal(c->down,
+			    c->exit_signal, c->exit_core, "", "");
+		else if (c->exit_set)
+			ssh_channel_request_send_exit_status(c->down,
+			    c->exit_status);
+		ssh_channel_send_eof(c->down);
+		ssh_channel_close(c->down);
+	}
+	if (c->up != NULL && !c->up_closed && ssh_channel_is_open(c->up))
+		ssh_channel_close(c->up);
+	status = c->our_exit >= 0 ? c->our_exit : c->exit_status;
+	(void)status;
+	c->state = CH_DONE;
+}
+
+static void
+chan_pump(struct chan *c)
+{
+	struct worker *w = c->w;
+
+	if (c->down_closed && c->state < CH_FINISH) {
+		snprintf(c->end_reason, sizeof(c->end_reason), "client closed");
+		c->state = CH_FINISH;
+	}
+	if (c->our_exit >= 0 && c->state < CH_FINISH &&
+	    (c->main_req != 0 || c->down_eof))
+		c->state = CH_FINISH;
+	switch (c->state) {
+	case CH_GATHER:
+		if (c->main_req == 0 || c->our_exit >= 0)
+			break;
+		if (w->cmd_mode) {
+			command_start(c);
+			break;
+		}
+		if (w->up_state == UP_READY)
+			c->state = CH_OPEN_UP;
+		else
+			break;
+		/* FALLTHROUGH */
+	case CH_OPEN_UP:
+		chan_open_up(c);
+		if (c->state != CH_REPLAY)
+			break;
+		/* FALLTHROUGH */
+	case CH_REPLAY:
+		chan_replay_all(c);
+		if (c->state != CH_RUNNING)
+			break;
+		/* FALLTHROUGH */
+	case CH_RUNNING:
+		if (c->replayed < c->nreqs) {
+			chan_replay_all(c);
+			c->state = CH_RUNNING;
+		}
+		if (chan_write(c->up, c->to_up, 0, &c->bytes_in) < 0 ||
+		    chan_write(c->down, c->to_down, 0, &c->bytes_out) < 0 ||
+		    chan_write(c->down, c->to_err, 1, &c->bytes_out) < 0) {
+			snprintf(c->end_reason, sizeof(c->end_reason),
+			    "write failed");
+			c->state = CH_FINISH;
+			break;
+		}
+		chan_pull(c->down, c->to_up, 0);
+		chan_pull(c->up, c->to_down, 0);
+		chan_pull(c->up, c->to_err, 1);
+		if (c->down_eof && !c->up_eof_sent && buf_len(c->to_up) == 0) {
+			ssh_channel_send_eof(c->up);
+			c->up_eof_sent = 1;
+		}
+		if (c->up_closed || (c->up_eof && c->exit_set)) {
+			chan_pull(c->up, c->to_down, 0);
+			chan_pull(c->up, c->to_err, 1);
+			snprintf(c->end_reason, sizeof(c->end_reason), "%s",
+			    c->exit_set ? "exit" : "target closed");
+			c->state = CH_FINISH;
+		}
+		break;
+	case CH_MENU:
+		command_menu_input(c);
+		break;
+	}
+	if (c->state == CH_FINISH) {
+		if (!c->down_closed) {
+			chan_write(c->down, c->to_down, 0, &c->bytes_out);
+			chan_write(c->down, c->to_err, 1, &c->bytes_out);
+		} else {
+			buf_reset(c->to_down);
+			buf_reset(c->to_err);
+		}
+		chan_finish(c);
+	}
+	if (c->state == CH_DONE && (c->down_closed ||
+	    !ssh_channel_is_open(c->down)) && (c->up == NULL || c->up_closed ||
+	    !ssh_channel_is_open(c->up) || w->up_state != UP_READY))
+		chan_free(c);
+}
+
+void
+chan_pump_all(struct worker *w)
+{
+	struct chan *c, *next;
+
+	for (c = w->chans; c != NULL; c = next) {
+		next = c->next;
+		chan_pump(c);
+	}
+}
+
+static void
+chan_session_end(struct chan *c, const char *reason)
+{
+	struct worker *w = c->w;
+	struct buf *b;
+	uint32_t status;
+
+	if (c->session_id == 0)
+		return;
+	status = c->our_exit >= 0 ? (uint32_t)c->our_exit : c->exit_set &&
+	    c->exit_signal[0] == '\0' ? (uint32_t)c->exit_status : UINT32_MAX;
+	b = buf_new(1024);
+	if (buf_put_u64(b, (uint64_t)c->session_id) == JG_OK &&
+	    buf_put_u32(b, status) == JG_OK &&
+	    buf_put_u64(b, c->bytes_in) == JG_OK &&
+	    buf_put_u64(b, c->bytes_out) == JG_OK &&
+	    buf_put_cstring(b, reason) == JG_OK &&
+	    msg_queue_buf(w->master, MSG_W_SESSION_END, b, -1) == JG_OK)
+		msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS);
+	buf_free(b);
+	log_info("session %lld ended: %s (in %llu, out %llu bytes)",
+	    c->session_id, reason, (unsigned long long)c->bytes_in,
+	    (unsigned long long)c->bytes_out);
+	c->session_id = 0;
+}
+
+static void
+chan_free(struct chan *c)
+{
+	struct chan **cp;
+	size_t i;
+
+	chan_session_end(c, c->end_reason[0] ? c->end_reason : "closed");
+	for (cp = &c->w->chans; *cp != NULL; cp = &(*cp)->next)
+		if (*cp == c) {
+			*cp = c->next;
+			break;
+		}
+	if (c->up != NULL)
+		ssh_channel_free(c->up);
+	if (c->down != NULL)
+		ssh_channel_free(c->down);
+	for (i = 0; i < c->nreqs; i++)
+		free(c->reqs[i].value);
+	buf_free(c->to_up);
+	buf_free(c->to_down);
+	buf_free(c->to_err);
+	free(c);
+}
+
+void
+chan_free_all(struct worker *w, const char *reason)
+{
+	while (w->chans != NULL) {
+		if (w->chans->end_reason[0] == '\0')
+			snprintf(w->chans->end_reason,
+			    sizeof(w->chans->end_reason), "%s", reason);
+		chan_free(w->chans);
+	}
+}

@@ -1,0 +1,128 @@
+/* jumpgated.c: the daemon's entry: options, config, checks, pid file, then the master. */
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway.h"
+
+#define JUMPGATED_USAGE "usage: jumpgated [-fd] [-c FILE]\n"
+
+/*
+ * The pid file is held with an exclusive lock for the daemon's life:
+ * `jumpgate vault rekey` tests that lock to refuse while we run, and a
+ * second daemon on the same state refuses to start.
+ */
+static int
+jumpgated_pidfile(const struct config *cfg, char *err, size_t errlen)
+{
+	char path[JG_PATH_MAX], line[32];
+	int fd;
+
+	if (config_state_path(cfg, "jumpgated.pid", path, sizeof(path)) !=
+	    JG_OK) {
+		snprintf(err, errlen, "StateDirectory too long");
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		snprintf(err, errlen, "another jumpgated runs on %s",
+		    cfg->state_dir);
+		close(fd);
+		return -1;
+	}
+	snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, line, strlen(line), 0) !=
+	    (ssize_t)strlen(line)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct gw_opts opts;
+	struct config cfg;
+	struct stat st;
+	char err[JG_ERRLEN];
+	int ch, pidfd, rc;
+
+	memset(&opts, 0, sizeof(opts));
+	while ((ch = getopt(argc, argv, "c:dfh")) != -1) {
+		switch (ch) {
+		case 'c':
+			opts.config_path = optarg;
+			break;
+		case 'd':
+			opts.debug = 1;
+			break;
+		case 'f':
+			opts.foreground = 1;
+			break;
+		default:
+			fputs(JUMPGATED_USAGE, stderr);
+			return JG_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs(JUMPGATED_USAGE, stderr);
+		return JG_EXIT_USAGE;
+	}
+	if (opts.config_path == NULL)
+		opts.config_path = getenv("JUMPGATE_CONFIG");
+	if (opts.config_path == NULL || opts.config_path[0] == '\0')
+		opts.config_path = config_default_path();
+	umask(077);
+	if (config_load(&cfg, opts.config_path, err, sizeof(err)) != JG_OK) {
+		fprintf(stderr, "jumpgated: %s\n", err);
+		return JG_EXIT_FAIL;
+	}
+	if (stat(cfg.state_dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "jumpgated: StateDirectory %s: %s (run "
+		    "jumpgate init)\n", cfg.state_dir, strerror(errno ? errno :
+		    ENOTDIR));
+		return JG_EXIT_FAIL;
+	}
+	/* Started as root we never run a worker or the keeper as root. */
+	if (getuid() == 0) {
+		if (getpwnam(cfg.worker_user) == NULL ||
+		    getpwnam(cfg.keeper_user) == NULL) {
+			fprintf(stderr, "jumpgated: the users %s and %s must "
+			    "exist (jumpgate init creates them): refusing to "
+			    "run as root without them\n", cfg.worker_user,
+			    cfg.keeper_user);
+			return JG_EXIT_FAIL;
+		}
+	}
+	if (vault_init() != JG_OK) {
+		fprintf(stderr, "jumpgated: cannot initialise libsodium\n");
+		return JG_EXIT_FAIL;
+	}
+	ssh_init();
+	if (!opts.foreground && daemon(0, 0) == -1) {
+		fprintf(stderr, "jumpgated: daemon: %s\n", strerror(errno));
+		return JG_EXIT_FAIL;
+	}
+	log_init("jumpgated", opts.foreground, opts.debug ? LOG_LVL_DEBUG :
+	    cfg.log_level);
+	if ((pidfd = jumpgated_pidfile(&cfg, err, sizeof(err))) == -1) {
+		log_error("%s", err);
+		return JG_EXIT_FAIL;
+	}
+	rc = master_run(&opts, &cfg);
+	close(pidfd);
+	return rc;
+}

@@ -1,0 +1,524 @@
+/* worker.c: one process per client connection: SSH server for the user, asks the master, drives the bridge. */
+
+/*
+ * The worker drops to WorkerUser before it reads a byte from the network,
+ * then runs its own libevent loop over the client socket, the upstream
+ * socket and its link to the master. libssh is driven the way
+ * LIBSSH-NOTES.md found to work: ssh_event_dopoll(ev, 0) in a bounded loop
+ * from libevent callbacks, a one-shot write event whenever libssh holds
+ * unsent output, and no writes to a session from inside its callbacks:
+ * callbacks only record and queue, and chan_pump_all() acts afterwards.
+ * Questions to the master are short synchronous round trips with a
+ * deadline; only this connection waits on them.
+ */
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "worker.h"
+
+#define WORKER_POLL_ROUNDS 64
+
+static void worker_down_io(evutil_socket_t, short, void *);
+
+void
+worker_audit(struct worker *w, const char *action, const char *fmt, ...)
+{
+	char detail[512];
+	struct buf *b = buf_new(4096);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (buf_put_cstring(b, action) == JG_OK &&
+	    buf_put_cstring(b, detail) == JG_OK &&
+	    msg_queue_buf(w->master, MSG_W_AUDIT, b, -1) == JG_OK)
+		msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS);
+	buf_free(b);
+}
+
+static void
+worker_handle_async(struct worker *w, uint32_t type, struct buf *in)
+{
+	if (type != MSG_M_SHUTDOWN ||
+	    buf_get_cstring(in, w->shutdown_msg, sizeof(w->shutdown_msg)) !=
+	    JG_OK)
+		fatalx("unexpected message %u from the master", type);
+	w->shutdown = 1;
+}
+
+/*
+ * Send one request and wait for its answer. A shutdown notice that
+ * arrives meanwhile is remembered; anything else is a broken master.
+ */
+int
+worker_master_call(struct worker *w, uint32_t type, struct buf *req,
+    uint32_t want, struct buf *reply, int *fd)
+{
+	uint32_t got;
+	int r, pfd;
+
+	if (fd != NULL)
+		*fd = -1;
+	if (msg_queue_buf(w->master, type, req, -1) != JG_OK ||
+	    msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS) != 0)
+		return JG_ERR;
+	for (;;) {
+		r = msg_get_wait(w->master, &got, reply, &pfd,
+		    WORKER_MSG_TIMEOUT_MS);
+		if (r != 1)
+			return r == 0 ? JG_ERR : r;
+		if (got == want) {
+			if (fd != NULL)
+				*fd = pfd;
+			else if (pfd != -1)
+				close(pfd);
+			return JG_OK;
+		}
+		if (pfd != -1)
+			close(pfd);
+		worker_handle_async(w, got, reply);
+	}
+}
+
+static void
+worker_master_io(evutil_socket_t fd, short ev, void *arg)
+{
+	struct worker *w = arg;
+	struct buf *in;
+	uint32_t type;
+	int r, pfd;
+
+	(void)fd;
+	(void)ev;
+	r = msg_read(w->master);
+	if (r == 0 || (r < 0 && r != JG_EBUSY)) {
+		/* Without the master nothing can be recorded: stop. */
+		w->shutdown = 1;
+		snprintf(w->shutdown_msg, sizeof(w->shutdown_msg),
+		    "the gateway is stopping");
+		event_del(w->master_ev);
+	} else {
+		in = buf_new(MSG_MAX);
+		while ((r = msg_get(w->master, &type, in, &pfd)) == 1) {
+			if (pfd != -1)
+				close(pfd);
+			worker_handle_async(w, type, in);
+		}
+		buf_free(in);
+		if (r < 0)
+			fatalx("malformed message from the master");
+	}
+	if (w->shutdown)
+		worker_refuse_all(w, w->shutdown_msg);
+	worker_rearm(w);
+}
+
+/* Login name: "user@target" is target mode, "user" is command mode. */
+static int
+worker_parse_login(struct worker *w, const char *login)
+{
+	const char *at;
+	size_t n;
+
+	if (strlen(login) >= sizeof(w->login))
+		return JG_EINVAL;
+	snprintf(w->login, sizeof(w->login), "%s", login);
+	at = strchr(login, '@');
+	n = at != NULL ? (size_t)(at - login) : strlen(login);
+	if (n == 0 || n > JG_NAME_MAX)
+		return JG_EINVAL;
+	memcpy(w->user, login, n);
+	w->user[n] = '\0';
+	if (!name_valid(w->user))
+		return JG_EINVAL;
+	if (at == NULL) {
+		w->cmd_mode = 1;
+		return JG_OK;
+	}
+	/* The target name is checked by the master (an unknown one is told). */
+	if (strlen(at + 1) == 0 || strlen(at + 1) > JG_NAME_MAX)
+		return JG_EINVAL;
+	snprintf(w->target, sizeof(w->target), "%s", at + 1);
+	return JG_OK;
+}
+
+static int
+worker_key_fp(ssh_key key, char *fp, size_t len)
+{
+	unsigned char *hash = NULL;
+	size_t hlen = 0;
+	char *s;
+
+	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash,
+	    &hlen) != 0)
+		return JG_ERR;
+	s = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+	ssh_clean_pubkey_hash(&hash);
+	if (s == NULL || strlen(s) >= len) {
+		ssh_string_free_char(s);
+		return JG_ERR;
+	}
+	snprintf(fp, len, "%s", s);
+	ssh_string_free_char(s);
+	return JG_OK;
+}
+
+static void
+worker_auth_failed(struct worker *w, const char *user, const char *why)
+{
+	struct buf *b = buf_new(1024);
+
+	if (buf_put_cstring(b, user) == JG_OK &&
+	    buf_put_cstring(b, why) == JG_OK &&
+	    msg_queue_buf(w->master, MSG_W_AUTH_FAIL, b, -1) == JG_OK)
+		msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS);
+	buf_free(b);
+}
+
+/*
+ * Called twice per key (LIBSSH-NOTES): a probe without signature, then
+ * with a verified signature. Only the second is a login; both ask the
+ * master whether this key belongs to the user in the login name.
+ */
+static int
+worker_auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
+    char state, void *arg)
+{
+	struct worker *w = arg;
+	struct buf *b;
+	char fp[SSHKEY_FP_LEN];
+	uint32_t ok = 0;
+	int r;
+
+	(void)s;
+	if (w->authed)
+		return SSH_AUTH_DENIED;
+	if (state != SSH_PUBLICKEY_STATE_NONE &&
+	    state != SSH_PUBLICKEY_STATE_VALID) {
+		worker_auth_failed(w, w->user[0] ? w->user : "?", "bad "
+		    "signature");
+		return SSH_AUTH_DENIED;
+	}
+	if ((w->login[0] == '\0' && worker_parse_login(w, login) != JG_OK) ||
+	    strcmp(w->login, login) != 0) {
+		worker_auth_failed(w, "?", "invalid login name");
+		return SSH_AUTH_DENIED;
+	}
+	if (worker_key_fp(key, fp, sizeof(fp)) != JG_OK)
+		return SSH_AUTH_DENIED;
+	if (strcmp(fp, w->probed_fp) == 0 && state == SSH_PUBLICKEY_STATE_NONE)
+		return w->probed_ok ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
+	b = buf_new(4096);
+	if (buf_put_cstring(b, w->user) == JG_OK &&
+	    buf_put_cstring(b, fp) == JG_OK &&
+	    worker_master_call(w, MSG_W_KEY_OWNER, b, MSG_M_KEY_OWNER, b,
+	    NULL) == JG_OK)
+		r = buf_get_u32(b, &ok);
+	else
+		r = JG_ERR;
+	buf_free(b);
+	snprintf(w->probed_fp, sizeof(w->probed_fp), "%s", fp);
+	w->probed_ok = r == JG_OK && ok;
+	if (!w->probed_ok) {
+		worker_auth_failed(w, w->user, "key not registered to user");
+		return SSH_AUTH_DENIED;
+	}
+	if (state == SSH_PUBLICKEY_STATE_NONE)
+		return SSH_AUTH_SUCCESS;	/* libssh answers PK_OK */
+	b = buf_new(4096);
+	if (buf_put_cstring(b, w->user) != JG_OK ||
+	    buf_put_cstring(b, fp) != JG_OK ||
+	    msg_queue_buf(w->master, MSG_W_AUTH_OK, b, -1) != JG_OK ||
+	    msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS) != 0) {
+		buf_free(b);
+		return SSH_AUTH_DENIED;
+	}
+	buf_free(b);
+	snprintf(w->fp, sizeof(w->fp), "%s", fp);
+	w->authed = 1;
+	log_info("%s authenticated from %s (%s%s)", w->user, w->source,
+	    w->cmd_mode ? "command mode" : "target ", w->target);
+	return SSH_AUTH_SUCCESS;
+}
+
+/* Ask the master for the target: on success we hold a keeper socket. */
+int
+worker_authorize(struct worker *w, const char *target)
+{
+	struct buf *b = buf_new(MSG_MAX);
+	uint32_t ok, port;
+	int fd = -1, r;
+
+	if (target != w->target)
+		snprintf(w->target, sizeof(w->target), "%s", target);
+	if (buf_put_cstring(b, w->target) != JG_OK ||
+	    worker_master_call(w, MSG_W_AUTHORIZE, b, MSG_M_AUTHORIZE, b,
+	    &fd) != JG_OK) {
+		snprintf(w->refusal, sizeof(w->refusal), "%s: the gateway "
+		    "cannot check access right now", target);
+		w->authz_state = -1;
+		buf_free(b);
+		return JG_ERR;
+	}
+	r = buf_get_u32(b, &ok);
+	if (r == JG_OK)
+		r = buf_get_cstring(b, w->refusal, sizeof(w->refusal));
+	if (r == JG_OK)
+		r = buf_get_cstring(b, w->target, sizeof(w->target));
+	if (r == JG_OK)
+		r = buf_get_cstring(b, w->host, sizeof(w->host));
+	if (r == JG_OK)
+		r = buf_get_u32(b, &port);
+	if (r == JG_OK)
+		r = buf_get_cstring(b, w->tlogin, sizeof(w->tlogin));
+	if (r == JG_OK)
+		r = buf_get_cstring(b, w->host_key, sizeof(w->host_key));
+	if (r == JG_OK)
+		r = buf_get_cstring(b, w->kind, sizeof(w->kind));
+	buf_free(b);
+	if (r != JG_OK)
+		fatalx("malformed authorization answer");
+	if (!ok || fd == -1) {
+		if (fd != -1)
+			close(fd);
+		if (w->refusal[0] == '\0')
+			snprintf(w->refusal, sizeof(w->refusal), "access to %s "
+			    "denied", target);
+		w->authz_state = -1;
+		log_info("%s: %s", w->user, w->refusal);
+		return JG_ERR;
+	}
+	w->port = (int)port;
+	w->keeper_fd = fd;
+	w->authz_state = 1;
+	return JG_OK;
+}
+
+/* Every channel gets the message on stderr and ends; used for fatal states. */
+void
+worker_refuse_all(struct worker *w, const char *msg)
+{
+	struct chan *c;
+
+	for (c = w->chans; c != NULL; c = c->next)
+		chan_refuse(c, msg);
+}
+
+void
+worker_rearm(struct worker *w)
+{
+	if (w->down != NULL &&
+	    (ssh_get_poll_flags(w->down) & SSH_WRITE_PENDING))
+		event_add(w->down_wev, NULL);
+	if (w->up != NULL && w->up_wev != NULL &&
+	    (ssh_get_poll_flags(w->up) & SSH_WRITE_PENDING))
+		event_add(w->up_wev, NULL);
+}
+
+static void worker_exit(struct worker *, int) __attribute__((noreturn));
+
+static void
+worker_exit(struct worker *w, int code)
+{
+	chan_free_all(w, w->shutdown ? "gateway stopped" : "disconnected");
+	upstream_close(w);
+	if (w->down != NULL) {
+		ssh_disconnect(w->down);
+		ssh_free(w->down);
+	}
+	msg_flush_wait(w->master, 1000);
+	exit(code);
+}
+
+/* After libssh has run: act on what the callbacks recorded. */
+static void
+worker_progress(struct worker *w)
+{
+	if (!w->authed)
+		return;
+	if (!w->cmd_mode && w->authz_state == 0)
+		worker_authorize(w, w->target);
+	if (w->authz_state == 1 && w->up_state == UP_NONE && w->chans != NULL)
+		upstream_start(w);
+	if (w->authz_state == -1)
+		worker_refuse_all(w, w->refusal);
+	chan_pump_all(w);
+	if (w->chans == NULL && w->exiting)
+		worker_exit(w, 0);
+}
+
+/* One place drives libssh for both sessions. */
+void
+worker_poll(struct worker *w)
+{
+	int i, r;
+
+	for (i = 0; i < WORKER_POLL_ROUNDS; i++) {
+		r = ssh_event_dopoll(w->sev, 0);
+		if (r == SSH_ERROR)
+			break;
+		if (r == SSH_AGAIN)
+			break;
+		chan_pump_all(w);
+	}
+	if (!ssh_is_connected(w->down) ||
+	    (ssh_get_status(w->down) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
+		log_verbose("%s: client %s disconnected", w->user[0] ?
+		    w->user : "pre-auth", w->source);
+		worker_exit(w, 0);
+	}
+	worker_progress(w);
+	worker_rearm(w);
+}
+
+static void
+worker_kex(struct worker *w)
+{
+	int r = ssh_handle_key_exchange(w->down);
+
+	if (r == SSH_AGAIN) {
+		worker_rearm(w);
+		return;
+	}
+	if (r != SSH_OK) {
+		log_verbose("key exchange with %s failed: %s", w->source,
+		    ssh_get_error(w->down));
+		worker_exit(w, 1);
+	}
+	w->kex_done = 1;
+	if ((w->sev = ssh_event_new()) == NULL ||
+	    ssh_event_add_session(w->sev, w->down) != SSH_OK)
+		fatalx("cannot create the ssh event");
+	worker_poll(w);
+}
+
+static void
+worker_down_io(evutil_socket_t fd, short ev, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)ev;
+	if (!w->kex_done)
+		worker_kex(w);
+	else
+		worker_poll(w);
+}
+
+static void
+worker_grace(evutil_socket_t fd, short ev, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)ev;
+	if (w->authed)
+		return;
+	log_info("%s: login grace time (%d s) exceeded", w->source,
+	    w->cfg->login_grace_time);
+	worker_exit(w, 1);
+}
+
+static void
+worker_idle(evutil_socket_t fd, short ev, void *arg)
+{
+	struct worker *w = arg;
+	struct timeval tv;
+	time_t now = time(NULL), left;
+	char msg[128];
+
+	(void)fd;
+	(void)ev;
+	left = w->last_data + w->cfg->idle_timeout - now;
+	if (left > 0) {
+		tv.tv_sec = left;
+		tv.tv_usec = 0;
+		event_add(w->idle, &tv);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "idle for %d s: session closed",
+	    w->cfg->idle_timeout);
+	log_info("%s on %s: %s", w->user, w->target, msg);
+	worker_refuse_all(w, msg);
+	worker_rearm(w);
+}
+
+void
+worker_main(struct worker_args *a)
+{
+	struct worker *w = xcalloc(1, sizeof(*w));
+	struct timeval tv;
+	char err[JG_ERRLEN];
+	struct buf *b;
+	int one = 1;
+
+	w->cfg = a->cfg;
+	w->client_fd = a->client_fd;
+	w->keeper_fd = -1;
+	snprintf(w->source, sizeof(w->source), "%s", a->source);
+	if (privsep_drop(w->cfg->worker_user, err, sizeof(err)) != JG_OK) {
+		log_error("worker: %s: closing the connection", err);
+		_exit(1);
+	}
+	w->master = msg_new(a->master_fd);
+	b = buf_new(64);
+	if (buf_put_u32(b, (uint32_t)getpid()) != JG_OK ||
+	    msg_queue_buf(w->master, MSG_W_HELLO, b, -1) != JG_OK ||
+	    msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS) != 0)
+		_exit(1);
+	buf_free(b);
+	setsockopt(w->client_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if ((w->down = ssh_new()) == NULL)
+		_exit(1);
+	if (ssh_bind_accept_fd(a->bind, w->down, w->client_fd) != SSH_OK) {
+		log_error("accept from %s: %s", w->source,
+		    ssh_get_error(a->bind));
+		_exit(1);
+	}
+	ssh_set_blocking(w->down, 0);
+	memset(&w->scb, 0, sizeof(w->scb));
+	w->scb.userdata = w;
+	w->scb.auth_pubkey_function = worker_auth_pubkey;
+	w->scb.channel_open_request_session_function = chan_open_request;
+	ssh_callbacks_init(&w->scb);
+	ssh_set_server_callbacks(w->down, &w->scb);
+	ssh_set_auth_methods(w->down, SSH_AUTH_METHOD_PUBLICKEY);
+	w->base = event_base_new();
+	if (w->base == NULL)
+		_exit(1);
+	evutil_make_socket_nonblocking(a->master_fd);
+	w->master_ev = event_new(w->base, a->master_fd, EV_READ | EV_PERSIST,
+	    worker_master_io, w);
+	event_add(w->master_ev, NULL);
+	w->down_rev = event_new(w->base, w->client_fd, EV_READ | EV_PERSIST,
+	    worker_down_io, w);
+	w->down_wev = event_new(w->base, w->client_fd, EV_WRITE,
+	    worker_down_io, w);
+	event_add(w->down_rev, NULL);
+	w->grace = evtimer_new(w->base, worker_grace, w);
+	tv.tv_sec = w->cfg->login_grace_time;
+	tv.tv_usec = 0;
+	event_add(w->grace, &tv);
+	w->last_data = time(NULL);
+	if (w->cfg->idle_timeout > 0) {
+		w->idle = evtimer_new(w->base, worker_idle, w);
+		tv.tv_sec = w->cfg->idle_timeout;
+		event_add(w->idle, &tv);
+	}
+	worker_kex(w);
+	event_base_dispatch(w->base);
+	worker_exit(w, 0);
+}

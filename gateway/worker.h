@@ -1,0 +1,141 @@
+/* worker.h: what the session worker's files share (worker.c, upstream.c, channel.c, command.c). */
+#ifndef WORKER_H
+#define WORKER_H
+
+#include "gateway.h"
+
+/*
+ * Per-direction queues must hold more than libssh's 1.28 MB window refill
+ * or the bridge deadlocks (LIBSSH-NOTES.md); this bound is what a channel
+ * may hold in the worker, whatever the peers do.
+ */
+#define CHAN_QUEUE_MAX (2 * 1024 * 1024)
+#define CHAN_MAX_REQS 24
+#define CHAN_WRITE_MAX (64 * 1024)
+
+enum chreq_kind { REQ_PTY = 1, REQ_ENV, REQ_SHELL, REQ_EXEC, REQ_SUBSYSTEM,
+	REQ_WINCH, REQ_SIGNAL };
+
+struct chreq {
+	int kind;
+	char name[64];		/* TERM, env name, subsystem, signal */
+	char *value;		/* exec command or env value */
+	int cols, rows, pxw, pxh;
+};
+
+enum chan_state {
+	CH_GATHER = 0,		/* requests arrive; nothing upstream yet */
+	CH_MENU,		/* command-mode menu reads a choice */
+	CH_OPEN_UP,		/* opening the upstream channel */
+	CH_REPLAY,		/* replaying requests upstream */
+	CH_RUNNING,		/* bridging */
+	CH_FINISH,		/* ending downstream once queues are empty */
+	CH_DONE,		/* close sent downstream */
+};
+
+struct worker;
+
+struct chan {
+	struct chan *next;
+	struct worker *w;
+	ssh_channel down;
+	ssh_channel up;
+	struct ssh_channel_callbacks_struct dcb;
+	struct ssh_channel_callbacks_struct ucb;
+	int state;
+	struct chreq reqs[CHAN_MAX_REQS];
+	size_t nreqs;
+	size_t replayed;
+	int has_pty;
+	int main_req;		/* REQ_SHELL, REQ_EXEC or REQ_SUBSYSTEM, or 0 */
+	struct buf *to_up;	/* client -> target */
+	struct buf *to_down;	/* target stdout -> client */
+	struct buf *to_err;	/* target stderr (or ours) -> client */
+	int down_eof, down_closed;
+	int up_eof, up_closed, up_eof_sent;
+	int exit_set;
+	int exit_status;
+	char exit_signal[32];
+	int exit_core;
+	int our_exit;		/* exit status we give (refusals) or -1 */
+	char end_reason[64];
+	long long session_id;
+	uint64_t bytes_in, bytes_out;
+	char menu_line[80];	/* what was typed at the menu */
+	size_t menu_len;
+};
+
+enum up_state { UP_NONE = 0, UP_CONNECTING, UP_AUTH, UP_READY, UP_FAILED };
+
+struct worker {
+	const struct config *cfg;
+	struct event_base *base;
+	struct msgconn *master;
+	struct event *master_ev;
+	ssh_session down;
+	ssh_event sev;
+	struct ssh_server_callbacks_struct scb;
+	int client_fd;
+	struct event *down_rev, *down_wev;
+	struct event *grace, *idle, *connect_timer;
+	int kex_done;
+	char source[128];
+	/* who */
+	char login[2 * JG_NAME_MAX + 2];
+	char user[JG_NAME_MAX + 1];
+	char target[JG_NAME_MAX + 1];
+	int cmd_mode;
+	int authed;
+	char fp[SSHKEY_FP_LEN];
+	char probed_fp[SSHKEY_FP_LEN];
+	int probed_ok;
+	/* what the master said about the target */
+	int authz_state;	/* 0 not asked, 1 ok, -1 refused */
+	char refusal[512];
+	char host[256];
+	int port;
+	char tlogin[JG_NAME_MAX + 1];
+	char host_key[SSHKEY_LINE_MAX];
+	char kind[16];
+	int keeper_fd;
+	/* upstream */
+	ssh_session up;
+	int up_state;
+	struct event *up_rev, *up_wev;
+	char *password;		/* locked memory, only during auth */
+	size_t password_len;
+	/* channels */
+	struct chan *chans;
+	int shutdown;		/* the master told us to stop */
+	char shutdown_msg[256];
+	time_t last_data;
+	int exiting;
+};
+
+/* worker.c */
+int worker_master_call(struct worker *, uint32_t type, struct buf *req,
+	    uint32_t want, struct buf *reply, int *fd);
+void worker_audit(struct worker *, const char *action, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void worker_rearm(struct worker *);
+void worker_poll(struct worker *);
+void worker_refuse_all(struct worker *, const char *msg);
+int worker_authorize(struct worker *, const char *target);
+
+/* upstream.c */
+void upstream_start(struct worker *);
+void upstream_io(struct worker *);
+void upstream_close(struct worker *);
+
+/* channel.c */
+ssh_channel chan_open_request(ssh_session, void *);
+void chan_pump_all(struct worker *);
+void chan_refuse(struct chan *, const char *msg);
+void chan_free_all(struct worker *, const char *reason);
+void chan_notice(struct chan *, const char *msg);
+
+/* command.c */
+void command_start(struct chan *);
+void command_menu_input(struct chan *);
+
+#endif /* WORKER_H */
