@@ -36,6 +36,10 @@ int cmd_target(struct cli *, int, char **);
 int cmd_access(struct cli *, int, char **);
 /* cmd-vault.c */
 int cmd_vault(struct cli *, int, char **);
+/* cmd-unseal.c */
+int cmd_unseal(struct cli *, int, char **);
+/* cmd-sessions.c */
+int cmd_sessions(struct cli *, int, char **);
 /* cmd-audit.c */
 int cmd_audit(struct cli *, int, char **);
 

@@ -152,7 +152,7 @@ init_host_key(struct init_undo *u, const char *path, char *fp, size_t fplen)
 	}
 	snprintf(fp, fplen, "%s", k.fingerprint);
 	sshkey_pub_clear(&k);
-	if (file_write_atomic(pub, line, strlen(line), 0644, err,
+	if (file_write_atomic(pub, line, strlen(line), 0600, err,
 	    sizeof(err)) != JG_OK) {
 		cli_error("%s", err);
 		goto out;

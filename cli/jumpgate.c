@@ -26,8 +26,11 @@
 "  user key del FINGERPRINT\n" \
 "  target add NAME --host H [--port N] --login L (--host-key 'TYPE BASE64' | --scan)\n" \
 "  target list [--json] | target del NAME\n" \
-"  vault set TARGET (--password-stdin | --key-file FILE)\n" \
-"  vault list [--json] | vault del TARGET | vault rekey\n" \
+"  vault set TARGET (--password-stdin | --key-file FILE) [--passphrase-file F]\n" \
+"  vault list [--json] | vault del TARGET\n" \
+"  vault rekey [--passphrase-file OLD] [--new-passphrase-file NEW]\n" \
+"  unseal [--passphrase-file F]\n" \
+"  sessions [--live] [--user U] [--target T] [--json]\n" \
 "  access add ROLE TARGET_GLOB [--approval-by ROLE [--approvals N] [--max-duration DUR]]\n" \
 "  access list [--json] | access del ID\n" \
 "  audit [--since TIME] [--json] | audit verify\n"
@@ -42,6 +45,8 @@ static const struct {
 	{ "access", cmd_access },
 	{ "vault", cmd_vault },
 	{ "audit", cmd_audit },
+	{ "unseal", cmd_unseal },
+	{ "sessions", cmd_sessions },
 };
 
 void
