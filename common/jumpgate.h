@@ -397,6 +397,65 @@ enum msg_type {
 #define AGENT_JG_PASSWORD_REQUEST 200	/* jumpgate's own: the password */
 #define AGENT_JG_PASSWORD 201		/* string password */
 
+/* recfile.c (recorder/): the recording file format */
+#define REC_KEYBYTES 32
+#define REC_FORMAT_VERSION 1
+enum rec_type {
+	REC_OUT = 1,		/* target stdout */
+	REC_ERR,		/* target stderr */
+	REC_IN,			/* client input (RecordInput) */
+	REC_RESIZE,		/* u32 cols, u32 rows */
+	REC_REQUEST,		/* text: "shell", "exec CMD", "subsystem NAME" */
+	REC_SIGNAL,		/* text: signal name sent by the client */
+	REC_EXIT,		/* u32 status, or text "signal NAME" */
+	REC_END,		/* summary (the end mark's last event) */
+	REC_BYTES,		/* u64 in, u64 out: counts for file transfers */
+};
+struct rec_header {
+	uint64_t session_id;
+	char user[JG_NAME_MAX + 1];
+	char target[JG_NAME_MAX + 1];
+	char login[JG_NAME_MAX + 1];
+	int64_t start_unix_ms;
+	uint32_t cols, rows;
+	char kind[16];
+	char command[256];
+};
+struct rec_summary {
+	uint64_t duration_ms;
+	uint64_t bytes_in, bytes_out;
+	uint64_t events;
+	int32_t exit_status;
+	char reason[64];
+};
+struct rec_event_view {
+	uint64_t t_ms;
+	int type;
+	int channel;
+	const unsigned char *data;
+	size_t len;
+};
+struct rec_writer;
+struct rec_reader;
+int rec_header_encode(const struct rec_header *, struct buf *);
+int rec_writer_open(int fd, const unsigned char key[REC_KEYBYTES],
+	    const struct rec_header *, struct rec_writer **);
+int rec_writer_event(struct rec_writer *, uint64_t t_ms, int type,
+	    const void *, size_t);
+int rec_writer_flush(struct rec_writer *);
+int rec_writer_close(struct rec_writer *, const struct rec_summary *);
+void rec_writer_free(struct rec_writer *);
+int rec_reader_open(int fd, const unsigned char key[REC_KEYBYTES],
+	    uint64_t expect_session, struct rec_reader **, char *err,
+	    size_t errlen);
+const struct rec_header *rec_reader_header(const struct rec_reader *);
+const char *rec_reader_error(const struct rec_reader *);
+uint64_t rec_reader_last_ms(const struct rec_reader *);
+int rec_reader_next(struct rec_reader *, struct rec_event_view *);
+int rec_reader_summary(const struct rec_reader *, struct rec_summary *);
+int rec_reader_seek(struct rec_reader *, uint64_t t_ms);
+void rec_reader_free(struct rec_reader *);
+
 /* vault.c (vault/) */
 #define VAULT_KEY_LEN 32
 #define VAULT_SALT_LEN 16
