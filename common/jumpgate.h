@@ -300,6 +300,7 @@ struct store_session {
 	char kind[16];			/* shell exec subsystem */
 	char detail[256];		/* the command or subsystem name */
 	char end_reason[64];
+	char recording[512];		/* file name under RecordingDirectory */
 };
 struct store_session_filter {
 	int live_only;
@@ -313,6 +314,14 @@ int store_session_end(struct store *, long long id, const char *state,
 int store_session_list(struct store *, const struct store_session_filter *,
 	    struct store_session **, size_t *);
 int store_sessions_interrupt_live(struct store *, int *n);
+int store_session_get(struct store *, long long id, struct store_session *,
+	    unsigned char **rec_key, size_t *rec_key_len);
+int store_session_set_recording(struct store *, long long id,
+	    const char *file);
+int store_session_set_key(struct store *, long long id,
+	    const unsigned char *sealed, size_t len);
+/* The vault names a recording key "session-ID", kind "reckey", version 1. */
+#define STORE_RECKEY_KIND "reckey"
 
 /* buf.c */
 struct buf;

@@ -1200,9 +1200,70 @@ store_secret_del(struct store *s, const struct store_actor *a,
 	return store_end(s, rc);
 }
 
+/* Recording keys are sealed under the vault key too: re-seal each. */
+static int
+store_rekey_sessions(struct store *s, store_reseal_cb cb, void *arg,
+    size_t *count)
+{
+	struct store_secret sec;
+	sqlite3_stmt *st;
+	unsigned char *sealed;
+	long long *ids = NULL, *nids;
+	size_t n = 0, i, len;
+	int rc;
+
+	*count = 0;
+	if ((rc = store_prepare(s, &st, "SELECT id FROM sessions WHERE "
+	    "rec_key IS NOT NULL ORDER BY id", "")) != JG_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((nids = realloc(ids, (n + 1) * sizeof(*ids))) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		ids = nids;
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		return store_rc(s, rc);
+	}
+	rc = JG_OK;
+	for (i = 0; rc == JG_OK && i < n; i++) {
+		memset(&sec, 0, sizeof(sec));
+		snprintf(sec.target, sizeof(sec.target), "session-%lld",
+		    ids[i]);
+		snprintf(sec.kind, sizeof(sec.kind), "%s", STORE_RECKEY_KIND);
+		sec.version = 1;
+		if ((rc = store_prepare(s, &st, "SELECT rec_key FROM sessions "
+		    "WHERE id = ?", "i", ids[i])) != JG_OK)
+			break;
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			sec.sealed_len = (size_t)sqlite3_column_bytes(st, 0);
+			sec.sealed = xcalloc(1, sec.sealed_len);
+			memcpy(sec.sealed, sqlite3_column_blob(st, 0),
+			    sec.sealed_len);
+		}
+		sqlite3_finalize(st);
+		if ((rc = cb(arg, &sec, &sealed, &len)) != JG_OK) {
+			snprintf(s->err, sizeof(s->err), "cannot re-seal the "
+			    "recording key of session %lld", ids[i]);
+		} else {
+			rc = store_run(s, NULL, "UPDATE sessions SET rec_key = "
+			    "? WHERE id = ?", "bi", sealed, len, ids[i]);
+			free(sealed);
+			(*count)++;
+		}
+		free(sec.sealed);
+	}
+	free(ids);
+	return rc;
+}
+
 /*
- * Re-seal every secret and replace the key check value in one
- * transaction: either every row opens with the new key or none does.
+ * Re-seal every secret and recording key and replace the key check value
+ * in one transaction: either every row opens with the new key or none does.
  */
 int
 store_vault_rekey(struct store *s, const struct store_actor *a,
@@ -1210,8 +1271,8 @@ store_vault_rekey(struct store *s, const struct store_actor *a,
 {
 	struct store_secret *v = NULL;
 	unsigned char *sealed;
-	char detail[64];
-	size_t n = 0, i, len;
+	char detail[96];
+	size_t n = 0, i, len, nkeys = 0;
 	int rc;
 
 	if ((rc = store_begin(s)) != JG_OK)
@@ -1228,9 +1289,12 @@ store_vault_rekey(struct store *s, const struct store_actor *a,
 		free(sealed);
 	}
 	if (rc == JG_OK)
+		rc = store_rekey_sessions(s, cb, arg, &nkeys);
+	if (rc == JG_OK)
 		rc = store_vault_meta_write(s, newmeta, 1);
 	if (rc == JG_OK) {
-		snprintf(detail, sizeof(detail), "secrets=%zu", n);
+		snprintf(detail, sizeof(detail), "secrets=%zu "
+		    "recording_keys=%zu", n, nkeys);
 		rc = store_audit_append(s, a, "vault.rekey", detail);
 	}
 	store_secret_free(v, n);
@@ -1310,9 +1374,9 @@ store_sessions_interrupt_live(struct store *s, int *n)
 	return store_end(s, rc);
 }
 
-int
-store_session_list(struct store *s, const struct store_session_filter *f,
-    struct store_session **out, size_t *n)
+static int
+store_sessions_query(struct store *s, const struct store_session_filter *f,
+    long long id, struct store_session **out, size_t *n)
 {
 	struct store_session *v = NULL, *nv;
 	sqlite3_stmt *st;
@@ -1321,11 +1385,13 @@ store_session_list(struct store *s, const struct store_session_filter *f,
 
 	rc = store_prepare(s, &st, "SELECT id, user, target, login, source, "
 	    "started, ended, bytes_in, bytes_out, exit_status, state, kind, "
-	    "detail, end_reason FROM sessions WHERE (? = 0 OR state = 'live') "
-	    "AND (? IS NULL OR user = ?) AND (? IS NULL OR target = ?) ORDER "
-	    "BY id", f->user ? (f->target ? "issss" : "issnn") :
-	    (f->target ? "innss" : "innnn"), (long long)f->live_only, f->user,
-	    f->user, f->target, f->target);
+	    "detail, end_reason, recording FROM sessions WHERE (? = 0 OR "
+	    "state = 'live') "
+	    "AND (? IS NULL OR user = ?) AND (? IS NULL OR target = ?) "
+	    "AND (? = 0 OR id = ?) ORDER BY id", f->user ? (f->target ?
+	    "issssii" : "issnnii") : (f->target ? "innssii" : "innnnii"),
+	    (long long)f->live_only, f->user, f->user, f->target, f->target,
+	    id, id);
 	if (rc != JG_OK)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1351,6 +1417,8 @@ store_session_list(struct store *s, const struct store_session_filter *f,
 		store_col_text(st, 12, v[cnt].detail, sizeof(v[cnt].detail));
 		store_col_text(st, 13, v[cnt].end_reason,
 		    sizeof(v[cnt].end_reason));
+		store_col_text(st, 14, v[cnt].recording,
+		    sizeof(v[cnt].recording));
 		cnt++;
 	}
 	sqlite3_finalize(st);
@@ -1361,4 +1429,84 @@ store_session_list(struct store *s, const struct store_session_filter *f,
 	*out = v;
 	*n = cnt;
 	return JG_OK;
+}
+
+int
+store_session_list(struct store *s, const struct store_session_filter *f,
+    struct store_session **out, size_t *n)
+{
+	return store_sessions_query(s, f, 0, out, n);
+}
+
+/* One session, with its sealed recording key (free() it) if asked. */
+int
+store_session_get(struct store *s, long long id, struct store_session *ss,
+    unsigned char **key, size_t *keylen)
+{
+	struct store_session_filter f;
+	struct store_session *v;
+	sqlite3_stmt *st;
+	size_t n;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if ((rc = store_sessions_query(s, &f, id, &v, &n)) != JG_OK)
+		return rc;
+	if (n == 0) {
+		free(v);
+		snprintf(s->err, sizeof(s->err), "no such session: %lld", id);
+		return JG_ENOENT;
+	}
+	*ss = v[0];
+	free(v);
+	if (key == NULL)
+		return JG_OK;
+	*key = NULL;
+	*keylen = 0;
+	if ((rc = store_prepare(s, &st, "SELECT rec_key FROM sessions WHERE "
+	    "id = ?", "i", id)) != JG_OK)
+		return rc;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) > 0) {
+		*keylen = (size_t)sqlite3_column_bytes(st, 0);
+		*key = xcalloc(1, *keylen);
+		memcpy(*key, sqlite3_column_blob(st, 0), *keylen);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? JG_OK : store_rc(s, rc);
+}
+
+static int
+store_session_update(struct store *s, long long id, const char *sql,
+    const char *fmt, const void *a, size_t alen)
+{
+	int rc, changes = 0;
+
+	if ((rc = store_begin(s)) != JG_OK)
+		return rc;
+	if (fmt[0] == 'b')
+		rc = store_run(s, &changes, sql, "bi", a, alen, id);
+	else
+		rc = store_run(s, &changes, sql, "si", a, id);
+	if (rc == JG_OK && changes == 0) {
+		snprintf(s->err, sizeof(s->err), "no such session: %lld", id);
+		rc = JG_ENOENT;
+	}
+	return store_end(s, rc);
+}
+
+int
+store_session_set_recording(struct store *s, long long id, const char *file)
+{
+	return store_session_update(s, id, "UPDATE sessions SET recording = ? "
+	    "WHERE id = ?", "s", file, 0);
+}
+
+/* Set once: a recording key is never replaced (only re-sealed by rekey). */
+int
+store_session_set_key(struct store *s, long long id,
+    const unsigned char *sealed, size_t len)
+{
+	return store_session_update(s, id, "UPDATE sessions SET rec_key = ? "
+	    "WHERE id = ? AND rec_key IS NULL", "b", sealed, len);
 }
