@@ -22,7 +22,7 @@
 static int
 jumpgated_pidfile(const struct config *cfg, char *err, size_t errlen)
 {
-	char path[JG_PATH_MAX], line[32];
+	char path[JG_PATH_MAX];
 	int fd;
 
 	if (config_state_path(cfg, "jumpgated.pid", path, sizeof(path)) !=
@@ -41,14 +41,22 @@ jumpgated_pidfile(const struct config *cfg, char *err, size_t errlen)
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+/* After daemon(): the lock stays with the child, which writes its pid. */
+static int
+jumpgated_pidfile_write(int fd, char *err, size_t errlen)
+{
+	char line[32];
+
 	snprintf(line, sizeof(line), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, line, strlen(line), 0) !=
 	    (ssize_t)strlen(line)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
+		snprintf(err, errlen, "pid file: %s", strerror(errno));
 		return -1;
 	}
-	return fd;
+	return 0;
 }
 
 int
@@ -112,13 +120,18 @@ main(int argc, char **argv)
 		return JG_EXIT_FAIL;
 	}
 	ssh_init();
+	/* Before daemon(): a second daemon is told so on its terminal. */
+	if ((pidfd = jumpgated_pidfile(&cfg, err, sizeof(err))) == -1) {
+		fprintf(stderr, "jumpgated: %s\n", err);
+		return JG_EXIT_FAIL;
+	}
 	if (!opts.foreground && daemon(0, 0) == -1) {
 		fprintf(stderr, "jumpgated: daemon: %s\n", strerror(errno));
 		return JG_EXIT_FAIL;
 	}
 	log_init("jumpgated", opts.foreground, opts.debug ? LOG_LVL_DEBUG :
 	    cfg.log_level);
-	if ((pidfd = jumpgated_pidfile(&cfg, err, sizeof(err))) == -1) {
+	if (jumpgated_pidfile_write(pidfd, err, sizeof(err)) == -1) {
 		log_error("%s", err);
 		return JG_EXIT_FAIL;
 	}

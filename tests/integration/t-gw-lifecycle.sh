@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# t-gw-lifecycle: the daemon's life and its pre-auth limits.  Pid file and
+# a second daemon on the same state; LoginGraceTime closes a silent
+# connection; silent connections never delay another user's login;
+# removing a user or a key ends the live session; SIGHUP reloads
+# (IdleTimeout then closes an idle session with a message, MaxStartups
+# drops a second pre-auth connection); per-source penalty after failed
+# logins; SIGTERM tells live users and stops within the grace.
+. "$JG_SRCDIR/tests/integration/lib.sh"
+jg_setup
+BASE_CONF=(
+	"LoginGraceTime 3s"
+	"PenaltyFailures 3"
+	"PenaltyWindow 1m"
+	"PenaltyDuration 10s"
+	"MaxStartups 10:30:100"
+	"IdleTimeout 1h"
+)
+jg_config "${BASE_CONF[@]}"
+jg_init
+target_sshd_start || bail "target sshd did not start"
+check "target t1" "$JG" target add t1 --host 127.0.0.1 --port "$SSHD_PORT" \
+	--login jgtarget --host-key "$SSHD_HOSTKEY"
+check "vault set t1" "$JG" vault set t1 --password-stdin <"$T/target.pass"
+check "user alice" "$JG" user add alice --role dev --key "$(user_key alice)"
+check "user bob" "$JG" user add bob --role dev --key "$(user_key bob)"
+user_key mallory >/dev/null
+check "dev reaches t*" "$JG" access add dev 't*'
+jgd_start || bail "jumpgated did not start"
+LOG=$T/jumpgated.log
+
+elapsed() {	# START (date +%s.%N): seconds since, as a decimal
+	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'
+}
+below() {	# A B: A < B (decimals)
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'
+}
+gw() {	# KEY LOGIN CMD...
+	local key=$1 login=$2
+	shift 2
+	timeout 40 ssh -F none -i "$T/keys/$key" -o IdentitiesOnly=yes \
+		-o IdentityAgent=none -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o LogLevel=ERROR -o ConnectTimeout=10 -p "$JG_PORT" \
+		-l "$login" 127.0.0.1 "$@"
+}
+# set_conf LINE...: rewrite the config with the base lines and these
+# (later lines win over earlier ones), then SIGHUP the daemon and wait
+# for the reload line.
+set_conf() {
+	local n
+	n=$(grep -c 'configuration reloaded' "$LOG")
+	jg_config_keep "${BASE_CONF[@]}" "$@"
+	kill -HUP "$JGD_PID"
+	wait_for 5 bash -c "[ \$(grep -c 'configuration reloaded' '$LOG') -gt $n ]"
+}
+jg_config_keep() {	# like jg_config, but keeps the port
+	local port=$JG_PORT
+	{
+		echo "# jumpgate test config ($T)"
+		echo "StateDirectory $T/state"
+		echo "RecordingDirectory $T/rec"
+		echo "VaultKeyFile $T/vault.key"
+		echo "ListenAddress 127.0.0.1:$port"
+		echo "LogLevel debug"
+		local l
+		for l in "$@"; do
+			printf '%s\n' "$l"
+		done
+	} >"$T/jumpgate.conf.new"
+	chmod 0600 "$T/jumpgate.conf.new"
+	# keep only the last occurrence of each keyword
+	tac "$T/jumpgate.conf.new" | awk '!/^#/ && seen[$1]++ { next } { print }' |
+		tac >"$T/jumpgate.conf"
+}
+
+check_out "sanity: alice reaches t1" '^up$' gw alice alice@t1 echo up </dev/null
+
+# ---------------------------------------------------- pid file, one daemon
+
+is "the pid file holds the daemon's pid" \
+	"$(tr -d '[:space:]' <"$T/state/jumpgated.pid" 2>/dev/null)" "$JGD_PID"
+expect_error "a second jumpgated on the same state refuses" \
+	'another jumpgated' timeout 10 "$JGD" -f -c "$JUMPGATE_CONFIG"
+expect_error "a second jumpgated in daemon mode refuses on its terminal" \
+	'another jumpgated' timeout 10 "$JGD" -c "$JUMPGATE_CONFIG"
+check "the first daemon still runs" kill -0 "$JGD_PID"
+is "the pid file still names the first daemon" \
+	"$(tr -d '[:space:]' <"$T/state/jumpgated.pid" 2>/dev/null)" "$JGD_PID"
+
+# ---------------------------------------------------- LoginGraceTime
+
+# silent_conn: connect and never speak; prints the seconds until the
+# gateway closed the connection (or "open" after 10 s).
+silent_conn() {
+	local start
+	start=$(date +%s.%N)
+	exec 3<>"/dev/tcp/127.0.0.1/$JG_PORT" || { echo "connect-failed"; return; }
+	if timeout 10 cat <&3 >/dev/null; then
+		elapsed "$start"
+	else
+		echo open
+	fi
+	exec 3<&-
+}
+t=$(silent_conn)
+check "LoginGraceTime 3s: a silent connection is closed (after ${t}s)" \
+	bash -c "[ '$t' != open ] && [ '$t' != connect-failed ] &&
+		awk -v e='$t' 'BEGIN { exit !(e >= 2.5 && e < 6) }'"
+
+# ---------------------------------------------------- slow clients
+
+# Five connections that never speak, held open meanwhile.
+held=()
+for i in 1 2 3 4 5; do
+	(exec 3<>"/dev/tcp/127.0.0.1/$JG_PORT" && exec sleep 8) 2>/dev/null &
+	held+=($!)
+done
+sleep 0.5
+start=$(date +%s.%N)
+check_out "with 5 silent connections open, alice logs in" '^quick$' \
+	gw alice alice@t1 echo quick </dev/null
+t=$(elapsed "$start")
+check "and it is not delayed (${t}s < 2.5s)" below "$t" 2.5
+kill "${held[@]}" 2>/dev/null
+wait "${held[@]}" 2>/dev/null
+
+# ---------------------------------------------------- removed user or key
+
+gw alice alice@t1 'sleep 30; echo not-ended' </dev/null >"$T/del.out" 2>"$T/del.err" &
+DPID=$!
+wait_for 10 pgrep -u jgtarget -x sleep
+sleep 0.5
+start=$(date +%s.%N)
+check "jumpgate user del alice" "$JG" user del alice
+wait_for 10 bash -c "! kill -0 $DPID 2>/dev/null"
+t=$(elapsed "$start")
+check "alice's live session ended within 5 s (${t}s)" \
+	bash -c "! kill -0 $DPID 2>/dev/null && awk -v e=$t 'BEGIN{exit !(e < 5)}'"
+check_out "she was told why" 'access was removed|removed' cat "$T/del.err"
+diag "stderr: $(cat "$T/del.err")"
+check "her command did not finish" bash -c "! grep -q not-ended '$T/del.out'"
+kill "$DPID" 2>/dev/null
+
+bob_fp=$(ssh-keygen -lf "$T/keys/bob.pub" | awk '{print $2}')
+gw bob bob@t1 'sleep 30; echo not-ended' </dev/null >"$T/kdel.out" 2>"$T/kdel.err" &
+KPID=$!
+wait_for 10 pgrep -u jgtarget -x sleep
+sleep 0.5
+start=$(date +%s.%N)
+check "jumpgate user key del (bob's key)" "$JG" user key del "$bob_fp"
+wait_for 10 bash -c "! kill -0 $KPID 2>/dev/null"
+t=$(elapsed "$start")
+check "bob's live session ended within 5 s of his key's removal (${t}s)" \
+	bash -c "! kill -0 $KPID 2>/dev/null && awk -v e=$t 'BEGIN{exit !(e < 5)}'"
+check_out "bob was told why" 'removed' cat "$T/kdel.err"
+kill "$KPID" 2>/dev/null
+check "alice comes back" "$JG" user add alice --role dev --key "$T/keys/alice.pub"
+
+# ---------------------------------------------------- SIGHUP
+
+set_conf "IdleTimeout 3s"
+check_out "SIGHUP: configuration reloaded" 'configuration reloaded' cat "$LOG"
+start=$(date +%s.%N)
+gw alice alice@t1 'sleep 30; echo not-idle' </dev/null >"$T/idle.out" 2>"$T/idle.err"
+rc=$?
+t=$(elapsed "$start")
+check "IdleTimeout 3s (after SIGHUP): an idle session is closed (${t}s)" \
+	awk -v e="$t" 'BEGIN { exit !(e >= 2.5 && e < 8) }'
+check_out "with a message about idle" 'idle' cat "$T/idle.err"
+diag "stderr: $(cat "$T/idle.err") (exit $rc)"
+check "the idle command did not finish" bash -c "! grep -q not-idle '$T/idle.out'"
+check_out "a busy session is not idle" '^5$' \
+	gw alice alice@t1 'for i in 1 2 3 4 5; do sleep 1; echo $i; done' </dev/null
+
+set_conf "MaxStartups 1:100:1"
+exec 4<>"/dev/tcp/127.0.0.1/$JG_PORT"
+sleep 0.5
+gw alice alice@t1 true </dev/null >"$T/ms.out" 2>"$T/ms.err"
+rc=$?
+check "MaxStartups 1:100:1: a second pre-auth connection is dropped" \
+	bash -c "[ $rc = 255 ] && grep -Eq 'kex_exchange_identification|Connection closed|reset' '$T/ms.err'"
+diag "ssh: $(cat "$T/ms.err")"
+exec 4<&-
+sleep 0.5
+check_out "once the first is gone, logins work" '^again$' \
+	gw alice alice@t1 echo again </dev/null
+set_conf "IdleTimeout 1h"
+
+# ---------------------------------------------------- per-source penalty
+
+for i in 1 2 3; do
+	gw mallory alice@t1 true </dev/null >"$T/pen$i.out" 2>"$T/pen$i.err"
+	rc=$?
+	check "failed login $i (wrong key) is denied" \
+		bash -c "[ $rc = 255 ] && grep -q 'Permission denied' '$T/pen$i.err'"
+	sleep 0.3
+done
+wait_for 3 grep -q 'refused for 10 s' "$LOG"
+gw mallory alice@t1 true </dev/null >"$T/pen4.out" 2>"$T/pen4.err"
+rc=$?
+check "the 4th connection is refused before the SSH banner" \
+	bash -c "[ $rc = 255 ] && ! grep -q 'Permission denied' '$T/pen4.err' &&
+		grep -Eq 'kex_exchange_identification|Connection closed|reset' '$T/pen4.err'"
+diag "ssh: $(cat "$T/pen4.err")"
+PSTART=$(date +%s)
+gw alice alice@t1 echo penalised </dev/null >"$T/pen5.out" 2>"$T/pen5.err"
+rc=$?
+check "a valid key from the same source is refused too during the penalty" \
+	bash -c "[ $rc = 255 ] && ! grep -q penalised '$T/pen5.out'"
+check_out "the penalty is audited" 'penalty.*127\.0\.0\.1' "$JG" audit
+# The penalty lasts 10 s from the third failure.
+sleep $((11 - ($(date +%s) - PSTART)))
+wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$JG_PORT && timeout 2 head -c 4 <&3 | grep -q SSH"
+check_out "after PenaltyDuration the same source logs in again" '^back$' \
+	gw alice alice@t1 echo back </dev/null
+
+# ---------------------------------------------------- SIGTERM
+
+gw alice alice@t1 'sleep 30; echo not-stopped' </dev/null >"$T/term.out" 2>"$T/term.err" &
+TPID=$!
+wait_for 10 pgrep -u jgtarget -x sleep
+sleep 0.5
+start=$(date +%s.%N)
+kill -TERM "$JGD_PID"
+wait_for 15 bash -c "! kill -0 $TPID 2>/dev/null"
+t=$(elapsed "$start")
+check "SIGTERM: the open session's client exits within the grace (${t}s)" \
+	bash -c "! kill -0 $TPID 2>/dev/null && awk -v e=$t 'BEGIN{exit !(e < 13)}'"
+check_out "it was told the gateway is stopping" 'the gateway is stopping' \
+	cat "$T/term.err"
+diag "stderr: $(cat "$T/term.err")"
+check "its command did not finish" bash -c "! grep -q not-stopped '$T/term.out'"
+wait_for 13 bash -c "! kill -0 $JGD_PID 2>/dev/null"
+check "the daemon exited" bash -c "! kill -0 $JGD_PID 2>/dev/null"
+check "nothing listens any more" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$JG_PORT) 2>/dev/null"
+check "no jumpgated process is left" bash -c "! pgrep -f '^$JGD -f -c $JUMPGATE_CONFIG'"
+check_out "the log says it stopped" 'jumpgated stopped' cat "$LOG"
+check "sessions left no live row" json_check <("$JG" sessions --json) 'all(.ended != null)'
