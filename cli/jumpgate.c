@@ -31,6 +31,11 @@
 "  vault rekey [--passphrase-file OLD] [--new-passphrase-file NEW]\n" \
 "  unseal [--passphrase-file F]\n" \
 "  sessions [--live] [--user U] [--target T] [--json]\n" \
+"  replay ID [--speed X] [--from TIME] [--idle-limit SEC] [--cat]\n" \
+"  export ID [--format asciicast] [-o FILE]\n" \
+"  verify ID... | verify --all\n" \
+"  search REGEX [--user U] [--target T]\n" \
+"    (replay, export, verify, search: [--passphrase-file F])\n" \
 "  access add ROLE TARGET_GLOB [--approval-by ROLE [--approvals N] [--max-duration DUR]]\n" \
 "  access list [--json] | access del ID\n" \
 "  audit [--since TIME] [--json] | audit verify\n"
@@ -47,6 +52,10 @@ static const struct {
 	{ "audit", cmd_audit },
 	{ "unseal", cmd_unseal },
 	{ "sessions", cmd_sessions },
+	{ "replay", cmd_replay },
+	{ "export", cmd_export },
+	{ "verify", cmd_verify },
+	{ "search", cmd_search },
 };
 
 void

@@ -395,6 +395,7 @@ enum msg_type {
 	/* keeper -> master */
 	MSG_K_STATUS = 300,		/* u32 unsealed, cstring message */
 	MSG_K_REGISTERED,		/* u64 conn, u32 ok, cstring message */
+	MSG_K_RECKEY,			/* u64 conn, u64 session, string sealed */
 };
 
 /* On a registration socket: the ssh-agent protocol, plus one private pair. */
@@ -405,6 +406,8 @@ enum msg_type {
 #define AGENT_SIGN_RESPONSE 14
 #define AGENT_JG_PASSWORD_REQUEST 200	/* jumpgate's own: the password */
 #define AGENT_JG_PASSWORD 201		/* string password */
+#define AGENT_JG_RECKEY_REQUEST 202	/* u64 session id */
+#define AGENT_JG_RECKEY 203		/* string key (32 bytes) */
 
 /* recfile.c (recorder/): the recording file format */
 #define REC_KEYBYTES 32
@@ -523,6 +526,8 @@ void keeper_log_options(int to_stderr, int level);
 pid_t keeper_start(const struct config *, int *fd_out, char *err,
 	    size_t errlen);
 /* keeper-agent.c (vault/): the worker's side of its registration socket. */
+int keeper_reckey_fetch(int fd, uint64_t session_id, int timeout_ms,
+	    unsigned char key[REC_KEYBYTES], char *err, size_t errlen);
 int keeper_password_fetch(int fd, int timeout_ms, char **pw, size_t *len,
 	    char *err, size_t errlen);
 

@@ -724,3 +724,54 @@ out:
 	vault_secret_free(body, flen);
 	return rc;
 }
+
+/*
+ * The worker's side: the recording key for one of its sessions, fetched on
+ * the registration socket into key (the caller's locked memory).
+ */
+int
+keeper_reckey_fetch(int fd, uint64_t session_id, int timeout_ms,
+    unsigned char key[REC_KEYBYTES], char *err, size_t errlen)
+{
+	unsigned char req[13] = { 0, 0, 0, 9, AGENT_JG_RECKEY_REQUEST };
+	unsigned char hdr[4], body[1 + 4 + REC_KEYBYTES];
+	struct timespec end;
+	uint32_t flen;
+	int i, rc;
+
+	for (i = 0; i < 8; i++)
+		req[5 + i] = (unsigned char)(session_id >> (56 - 8 * i));
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_ms / 1000;
+	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
+	}
+	if ((rc = keeper_io_full(fd, req, sizeof(req), 1, &end)) != JG_OK ||
+	    (rc = keeper_io_full(fd, hdr, sizeof(hdr), 0, &end)) != JG_OK) {
+		keeper_why(err, errlen, "%s", keeper_io_error(rc));
+		return rc;
+	}
+	flen = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+	    (uint32_t)hdr[2] << 8 | hdr[3];
+	if (flen != 1 && flen != sizeof(body)) {
+		keeper_why(err, errlen, "the vault keeper sent a malformed "
+		    "answer");
+		return JG_ECORRUPT;
+	}
+	if ((rc = keeper_io_full(fd, body, flen, 0, &end)) != JG_OK) {
+		keeper_why(err, errlen, "%s", keeper_io_error(rc));
+		return rc;
+	}
+	if (flen == 1 || body[0] != AGENT_JG_RECKEY || body[1] != 0 ||
+	    body[2] != 0 || body[3] != 0 || body[4] != REC_KEYBYTES) {
+		sodium_memzero(body, sizeof(body));
+		keeper_why(err, errlen, "the vault keeper refused the "
+		    "recording key");
+		return JG_EAUTH;
+	}
+	memcpy(key, body + 5, REC_KEYBYTES);
+	sodium_memzero(body, sizeof(body));
+	return JG_OK;
+}

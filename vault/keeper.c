@@ -241,6 +241,61 @@ keeper_registered(struct keeper *k, uint64_t conn, int ok,
 }
 
 /*
+ * A recording key for one of this connection's sessions: 32 random bytes.
+ * The plain key goes back to the worker on its registration socket, the
+ * key sealed by the vault key to the master, which stores it with the
+ * session (so `vault rekey` re-seals it with everything else). The master
+ * checks that the session belongs to this connection.
+ */
+static int
+keeper_reckey(struct keeper *k, struct keeper_reg *reg, struct buf *body)
+{
+	unsigned char *key, *sealed = NULL;
+	struct buf *b;
+	char name[64];
+	uint64_t sid;
+	size_t slen = 0;
+	int rc;
+
+	if (buf_get_u64(body, &sid) != JG_OK || buf_len(body) != 0 ||
+	    sid == 0 || k->key == NULL) {
+		log_info("keeper: refused a recording key to connection %llu",
+		    (unsigned long long)reg->cred.conn);
+		return buf_put_u32(reg->out, 1) == JG_OK ?
+		    buf_put_u8(reg->out, AGENT_FAILURE) : JG_ENOMEM;
+	}
+	if ((key = vault_secret_alloc(REC_KEYBYTES)) == NULL)
+		keeper_fatal(k, "out of locked memory");
+	randombytes_buf(key, REC_KEYBYTES);
+	snprintf(name, sizeof(name), "session-%llu", (unsigned long long)sid);
+	rc = vault_seal(k->key, name, STORE_RECKEY_KIND, 1, key, REC_KEYBYTES,
+	    &sealed, &slen);
+	b = buf_new(4096);
+	if (rc == JG_OK && (buf_put_u64(b, reg->cred.conn) != JG_OK ||
+	    buf_put_u64(b, sid) != JG_OK ||
+	    buf_put_string(b, sealed, slen) != JG_OK ||
+	    msg_queue_buf(k->m, MSG_K_RECKEY, b, -1) != JG_OK))
+		keeper_fatal(k, "cannot queue a recording key");
+	buf_free(b);
+	free(sealed);
+	if (rc == JG_OK) {
+		keeper_master_flush(k);
+		rc = buf_put_u32(reg->out, 1 + 4 + REC_KEYBYTES);
+		if (rc == JG_OK)
+			rc = buf_put_u8(reg->out, AGENT_JG_RECKEY);
+		if (rc == JG_OK)
+			rc = buf_put_string(reg->out, key, REC_KEYBYTES);
+		log_info("keeper: recording key for session %llu (connection "
+		    "%llu, target %s)", (unsigned long long)sid,
+		    (unsigned long long)reg->cred.conn, reg->cred.target);
+	} else
+		rc = buf_put_u32(reg->out, 1) == JG_OK ?
+		    buf_put_u8(reg->out, AGENT_FAILURE) : JG_ENOMEM;
+	vault_secret_free(key, REC_KEYBYTES);
+	return rc;
+}
+
+/*
  * MSG_K_META: cstring mode, string salt (16), u64 opslimit, u64 memlimit,
  * string check (32). A repeated META (the master re-read the database)
  * keeps the key only if it still matches.
@@ -445,7 +500,9 @@ keeper_reg_process(struct keeper_reg *reg)
 		    buf_put(k->body, buf_ptr(reg->in), len - 1) != JG_OK ||
 		    buf_consume(reg->in, len - 1) != JG_OK)
 			keeper_fatal(k, "agent frame bookkeeping failed");
-		if (keeper_agent_answer(&reg->cred, type, k->body, reg->out) !=
+		if ((type == AGENT_JG_RECKEY_REQUEST ?
+		    keeper_reckey(k, reg, k->body) :
+		    keeper_agent_answer(&reg->cred, type, k->body, reg->out)) !=
 		    JG_OK) {
 			log_info("keeper: connection %llu: no room for an "
 			    "answer: dropped", (unsigned long long)reg->cred.conn);
