@@ -380,18 +380,25 @@ enum msg_type {
 	MSG_W_SESSION_END,		/* u64 id, u32 exit, u64 in, u64 out,
 					   cstring reason */
 	MSG_W_AUDIT,			/* cstring action, cstring detail */
+	MSG_W_SESSIONS,			/* (none): auditors only */
+	MSG_W_REPLAY,			/* u64 session id: auditors only */
 	/* master -> worker */
 	MSG_M_KEY_OWNER = 100,		/* u32 ok */
 	MSG_M_AUTHORIZE,		/* u32 ok, cstring message, target... */
 	MSG_M_TARGETS,			/* cstring text */
 	MSG_M_SESSION,			/* u32 ok, u64 id, cstring message */
 	MSG_M_SHUTDOWN,			/* cstring message */
+	MSG_M_TEXT,			/* u32 ok, string text */
+	MSG_M_REPLAY,			/* u32 ok, cstring message, u64 id;
+					   + the recording, read-only */
+	MSG_M_REPLAY_KEY,		/* + a socket the keeper writes the key to */
 	/* master -> keeper */
 	MSG_K_META = 200,		/* vault meta */
 	MSG_K_UNSEAL,			/* string passphrase */
 	MSG_K_REGISTER,			/* u64 conn, cstring target, kind, u32
 					   version, string sealed; + fd */
 	MSG_K_UNREGISTER,		/* u64 conn */
+	MSG_K_RECKEY_OPEN,		/* u64 session, string sealed; + fd */
 	/* keeper -> master */
 	MSG_K_STATUS = 300,		/* u32 unsealed, cstring message */
 	MSG_K_REGISTERED,		/* u64 conn, u32 ok, cstring message */
@@ -527,6 +534,8 @@ pid_t keeper_start(const struct config *, int *fd_out, char *err,
 	    size_t errlen);
 /* keeper-agent.c (vault/): the worker's side of its registration socket. */
 int keeper_reckey_fetch(int fd, uint64_t session_id, int timeout_ms,
+	    unsigned char key[REC_KEYBYTES], char *err, size_t errlen);
+int keeper_reckey_read(int fd, int timeout_ms,
 	    unsigned char key[REC_KEYBYTES], char *err, size_t errlen);
 int keeper_password_fetch(int fd, int timeout_ms, char **pw, size_t *len,
 	    char *err, size_t errlen);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "worker.h"
 
@@ -262,6 +263,7 @@ chan_winch(ssh_session s, ssh_channel ch, int cols, int rows, int pxw,
 			c->reqs[i].pxh = pxh;
 			return 0;
 		}
+	record_resize(c, cols, rows);
 	if ((r = chan_add_req(c, REQ_WINCH)) == NULL)
 		return -1;
 	r->cols = cols;
@@ -281,8 +283,10 @@ chan_signal(ssh_session s, ssh_channel ch, const char *sig, void *arg)
 	(void)ch;
 	if (strlen(sig) >= sizeof(r->name) || str_has_control(sig))
 		return;
-	if ((r = chan_add_req(c, REQ_SIGNAL)) != NULL)
+	if ((r = chan_add_req(c, REQ_SIGNAL)) != NULL) {
 		snprintf(r->name, sizeof(r->name), "%s", sig);
+		record_text(c, REC_SIGNAL, sig);
+	}
 }
 
 ssh_channel
@@ -328,8 +332,10 @@ chan_notice(struct chan *c, const char *msg)
 {
 	char line[700];
 
-	snprintf(line, sizeof(line), "%sjumpgate: %s%s", c->has_pty ? "\r\n" :
-	    "", msg, c->has_pty ? "\r\n" : "\n");
+	/* On a pty, start on a fresh line if something was shown already. */
+	snprintf(line, sizeof(line), "%sjumpgate: %s%s", c->has_pty &&
+	    c->bytes_out > 0 ? "\r\n" : "", msg, c->has_pty ? "\r\n" :
+	    "\n");
 	buf_put(c->to_err, line, strlen(line));
 }
 
@@ -362,10 +368,11 @@ chan_session_open(struct chan *c, const struct chreq *r)
 {
 	struct worker *w = c->w;
 	struct buf *b = buf_new(MSG_MAX);
-	char detail[256];
+	char detail[256], text[400];
 	uint32_t ok = 0;
 	uint64_t id = 0;
-	int rc;
+	size_t i;
+	int rc, fd = -1;
 
 	snprintf(detail, sizeof(detail), "%s", r->value != NULL ? r->value :
 	    r->name);
@@ -374,14 +381,29 @@ chan_session_open(struct chan *c, const struct chreq *r)
 		rc = buf_put_cstring(b, detail);
 	if (rc == JG_OK)
 		rc = worker_master_call(w, MSG_W_SESSION_OPEN, b,
-		    MSG_M_SESSION, b, NULL);
+		    MSG_M_SESSION, b, &fd);
 	if (rc == JG_OK && (buf_get_u32(b, &ok) != JG_OK ||
 	    buf_get_u64(b, &id) != JG_OK))
 		rc = JG_EINVAL;
 	buf_free(b);
-	if (rc != JG_OK || !ok)
+	if (rc != JG_OK || !ok || fd == -1) {
+		if (fd != -1)
+			close(fd);
 		return JG_ERR;
+	}
 	c->session_id = (long long)id;
+	/* Recorded from its first byte, or not at all. */
+	if (record_start(c, r, fd) != JG_OK)
+		return JG_ERR;
+	for (i = 0; i < c->nreqs; i++)
+		if (c->reqs[i].kind == REQ_PTY) {
+			snprintf(text, sizeof(text), "pty-req %s %dx%d",
+			    c->reqs[i].name, c->reqs[i].cols, c->reqs[i].rows);
+			record_text(c, REC_REQUEST, text);
+		}
+	snprintf(text, sizeof(text), "%s%s%s", chan_kind_name(r->kind),
+	    detail[0] ? " " : "", detail);
+	record_text(c, REC_REQUEST, text);
 	log_info("session %lld: %s on %s: %s %s", c->session_id, w->user,
 	    w->target, chan_kind_name(r->kind), detail);
 	return JG_OK;
@@ -455,7 +477,7 @@ chan_replay_all(struct chan *c)
 		r = &c->reqs[c->replayed];
 		if ((r->kind == REQ_SHELL || r->kind == REQ_EXEC ||
 		    r->kind == REQ_SUBSYSTEM) && c->session_id == 0 &&
-		    chan_session_open(c, r) != JG_OK) {
+		    c->rec == NULL && chan_session_open(c, r) != JG_OK) {
 			chan_refuse(c, "the gateway cannot record this session "
 			    "right now: refused");
 			return;
@@ -488,7 +510,8 @@ chan_replay_all(struct chan *c)
 
 /* Write a queue to a channel, never more than its window. */
 static int
-chan_write(ssh_channel ch, struct buf *q, int is_err, uint64_t *count)
+chan_write(struct chan *c, ssh_channel ch, struct buf *q, int is_err,
+    uint64_t *count, int rectype)
 {
 	uint32_t win;
 	size_t n;
@@ -509,6 +532,9 @@ chan_write(ssh_channel ch, struct buf *q, int is_err, uint64_t *count)
 			return -1;
 		if (r <= 0)
 			return 0;
+		/* What went out is what the recording holds. */
+		if (rectype != 0)
+			record_event(c, rectype, buf_ptr(q), (size_t)r);
 		buf_consume(q, (size_t)r);
 		*count += (uint64_t)r;
 	}
@@ -600,9 +626,12 @@ chan_pump(struct chan *c)
 			chan_replay_all(c);
 			c->state = CH_RUNNING;
 		}
-		if (chan_write(c->up, c->to_up, 0, &c->bytes_in) < 0 ||
-		    chan_write(c->down, c->to_down, 0, &c->bytes_out) < 0 ||
-		    chan_write(c->down, c->to_err, 1, &c->bytes_out) < 0) {
+		if (chan_write(c, c->up, c->to_up, 0, &c->bytes_in,
+		    REC_IN) < 0 ||
+		    chan_write(c, c->down, c->to_down, 0, &c->bytes_out,
+		    REC_OUT) < 0 ||
+		    chan_write(c, c->down, c->to_err, 1, &c->bytes_out,
+		    REC_ERR) < 0) {
 			snprintf(c->end_reason, sizeof(c->end_reason),
 			    "write failed");
 			c->state = CH_FINISH;
@@ -618,6 +647,15 @@ chan_pump(struct chan *c)
 		if (c->up_closed || (c->up_eof && c->exit_set)) {
 			chan_pull(c->up, c->to_down, 0);
 			chan_pull(c->up, c->to_err, 1);
+			/*
+			 * What libssh still holds for us (our queue was full
+			 * when it came) goes out before the end: wait for
+			 * room. After EOF this poll reads nothing new.
+			 */
+			if (ssh_channel_is_open(c->up) &&
+			    (ssh_channel_poll(c->up, 0) > 0 ||
+			    ssh_channel_poll(c->up, 1) > 0))
+				break;
 			snprintf(c->end_reason, sizeof(c->end_reason), "%s",
 			    c->exit_set ? "exit" : "target closed");
 			c->state = CH_FINISH;
@@ -626,11 +664,23 @@ chan_pump(struct chan *c)
 	case CH_MENU:
 		command_menu_input(c);
 		break;
+	case CH_PLAY:
+		command_play(c);
+		break;
+	}
+	/* The menu, the echo of what is typed at it, its error lines. */
+	if ((c->state == CH_MENU || c->state == CH_PLAY) &&
+	    (chan_write(c, c->down, c->to_down, 0, &c->bytes_out, 0) < 0 ||
+	    chan_write(c, c->down, c->to_err, 1, &c->bytes_out, 0) < 0)) {
+		snprintf(c->end_reason, sizeof(c->end_reason), "write failed");
+		c->state = CH_FINISH;
 	}
 	if (c->state == CH_FINISH) {
 		if (!c->down_closed) {
-			chan_write(c->down, c->to_down, 0, &c->bytes_out);
-			chan_write(c->down, c->to_err, 1, &c->bytes_out);
+			chan_write(c, c->down, c->to_down, 0, &c->bytes_out,
+			    REC_OUT);
+			chan_write(c, c->down, c->to_err, 1, &c->bytes_out,
+			    REC_ERR);
 		} else {
 			buf_reset(c->to_down);
 			buf_reset(c->to_err);
@@ -643,34 +693,65 @@ chan_pump(struct chan *c)
 		chan_free(c);
 }
 
+/*
+ * libssh handles packets inside our own calls, not only in
+ * ssh_event_dopoll(): a write whose output does not all reach the socket
+ * at once flushes by polling both sessions, and so does a channel poll
+ * or a pending request. Callbacks then run during the pump, and what
+ * they recorded (data queued, a window opened, a request answered) waits
+ * for an fd event that may never come, since libssh already read the
+ * socket. So pump again while a pass saw packets decoded.
+ */
 void
 chan_pump_all(struct worker *w)
 {
 	struct chan *c, *next;
+	uint64_t seen;
+	int round;
 
-	for (c = w->chans; c != NULL; c = next) {
-		next = c->next;
-		chan_pump(c);
+	for (round = 0; round < CHAN_PUMP_ROUNDS; round++) {
+		seen = w->down_rx.in_packets + w->up_rx.in_packets;
+		for (c = w->chans; c != NULL; c = next) {
+			next = c->next;
+			chan_pump(c);
+		}
+		if (w->down_rx.in_packets + w->up_rx.in_packets == seen)
+			return;
 	}
+	worker_pump_later(w);
 }
 
 static void
 chan_session_end(struct chan *c, const char *reason)
 {
 	struct worker *w = c->w;
+	const char *state;
 	struct buf *b;
 	uint32_t status;
 
-	if (c->session_id == 0)
+	if (c->session_id == 0) {
+		record_finish(c, reason, -1);
 		return;
+	}
 	status = c->our_exit >= 0 ? (uint32_t)c->our_exit : c->exit_set &&
 	    c->exit_signal[0] == '\0' ? (uint32_t)c->exit_status : UINT32_MAX;
+	if (c->exit_set && c->exit_signal[0] != '\0') {
+		char sig[64];
+		snprintf(sig, sizeof(sig), "signal %s", c->exit_signal);
+		record_text(c, REC_EXIT, sig);
+	} else if (status != UINT32_MAX) {
+		unsigned char st[4] = { status >> 24, status >> 16,
+		    status >> 8, status };
+		record_event(c, REC_EXIT, st, sizeof(st));
+	}
+	state = record_finish(c, reason, (int)status);
 	b = buf_new(1024);
 	if (buf_put_u64(b, (uint64_t)c->session_id) == JG_OK &&
 	    buf_put_u32(b, status) == JG_OK &&
 	    buf_put_u64(b, c->bytes_in) == JG_OK &&
 	    buf_put_u64(b, c->bytes_out) == JG_OK &&
 	    buf_put_cstring(b, reason) == JG_OK &&
+	    buf_put_cstring(b, state) == JG_OK &&
 	    msg_queue_buf(w->master, MSG_W_SESSION_END, b, -1) == JG_OK)
 		msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS);
 	buf_free(b);
@@ -687,6 +768,7 @@ chan_free(struct chan *c)
 	size_t i;
 
 	chan_session_end(c, c->end_reason[0] ? c->end_reason : "closed");
+	command_play_free(c);
 	for (cp = &c->w->chans; *cp != NULL; cp = &(*cp)->next)
 		if (*cp == c) {
 			*cp = c->next;

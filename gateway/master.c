@@ -628,13 +628,44 @@ master_w_targets(struct master *m, struct peer *p, struct buf *in)
 	return rc;
 }
 
+/*
+ * The session's recording file: created here (the worker may not create
+ * files), write-only and append-only for the worker, which gets only the
+ * descriptor and so can neither read it nor reach another session's.
+ */
+static int
+master_recording_create(struct master *m, long long id)
+{
+	char name[64], path[JG_PATH_MAX];
+	int fd;
+
+	snprintf(name, sizeof(name), "%lld.jgrec", id);
+	if (path_join(path, sizeof(path), m->cfg->recording_dir, name) !=
+	    JG_OK)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1) {
+		log_error("session %lld: cannot create %s: %s", id, path,
+		    strerror(errno));
+		return -1;
+	}
+	if (store_session_set_recording(m->store, id, name) != JG_OK) {
+		log_error("session %lld: %s", id, store_errmsg(m->store));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
 static int
 master_w_session_open(struct master *m, struct peer *p, struct buf *in)
 {
 	struct store_session ss;
 	struct buf *b = m->scratch;
 	long long id = 0;
-	int ok;
+	int ok, fd = -1;
 
 	memset(&ss, 0, sizeof(ss));
 	if (buf_get_cstring(in, ss.kind, sizeof(ss.kind)) != JG_OK ||
@@ -653,13 +684,24 @@ master_w_session_open(struct master *m, struct peer *p, struct buf *in)
 	else
 		log_error("session for %s on %s: %s", p->user, p->target,
 		    store_errmsg(m->store));
+	if (ok && (fd = master_recording_create(m, id)) == -1) {
+		ok = 0;
+		p->sessions[--p->nsessions] = 0;
+		if (store_session_end(m->store, id, "refused", -1, 0, 0,
+		    "recording cannot be created") != JG_OK)
+			log_error("session %lld: %s", id,
+			    store_errmsg(m->store));
+	}
 	buf_reset(b);
 	if (buf_put_u32(b, (uint32_t)ok) != JG_OK ||
 	    buf_put_u64(b, (uint64_t)id) != JG_OK ||
 	    buf_put_cstring(b, ok ? "" : "the gateway cannot record this "
-	    "session right now") != JG_OK)
+	    "session right now") != JG_OK) {
+		if (fd != -1)
+			close(fd);
 		return JG_ENOMEM;
-	master_peer_send(p, MSG_M_SESSION, b, -1);
+	}
+	master_peer_send(p, MSG_M_SESSION, b, fd);
 	return JG_OK;
 }
 
@@ -668,13 +710,16 @@ master_w_session_end(struct master *m, struct peer *p, struct buf *in)
 {
 	uint64_t id, bin, bout;
 	uint32_t status;
-	char reason[64];
+	char reason[64], state[16];
 	size_t i;
 
 	if (buf_get_u64(in, &id) != JG_OK || buf_get_u32(in, &status) != JG_OK
 	    || buf_get_u64(in, &bin) != JG_OK ||
 	    buf_get_u64(in, &bout) != JG_OK ||
-	    buf_get_cstring(in, reason, sizeof(reason)) != JG_OK)
+	    buf_get_cstring(in, reason, sizeof(reason)) != JG_OK ||
+	    buf_get_cstring(in, state, sizeof(state)) != JG_OK)
+		return JG_EINVAL;
+	if (strcmp(state, "complete") != 0 && strcmp(state, "truncated") != 0)
 		return JG_EINVAL;
 	for (i = 0; i < p->nsessions; i++)
 		if (p->sessions[i] == (long long)id)
@@ -682,7 +727,7 @@ master_w_session_end(struct master *m, struct peer *p, struct buf *in)
 	if (i == p->nsessions || str_has_control(reason))
 		return JG_EINVAL;	/* not this worker's session */
 	p->sessions[i] = 0;
-	if (store_session_end(m->store, (long long)id, "complete",
+	if (store_session_end(m->store, (long long)id, state,
 	    status == UINT32_MAX ? -1 : (int)status, (long long)bin,
 	    (long long)bout, reason) != JG_OK)
 		log_error("session %llu: %s", (unsigned long long)id,
@@ -704,6 +749,176 @@ master_w_audit(struct master *m, struct peer *p, struct buf *in)
 	return JG_OK;
 }
 
+static int
+master_is_auditor(struct master *m, const char *user)
+{
+	struct store_user u;
+	size_t i;
+	int yes = 0;
+
+	if (store_user_get(m->store, user, &u) != JG_OK)
+		return 0;
+	for (i = 0; i < u.nroles; i++)
+		if (strcmp(u.roles[i], "auditor") == 0)
+			yes = 1;
+	store_user_clear(&u);
+	return yes;
+}
+
+static int
+master_text_reply(struct peer *p, int ok, const char *text, size_t len)
+{
+	struct buf *b = buf_new(MSG_MAX);
+	int rc;
+
+	rc = buf_put_u32(b, (uint32_t)ok);
+	if (rc == JG_OK)
+		rc = buf_put_string(b, text, len);
+	if (rc == JG_OK)
+		master_peer_send(p, MSG_M_TEXT, b, -1);
+	buf_free(b);
+	return rc;
+}
+
+/* Auditors list sessions through the gateway; the newest 200. */
+static int
+master_w_sessions(struct master *m, struct peer *p, struct buf *in)
+{
+	struct store_session_filter f;
+	struct store_session *v;
+	struct buf *t;
+	char line[512], when[32];
+	size_t n, i;
+	time_t ts;
+	int rc;
+
+	if (buf_len(in) != 0)
+		return JG_EINVAL;
+	if (!master_is_auditor(m, p->user)) {
+		snprintf(line, sizeof(line), "sessions: only auditors may list "
+		    "sessions");
+		master_audit(m, p->user, "request.refused", "sessions");
+		return master_text_reply(p, 0, line, strlen(line));
+	}
+	memset(&f, 0, sizeof(f));
+	if (store_session_list(m->store, &f, &v, &n) != JG_OK) {
+		snprintf(line, sizeof(line), "cannot list sessions right now");
+		return master_text_reply(p, 0, line, strlen(line));
+	}
+	t = buf_new(MSG_MAX - 64);
+	snprintf(line, sizeof(line), "%5s %-12s %-12s %-19s %-11s %5s  %s\n",
+	    "ID", "USER", "TARGET", "STARTED", "STATE", "EXIT", "COMMAND");
+	rc = buf_put(t, line, strlen(line));
+	for (i = n > 200 ? n - 200 : 0; rc == JG_OK && i < n; i++) {
+		if (time_parse_iso_utc(v[i].started, &ts) == JG_OK)
+			time_local(ts, when, sizeof(when));
+		else
+			snprintf(when, sizeof(when), "%s", v[i].started);
+		snprintf(line, sizeof(line), "%5lld %-12s %-12s %-19s %-11s "
+		    "%5d  %s %s\n", v[i].id, v[i].user, v[i].target, when,
+		    v[i].state, v[i].exit_status, v[i].kind, v[i].detail);
+		rc = buf_put(t, line, strlen(line));
+	}
+	free(v);
+	master_audit(m, p->user, "sessions.list", "through the gateway");
+	rc = master_text_reply(p, 1, (const char *)buf_ptr(t), buf_len(t));
+	buf_free(t);
+	return rc;
+}
+
+static int
+master_replay_refuse(struct peer *p, const char *msg, uint64_t id)
+{
+	struct buf *b = buf_new(1024);
+	int rc;
+
+	rc = buf_put_u32(b, 0);
+	if (rc == JG_OK)
+		rc = buf_put_cstring(b, msg);
+	if (rc == JG_OK)
+		rc = buf_put_u64(b, id);
+	if (rc == JG_OK)
+		master_peer_send(p, MSG_M_REPLAY, b, -1);
+	buf_free(b);
+	return rc;
+}
+
+/*
+ * An auditor replays through the gateway: we check the role, open that one
+ * recording read-only, and have the keeper write its key into a socket
+ * whose other end goes to the auditor's worker with the file. We never
+ * decrypt anything here.
+ */
+static int
+master_w_replay(struct master *m, struct peer *p, struct buf *in)
+{
+	struct store_session ss;
+	unsigned char *sealed = NULL;
+	char path[JG_PATH_MAX], msg[256], detail[128];
+	struct buf *b;
+	size_t slen = 0;
+	uint64_t id;
+	int fd, kp[2];
+
+	if (buf_get_u64(in, &id) != JG_OK || buf_len(in) != 0)
+		return JG_EINVAL;
+	if (!master_is_auditor(m, p->user)) {
+		master_audit(m, p->user, "request.refused", "replay");
+		return master_replay_refuse(p, "replay: only auditors may "
+		    "replay sessions", id);
+	}
+	if (store_session_get(m->store, (long long)id, &ss, &sealed, &slen) !=
+	    JG_OK) {
+		snprintf(msg, sizeof(msg), "no such session: %llu",
+		    (unsigned long long)id);
+		return master_replay_refuse(p, msg, id);
+	}
+	if (ss.recording[0] == '\0' || sealed == NULL ||
+	    strchr(ss.recording, '/') != NULL ||
+	    path_join(path, sizeof(path), m->cfg->recording_dir,
+	    ss.recording) != JG_OK ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		free(sealed);
+		snprintf(msg, sizeof(msg), "session %llu has no recording",
+		    (unsigned long long)id);
+		return master_replay_refuse(p, msg, id);
+	}
+	if (!m->unsealed || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    kp) == -1) {
+		free(sealed);
+		close(fd);
+		return master_replay_refuse(p, m->unsealed ? "the gateway is "
+		    "out of resources" : "the vault is sealed", id);
+	}
+	b = buf_new(4096);
+	if (buf_put_u64(b, id) != JG_OK ||
+	    buf_put_string(b, sealed, slen) != JG_OK) {
+		free(sealed);
+		buf_free(b);
+		close(fd);
+		close(kp[0]);
+		close(kp[1]);
+		return JG_ENOMEM;
+	}
+	free(sealed);
+	master_keeper_send(m, MSG_K_RECKEY_OPEN, b, kp[0]);
+	buf_reset(b);
+	if (buf_put_u32(b, 1) != JG_OK || buf_put_cstring(b, "") != JG_OK ||
+	    buf_put_u64(b, id) != JG_OK) {
+		buf_free(b);
+		close(fd);
+		close(kp[1]);
+		return JG_ENOMEM;
+	}
+	master_peer_send(p, MSG_M_REPLAY, b, fd);
+	master_peer_send(p, MSG_M_REPLAY_KEY, NULL, kp[1]);
+	buf_free(b);
+	snprintf(detail, sizeof(detail), "session=%llu through the gateway",
+	    (unsigned long long)id);
+	master_audit(m, p->user, "session.replay", detail);
+	return JG_OK;
+}
+
 /* Which worker message is allowed in which state: the monitor's table. */
 static const struct {
 	uint32_t type;
@@ -719,6 +934,8 @@ static const struct {
 	{ MSG_W_SESSION_OPEN, PEER_AUTHED, master_w_session_open },
 	{ MSG_W_SESSION_END, PEER_AUTHED, master_w_session_end },
 	{ MSG_W_AUDIT, PEER_PREAUTH | PEER_AUTHED, master_w_audit },
+	{ MSG_W_SESSIONS, PEER_AUTHED, master_w_sessions },
+	{ MSG_W_REPLAY, PEER_AUTHED, master_w_replay },
 };
 
 static void
@@ -786,6 +1003,49 @@ master_peer_io(evutil_socket_t fd, short ev, void *arg)
 
 /* The keeper. */
 
+/*
+ * The keeper made a recording key: store its sealed copy with the session,
+ * if that session is one of the asking connection's. Without the key the
+ * recording could never be read: a session whose key cannot be stored is
+ * ended.
+ */
+static void
+master_k_reckey(struct master *m, struct buf *in)
+{
+	const unsigned char *sealed;
+	uint64_t conn, sid;
+	struct peer *p;
+	struct buf *b;
+	size_t len, i;
+
+	if (buf_get_u64(in, &conn) != JG_OK || buf_get_u64(in, &sid) != JG_OK ||
+	    buf_get_string(in, &sealed, &len) != JG_OK)
+		fatalx("bad recording key message from the keeper");
+	for (p = m->peers; p != NULL; p = p->next)
+		if (p->conn_id == conn)
+			break;
+	for (i = 0; p != NULL && i < p->nsessions; i++)
+		if (p->sessions[i] == (long long)sid)
+			break;
+	if (p == NULL || i == p->nsessions) {
+		if (p != NULL)
+			master_peer_kill(p, "asked a key for a session not "
+			    "its own");
+		return;
+	}
+	if (store_session_set_key(m->store, (long long)sid, sealed, len) ==
+	    JG_OK)
+		return;
+	log_error("session %llu: cannot store the recording key: %s",
+	    (unsigned long long)sid, store_errmsg(m->store));
+	b = buf_new(256);
+	if (buf_put_cstring(b, "the gateway cannot record this session") ==
+	    JG_OK)
+		master_peer_send(p, MSG_M_SHUTDOWN, b, -1);
+	buf_free(b);
+	p->kill_at = master_now() + 3;
+}
+
 static void
 master_keeper_io(evutil_socket_t fd, short ev, void *arg)
 {
@@ -831,6 +1091,9 @@ master_keeper_io(evutil_socket_t fd, short ev, void *arg)
 			if (!ok)
 				log_error("keeper refused connection %llu: %s",
 				    (unsigned long long)conn, msg);
+			break;
+		case MSG_K_RECKEY:
+			master_k_reckey(m, in);
 			break;
 		default:
 			fatalx("unexpected message %u from the keeper", type);

@@ -126,6 +126,7 @@ upstream_start(struct worker *w)
 		return;
 	}
 	ssh_set_blocking(w->up, 0);
+	ssh_set_counters(w->up, NULL, &w->up_rx);
 	w->up_state = UP_CONNECTING;
 	w->connect_timer = evtimer_new(w->base, upstream_timeout, w);
 	tv.tv_sec = w->cfg->connect_timeout;

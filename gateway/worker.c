@@ -67,14 +67,25 @@ int
 worker_master_call(struct worker *w, uint32_t type, struct buf *req,
     uint32_t want, struct buf *reply, int *fd)
 {
-	uint32_t got;
-	int r, pfd;
 
 	if (fd != NULL)
 		*fd = -1;
 	if (msg_queue_buf(w->master, type, req, -1) != JG_OK ||
 	    msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS) != 0)
 		return JG_ERR;
+	return worker_master_wait(w, want, reply, fd);
+}
+
+/* Wait for the master's next message of type want (see above). */
+int
+worker_master_wait(struct worker *w, uint32_t want, struct buf *reply,
+    int *fd)
+{
+	uint32_t got;
+	int r, pfd;
+
+	if (fd != NULL)
+		*fd = -1;
 	for (;;) {
 		r = msg_get_wait(w->master, &got, reply, &pfd,
 		    WORKER_MSG_TIMEOUT_MS);
@@ -121,8 +132,10 @@ worker_master_io(evutil_socket_t fd, short ev, void *arg)
 		if (r < 0)
 			fatalx("malformed message from the master");
 	}
-	if (w->shutdown)
+	if (w->shutdown) {
 		worker_refuse_all(w, w->shutdown_msg);
+		chan_pump_all(w);
+	}
 	worker_rearm(w);
 }
 
@@ -317,6 +330,23 @@ worker_refuse_all(struct worker *w, const char *msg)
 		chan_refuse(c, msg);
 }
 
+static void
+worker_pump_ev(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	worker_poll(arg);
+}
+
+/* The bridge still had work when chan_pump_all() stopped: soon, not now. */
+void
+worker_pump_later(struct worker *w)
+{
+	struct timeval zero = { 0, 0 };
+
+	evtimer_add(w->pump_ev, &zero);
+}
+
 void
 worker_rearm(struct worker *w)
 {
@@ -453,6 +483,20 @@ worker_idle(evutil_socket_t fd, short ev, void *arg)
 	    w->cfg->idle_timeout);
 	log_info("%s on %s: %s", w->user, w->target, msg);
 	worker_refuse_all(w, msg);
+	chan_pump_all(w);
+	worker_rearm(w);
+}
+
+/* Once a second: what recordings buffered goes to the kernel. */
+static void
+worker_rec_flush(evutil_socket_t fd, short ev, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)ev;
+	record_flush_all(w);
+	chan_pump_all(w);
 	worker_rearm(w);
 }
 
@@ -489,6 +533,7 @@ worker_main(struct worker_args *a)
 		_exit(1);
 	}
 	ssh_set_blocking(w->down, 0);
+	ssh_set_counters(w->down, NULL, &w->down_rx);
 	memset(&w->scb, 0, sizeof(w->scb));
 	w->scb.userdata = w;
 	w->scb.auth_pubkey_function = worker_auth_pubkey;
@@ -508,10 +553,15 @@ worker_main(struct worker_args *a)
 	w->down_wev = event_new(w->base, w->client_fd, EV_WRITE,
 	    worker_down_io, w);
 	event_add(w->down_rev, NULL);
+	w->pump_ev = evtimer_new(w->base, worker_pump_ev, w);
 	w->grace = evtimer_new(w->base, worker_grace, w);
 	tv.tv_sec = w->cfg->login_grace_time;
 	tv.tv_usec = 0;
 	event_add(w->grace, &tv);
+	w->rec_flush = event_new(w->base, -1, EV_PERSIST, worker_rec_flush, w);
+	tv.tv_sec = 1;
+	tv.tv_usec = 0;
+	event_add(w->rec_flush, &tv);
 	w->last_data = time(NULL);
 	if (w->cfg->idle_timeout > 0) {
 		w->idle = evtimer_new(w->base, worker_idle, w);

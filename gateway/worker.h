@@ -12,6 +12,7 @@
 #define CHAN_QUEUE_MAX (2 * 1024 * 1024)
 #define CHAN_MAX_REQS 24
 #define CHAN_WRITE_MAX (64 * 1024)
+#define CHAN_PUMP_ROUNDS 16	/* passes per chan_pump_all() before deferring */
 
 enum chreq_kind { REQ_PTY = 1, REQ_ENV, REQ_SHELL, REQ_EXEC, REQ_SUBSYSTEM,
 	REQ_WINCH, REQ_SIGNAL };
@@ -26,6 +27,7 @@ struct chreq {
 enum chan_state {
 	CH_GATHER = 0,		/* requests arrive; nothing upstream yet */
 	CH_MENU,		/* command-mode menu reads a choice */
+	CH_PLAY,		/* an auditor watches a recording */
 	CH_OPEN_UP,		/* opening the upstream channel */
 	CH_REPLAY,		/* replaying requests upstream */
 	CH_RUNNING,		/* bridging */
@@ -63,6 +65,20 @@ struct chan {
 	uint64_t bytes_in, bytes_out;
 	char menu_line[80];	/* what was typed at the menu */
 	size_t menu_len;
+	/* recording (record.c) */
+	struct rec_writer *rec;
+	uint64_t rec_t0;	/* monotonic ms at the session's start */
+	int rec_content;	/* 0: file transfer, counts only */
+	int rec_failed;
+	/* an auditor's replay through the gateway (command.c) */
+	struct rec_reader *player;
+	int play_fd;		/* the recording, read-only */
+	struct event *play_ev;
+	struct rec_event_view play_ev_view;
+	int play_pending;	/* play_ev_view holds an event not yet shown */
+	uint64_t play_t0;	/* monotonic ms when playing began */
+	uint64_t play_shift;	/* ms skipped over long idle gaps */
+	uint64_t play_last;	/* recording time of the last event shown */
 };
 
 enum up_state { UP_NONE = 0, UP_CONNECTING, UP_AUTH, UP_READY, UP_FAILED };
@@ -77,7 +93,10 @@ struct worker {
 	struct ssh_server_callbacks_struct scb;
 	int client_fd;
 	struct event *down_rev, *down_wev;
-	struct event *grace, *idle, *connect_timer;
+	struct event *grace, *idle, *connect_timer, *rec_flush;
+	struct event *pump_ev;	/* chan_pump_all() did not settle: run again */
+	/* packets libssh has decoded on each leg (ssh_set_counters) */
+	struct ssh_counter_struct down_rx, up_rx;
 	int kex_done;
 	char source[128];
 	/* who */
@@ -115,11 +134,14 @@ struct worker {
 /* worker.c */
 int worker_master_call(struct worker *, uint32_t type, struct buf *req,
 	    uint32_t want, struct buf *reply, int *fd);
+int worker_master_wait(struct worker *, uint32_t want, struct buf *reply,
+	    int *fd);
 void worker_audit(struct worker *, const char *action, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void worker_rearm(struct worker *);
 void worker_poll(struct worker *);
 void worker_refuse_all(struct worker *, const char *msg);
+void worker_pump_later(struct worker *);
 int worker_authorize(struct worker *, const char *target);
 
 /* upstream.c */
@@ -134,8 +156,18 @@ void chan_refuse(struct chan *, const char *msg);
 void chan_free_all(struct worker *, const char *reason);
 void chan_notice(struct chan *, const char *msg);
 
+/* record.c */
+int record_start(struct chan *, const struct chreq *, int fd);
+void record_event(struct chan *, int type, const void *, size_t);
+void record_text(struct chan *, int type, const char *);
+void record_resize(struct chan *, int cols, int rows);
+void record_flush_all(struct worker *);
+const char *record_finish(struct chan *, const char *reason, int status);
+
 /* command.c */
 void command_start(struct chan *);
 void command_menu_input(struct chan *);
+void command_play(struct chan *);
+void command_play_free(struct chan *);
 
 #endif /* WORKER_H */

@@ -725,31 +725,28 @@ out:
 	return rc;
 }
 
-/*
- * The worker's side: the recording key for one of its sessions, fetched on
- * the registration socket into key (the caller's locked memory).
- */
-int
-keeper_reckey_fetch(int fd, uint64_t session_id, int timeout_ms,
+static void
+keeper_deadline(struct timespec *end, int timeout_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, end);
+	end->tv_sec += timeout_ms / 1000;
+	end->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (end->tv_nsec >= 1000000000) {
+		end->tv_sec++;
+		end->tv_nsec -= 1000000000;
+	}
+}
+
+/* Read one AGENT_JG_RECKEY answer into key (the caller's locked memory). */
+static int
+keeper_reckey_answer(int fd, const struct timespec *end,
     unsigned char key[REC_KEYBYTES], char *err, size_t errlen)
 {
-	unsigned char req[13] = { 0, 0, 0, 9, AGENT_JG_RECKEY_REQUEST };
 	unsigned char hdr[4], body[1 + 4 + REC_KEYBYTES];
-	struct timespec end;
 	uint32_t flen;
-	int i, rc;
+	int rc;
 
-	for (i = 0; i < 8; i++)
-		req[5 + i] = (unsigned char)(session_id >> (56 - 8 * i));
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += timeout_ms / 1000;
-	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (end.tv_nsec >= 1000000000) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000;
-	}
-	if ((rc = keeper_io_full(fd, req, sizeof(req), 1, &end)) != JG_OK ||
-	    (rc = keeper_io_full(fd, hdr, sizeof(hdr), 0, &end)) != JG_OK) {
+	if ((rc = keeper_io_full(fd, hdr, sizeof(hdr), 0, end)) != JG_OK) {
 		keeper_why(err, errlen, "%s", keeper_io_error(rc));
 		return rc;
 	}
@@ -760,7 +757,7 @@ keeper_reckey_fetch(int fd, uint64_t session_id, int timeout_ms,
 		    "answer");
 		return JG_ECORRUPT;
 	}
-	if ((rc = keeper_io_full(fd, body, flen, 0, &end)) != JG_OK) {
+	if ((rc = keeper_io_full(fd, body, flen, 0, end)) != JG_OK) {
 		keeper_why(err, errlen, "%s", keeper_io_error(rc));
 		return rc;
 	}
@@ -774,4 +771,37 @@ keeper_reckey_fetch(int fd, uint64_t session_id, int timeout_ms,
 	memcpy(key, body + 5, REC_KEYBYTES);
 	sodium_memzero(body, sizeof(body));
 	return JG_OK;
+}
+
+/*
+ * The worker's side: the recording key for one of its sessions, fetched on
+ * the registration socket into key (the caller's locked memory).
+ */
+int
+keeper_reckey_fetch(int fd, uint64_t session_id, int timeout_ms,
+    unsigned char key[REC_KEYBYTES], char *err, size_t errlen)
+{
+	unsigned char req[13] = { 0, 0, 0, 9, AGENT_JG_RECKEY_REQUEST };
+	struct timespec end;
+	int i, rc;
+
+	for (i = 0; i < 8; i++)
+		req[5 + i] = (unsigned char)(session_id >> (56 - 8 * i));
+	keeper_deadline(&end, timeout_ms);
+	if ((rc = keeper_io_full(fd, req, sizeof(req), 1, &end)) != JG_OK) {
+		keeper_why(err, errlen, "%s", keeper_io_error(rc));
+		return rc;
+	}
+	return keeper_reckey_answer(fd, &end, key, err, errlen);
+}
+
+/* An auditor's worker: the key of the recording it was handed to replay. */
+int
+keeper_reckey_read(int fd, int timeout_ms, unsigned char key[REC_KEYBYTES],
+    char *err, size_t errlen)
+{
+	struct timespec end;
+
+	keeper_deadline(&end, timeout_ms);
+	return keeper_reckey_answer(fd, &end, key, err, errlen);
 }

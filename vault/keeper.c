@@ -669,6 +669,53 @@ keeper_register(struct keeper *k, int fd)
 	keeper_registered(k, conn, 1, "ok");
 }
 
+/*
+ * MSG_K_RECKEY_OPEN: u64 session, string sealed key, + a socket. An
+ * auditor replays through the gateway: the master checked the role and
+ * hands that worker the recording and the other end of this socket; we
+ * open the sealed key and write it there once (the same frame as
+ * AGENT_JG_RECKEY), then close. The master never sees the plain key.
+ */
+static void
+keeper_reckey_open(struct keeper *k, int fd)
+{
+	const unsigned char *sealed;
+	unsigned char *pt = NULL, frame[4 + 1 + 4 + REC_KEYBYTES];
+	size_t slen, ptlen = 0, n = 5;
+	uint64_t sid;
+	char name[64];
+
+	if (fd == -1 || buf_get_u64(k->msg, &sid) != JG_OK ||
+	    buf_get_string(k->msg, &sealed, &slen) != JG_OK ||
+	    buf_len(k->msg) != 0)
+		keeper_fatal(k, "malformed recording key request from the "
+		    "master");
+	snprintf(name, sizeof(name), "session-%llu", (unsigned long long)sid);
+	memset(frame, 0, sizeof(frame));
+	frame[3] = 1;
+	frame[4] = AGENT_FAILURE;
+	if (k->key != NULL && vault_open(k->key, name, STORE_RECKEY_KIND, 1,
+	    sealed, slen, &pt, &ptlen) == JG_OK && ptlen == REC_KEYBYTES) {
+		frame[3] = 1 + 4 + REC_KEYBYTES;
+		frame[4] = AGENT_JG_RECKEY;
+		frame[8] = REC_KEYBYTES;
+		memcpy(frame + 9, pt, REC_KEYBYTES);
+		n = sizeof(frame);
+		log_info("keeper: opened the recording key of session %llu for "
+		    "a replay", (unsigned long long)sid);
+	} else
+		log_info("keeper: cannot open the recording key of session "
+		    "%llu", (unsigned long long)sid);
+	if (pt != NULL)
+		vault_secret_free(pt, ptlen);
+	/* A fresh socket pair takes these few bytes at once. */
+	if (send(fd, frame, n, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)n)
+		log_info("keeper: could not hand over the recording key of "
+		    "session %llu", (unsigned long long)sid);
+	sodium_memzero(frame, sizeof(frame));
+	close(fd);
+}
+
 /* MSG_K_UNREGISTER: u64 conn. Unknown is fine: the worker may have gone. */
 static void
 keeper_unregister(struct keeper *k)
@@ -691,7 +738,7 @@ keeper_unregister(struct keeper *k)
 static void
 keeper_dispatch(struct keeper *k, uint32_t type, int fd)
 {
-	if (fd != -1 && type != MSG_K_REGISTER) {
+	if (fd != -1 && type != MSG_K_REGISTER && type != MSG_K_RECKEY_OPEN) {
 		close(fd);
 		keeper_fatal(k, "unexpected descriptor with message %u from "
 		    "the master", (unsigned int)type);
@@ -708,6 +755,9 @@ keeper_dispatch(struct keeper *k, uint32_t type, int fd)
 		break;
 	case MSG_K_UNREGISTER:
 		keeper_unregister(k);
+		break;
+	case MSG_K_RECKEY_OPEN:
+		keeper_reckey_open(k, fd);
 		break;
 	default:
 		keeper_fatal(k, "unexpected message %u from the master",

@@ -237,6 +237,9 @@ _jg_cleanup() {
 		kill -KILL "${pids[@]}" 2>/dev/null
 		wait 2>/dev/null
 	fi
+	for p in "${_jg_hooks[@]}"; do
+		eval "$p"
+	done
 	if [ "${JG_KEEP:-0}" = 1 ]; then
 		[ -n "$T" ] && diag "kept $T"
 	else
@@ -256,6 +259,13 @@ _jg_cleanup() {
 
 # jg_setup: the private directory $T (0700, under /tmp), the cleanup trap,
 # $JG and $JGD.
+# jg_on_exit CMD: run CMD at cleanup, after the processes are gone and
+# before the test directory is removed (e.g. to unmount something in it).
+_jg_hooks=()
+jg_on_exit() {
+	_jg_hooks+=("$1")
+}
+
 jg_setup() {
 	umask 077
 	T=$(mktemp -d /tmp/jg-test.XXXXXXXX) || { echo "Bail out! mktemp"; exit 1; }

@@ -1,0 +1,191 @@
+/* record.c: the worker's side of recording: every session channel written to its own file. */
+
+/*
+ * The master creates the file and hands us a write-only descriptor; the
+ * keeper hands us the plain recording key (and the master its sealed
+ * copy). Events are buffered by recfile.c and sealed into a chunk at
+ * 64 KiB or by the once-a-second flush, so a crash loses at most a second.
+ * File transfers (sftp, scp) are recorded as their request and byte counts,
+ * not their content. If a write fails the channel ends with a message and
+ * what was not recorded is not delivered: a session never goes on
+ * unrecorded.
+ */
+
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "worker.h"
+
+static uint64_t
+record_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t
+record_t(const struct chan *c)
+{
+	return record_now_ms() - c->rec_t0;
+}
+
+/* A recording failure ends the channel; nothing unrecorded goes out. */
+static void
+record_failed(struct chan *c)
+{
+	if (c->rec_failed)
+		return;
+	c->rec_failed = 1;
+	log_error("session %lld: the recording cannot be written: ending it",
+	    c->session_id);
+	buf_reset(c->to_down);
+	buf_reset(c->to_err);
+	buf_reset(c->to_up);
+	chan_refuse(c, "the recording cannot be written: session ended");
+}
+
+/* File transfers are recorded by their counts only. */
+static int
+record_is_transfer(const struct chreq *r)
+{
+	if (r->kind == REQ_SUBSYSTEM)
+		return 1;
+	return r->kind == REQ_EXEC && r->value != NULL &&
+	    (strncmp(r->value, "scp ", 4) == 0 ||
+	    strncmp(r->value, "rsync --server", 14) == 0);
+}
+
+int
+record_start(struct chan *c, const struct chreq *main, int fd)
+{
+	struct worker *w = c->w;
+	unsigned char key[REC_KEYBYTES];
+	struct rec_header h;
+	char err[JG_ERRLEN];
+	int cols = 0, rows = 0, rc;
+	size_t i;
+
+	for (i = 0; i < c->nreqs; i++)
+		if (c->reqs[i].kind == REQ_PTY) {
+			cols = c->reqs[i].cols;
+			rows = c->reqs[i].rows;
+		}
+	if (sodium_mlock(key, sizeof(key)) != 0)
+		log_debug("recording key not locked in memory");
+	if (keeper_reckey_fetch(w->keeper_fd, (uint64_t)c->session_id,
+	    WORKER_MSG_TIMEOUT_MS, key, err, sizeof(err)) != JG_OK) {
+		log_error("session %lld: no recording key: %s", c->session_id,
+		    err);
+		close(fd);
+		sodium_munlock(key, sizeof(key));
+		return JG_ERR;
+	}
+	memset(&h, 0, sizeof(h));
+	h.session_id = (uint64_t)c->session_id;
+	snprintf(h.user, sizeof(h.user), "%s", w->user);
+	snprintf(h.target, sizeof(h.target), "%s", w->target);
+	snprintf(h.login, sizeof(h.login), "%s", w->tlogin);
+	h.start_unix_ms = (int64_t)time(NULL) * 1000;
+	h.cols = (uint32_t)cols;
+	h.rows = (uint32_t)rows;
+	snprintf(h.kind, sizeof(h.kind), "%s", main->kind == REQ_SHELL ?
+	    "shell" : main->kind == REQ_EXEC ? "exec" : "subsystem");
+	snprintf(h.command, sizeof(h.command), "%s", main->value != NULL ?
+	    main->value : main->name);
+	c->rec_t0 = record_now_ms();
+	rc = rec_writer_open(fd, key, &h, &c->rec);
+	sodium_munlock(key, sizeof(key));	/* wipes it too */
+	if (rc != JG_OK) {
+		log_error("session %lld: cannot write the recording",
+		    c->session_id);
+		close(fd);
+		return JG_ERR;
+	}
+	c->rec_content = !record_is_transfer(main);
+	return JG_OK;
+}
+
+void
+record_event(struct chan *c, int type, const void *data, size_t len)
+{
+	if (c->rec == NULL || c->rec_failed)
+		return;
+	if (!c->rec_content && (type == REC_OUT || type == REC_ERR ||
+	    type == REC_IN))
+		return;
+	if (type == REC_IN && !c->w->cfg->record_input)
+		return;
+	if (rec_writer_event(c->rec, record_t(c), type, data, len) != JG_OK)
+		record_failed(c);
+}
+
+void
+record_text(struct chan *c, int type, const char *text)
+{
+	record_event(c, type, text, strlen(text));
+}
+
+void
+record_resize(struct chan *c, int cols, int rows)
+{
+	unsigned char b[8];
+	uint32_t x = (uint32_t)cols, y = (uint32_t)rows;
+
+	b[0] = (unsigned char)(x >> 24);
+	b[1] = (unsigned char)(x >> 16);
+	b[2] = (unsigned char)(x >> 8);
+	b[3] = (unsigned char)x;
+	b[4] = (unsigned char)(y >> 24);
+	b[5] = (unsigned char)(y >> 16);
+	b[6] = (unsigned char)(y >> 8);
+	b[7] = (unsigned char)y;
+	record_event(c, REC_RESIZE, b, sizeof(b));
+}
+
+void
+record_flush_all(struct worker *w)
+{
+	struct chan *c;
+
+	for (c = w->chans; c != NULL; c = c->next)
+		if (c->rec != NULL && !c->rec_failed &&
+		    rec_writer_flush(c->rec) != JG_OK)
+			record_failed(c);
+}
+
+/* The end mark; returns the session's state for the master. */
+const char *
+record_finish(struct chan *c, const char *reason, int exit_status)
+{
+	struct rec_summary s;
+	unsigned char counts[16];
+	int i, ok;
+
+	if (c->rec == NULL)
+		return "complete";
+	if (!c->rec_content) {
+		for (i = 0; i < 8; i++) {
+			counts[i] = (unsigned char)(c->bytes_in >> (56 - 8 * i));
+			counts[8 + i] = (unsigned char)(c->bytes_out >>
+			    (56 - 8 * i));
+		}
+		if (!c->rec_failed && rec_writer_event(c->rec, record_t(c),
+		    REC_BYTES, counts, sizeof(counts)) != JG_OK)
+			c->rec_failed = 1;
+	}
+	memset(&s, 0, sizeof(s));
+	s.duration_ms = record_t(c);
+	s.bytes_in = c->bytes_in;
+	s.bytes_out = c->bytes_out;
+	s.exit_status = exit_status;
+	snprintf(s.reason, sizeof(s.reason), "%s", reason);
+	ok = !c->rec_failed && rec_writer_close(c->rec, &s) == JG_OK;
+	rec_writer_free(c->rec);	/* closes the descriptor */
+	c->rec = NULL;
+	return ok ? "complete" : "truncated";
+}
