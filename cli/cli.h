@@ -48,6 +48,18 @@ int cmd_replay(struct cli *, int, char **);
 int cmd_export(struct cli *, int, char **);
 int cmd_search(struct cli *, int, char **);
 
+/* cmd-requests.c: requests, approve, deny (and helpers cmd-grants.c shares) */
+int cmd_requests(struct cli *, int, char **);
+int cmd_approve(struct cli *, int, char **);
+int cmd_deny(struct cli *, int, char **);
+int cli_parse_id(const char *, long long *);
+void cli_when(const char *iso, char *out, size_t len);
+void cli_duration(long sec, char *out, size_t len);
+int cli_jit_sweep(struct cli *);
+/* cmd-grants.c */
+int cmd_grants(struct cli *, int, char **);
+int cmd_revoke(struct cli *, int, char **);
+
 /* recording.c: open a session's recording read-only and check it. */
 struct rec_vault {			/* the vault, unlocked once, lazily */
 	struct cli *c;

@@ -5,8 +5,12 @@
  * a truncated one plays up to its last intact event after a warning. The
  * player streams the file (memory stays flat). With stdin a terminal it
  * reads keys in raw mode: space pause/resume, + and - double and halve the
- * speed, right and left arrow skip 10 s (back seeks to the segment that
- * holds the time, clears the screen and fast-forwards), q quits. The
+ * speed, right and left arrow skip 10 s (right plays the skipped output
+ * without delay; left, like --from, seeks to the segment that holds the
+ * time: when the segment starts with a keyframe, writing it redraws the
+ * screen as it was, else the screen is cleared, and the player
+ * fast-forwards from there to the time), q quits. In sequential playback
+ * keyframes are skipped: the screen is already right. The
  * terminal is restored on every exit path and on SIGINT, SIGTERM, SIGHUP
  * and SIGQUIT.
  */
@@ -293,16 +297,27 @@ replay_play(struct player *p, uint64_t from)
 	static const char clear[] = "\033[0m\033[H\033[2J";
 	struct rec_event_view ev;
 	uint64_t ff = from;	/* events before this play without delay */
+	int seeked = 0;		/* at a segment start: keyframes count */
 	char note[64];
 
 	p->pos = (double)from;
-	if (from > 0 && rec_reader_seek(p->rec->r, from) != JG_OK)
-		return 0;
+	if (from > 0) {
+		if (rec_reader_seek(p->rec->r, from) != JG_OK)
+			return 0;
+		seeked = 1;
+	}
 	for (;;) {
 		if (p->quit || replay_signal)
 			return 0;
 		if (rec_reader_next(p->rec->r, &ev) != 1)
 			return 0;	/* the end, or the first damage */
+		if (ev.type == REC_KEYFRAME) {
+			/* The screen at the segment start (maybe in parts). */
+			if (seeked && replay_write(ev.data, ev.len) != JG_OK)
+				return replay_signal ? 0 : 1;
+			continue;
+		}
+		seeked = 0;
 		if (ev.type != REC_OUT && ev.type != REC_ERR &&
 		    ev.type != REC_RESIZE)
 			continue;
@@ -316,6 +331,7 @@ replay_play(struct player *p, uint64_t from)
 				return replay_signal ? 0 : 1;
 			if (rec_reader_seek(p->rec->r, p->back_to) != JG_OK)
 				return 0;
+			seeked = 1;
 			ff = p->back_to;
 			p->pos = (double)p->back_to;
 			continue;

@@ -38,6 +38,9 @@
 "    (replay, export, verify, search: [--passphrase-file F])\n" \
 "  access add ROLE TARGET_GLOB [--approval-by ROLE [--approvals N] [--max-duration DUR]]\n" \
 "  access list [--json] | access del ID\n" \
+"  requests [--pending] [--json]\n" \
+"  approve ID --as USER [--comment TEXT] | deny ID --as USER [--reason TEXT]\n" \
+"  grants [--active] [--json] | revoke ID\n" \
 "  audit [--since TIME] [--json] | audit verify\n"
 
 static const struct {
@@ -56,6 +59,11 @@ static const struct {
 	{ "export", cmd_export },
 	{ "verify", cmd_verify },
 	{ "search", cmd_search },
+	{ "requests", cmd_requests },
+	{ "approve", cmd_approve },
+	{ "deny", cmd_deny },
+	{ "grants", cmd_grants },
+	{ "revoke", cmd_revoke },
 };
 
 void

@@ -2,9 +2,14 @@
 
 /*
  * Standing access: one of the user's roles has a rule without an approval
- * role whose glob matches the target. Requestable: a matching rule needs
- * approval (just-in-time access, a later step). Several rules may match;
- * the most permissive wins. Everything else is denied: deny by default.
+ * role whose glob matches the target. Granted: an approver gave the user an
+ * active, unexpired grant for this target (just-in-time access); the grant
+ * stands on its own until it ends or is revoked, even if the rule that let
+ * the user ask is removed meanwhile. Requestable: a matching rule needs
+ * approval. Several rules may match; the most permissive wins: standing
+ * over granted over requestable, and among requestable rules the one that
+ * needs the fewest approvals, then the longest maximum (0: none). Everything
+ * else is denied: deny by default.
  */
 
 #include <stdlib.h>
@@ -23,11 +28,23 @@ authz_user_has_role(const struct store_user *u, const char *role)
 	return 0;
 }
 
+/* Is requestable rule a more permissive than b (fewer approvals, longer)? */
+static int
+authz_rule_better(const struct store_rule *a, const struct store_rule *b)
+{
+	if (a->approvals != b->approvals)
+		return a->approvals < b->approvals;
+	if (a->max_duration == 0 || b->max_duration == 0)
+		return a->max_duration == 0 && b->max_duration != 0;
+	return a->max_duration > b->max_duration;
+}
+
 /* Decide for one target with the user's roles and the rules already loaded. */
 static void
 authz_decide(const struct store_user *u, const struct store_rule *rules,
     size_t nrules, const char *target, struct authz_result *res)
 {
+	const struct store_rule *best = NULL;
 	size_t i;
 
 	res->how = AUTHZ_DENIED;
@@ -41,11 +58,37 @@ authz_decide(const struct store_user *u, const struct store_rule *rules,
 			res->rule_id = rules[i].id;
 			return;
 		}
-		if (res->how == AUTHZ_DENIED) {
-			res->how = AUTHZ_REQUESTABLE;
-			res->rule_id = rules[i].id;
-		}
+		if (best == NULL || authz_rule_better(&rules[i], best))
+			best = &rules[i];
 	}
+	if (best != NULL) {
+		res->how = AUTHZ_REQUESTABLE;
+		res->rule_id = best->id;
+		res->max_duration = best->max_duration;
+		res->approvals = best->approvals < 1 ? 1 : best->approvals;
+		snprintf(res->approval_role, sizeof(res->approval_role), "%s",
+		    best->approval_role);
+	}
+}
+
+/* A grant opens what standing access does not: look it up last. */
+static int
+authz_grant(struct store *s, const char *user, const char *target,
+    struct authz_result *res)
+{
+	struct store_grant g;
+	int rc;
+
+	if (res->how == AUTHZ_STANDING)
+		return JG_OK;
+	if ((rc = store_grant_active(s, user, target, &g)) == JG_ENOENT)
+		return JG_OK;
+	if (rc != JG_OK)
+		return rc;
+	res->how = AUTHZ_GRANTED;
+	res->grant_id = g.id;
+	snprintf(res->grant_ends, sizeof(res->grant_ends), "%s", g.ends);
+	return JG_OK;
 }
 
 int
@@ -73,20 +116,29 @@ authz_check(struct store *s, const char *user, const char *target,
 	authz_decide(&u, rules, n, target, res);
 	free(rules);
 	store_user_clear(&u);
+	if ((rc = authz_grant(s, user, target, res)) != JG_OK) {
+		/* Fail closed: an error is never access. */
+		res->how = AUTHZ_DENIED;
+		return rc;
+	}
 	return JG_OK;
 }
 
-/* Every target with how this user may reach it; denied ones are left out. */
+/*
+ * Every target with how this user may reach it; denied ones are left out.
+ * A granted one carries the end of its grant ("granted until ...").
+ */
 int
 authz_targets(struct store *s, const char *user, struct authz_target **out,
     size_t *nout)
 {
 	struct store_target *t;
 	struct store_rule *rules;
+	struct store_grant *g;
 	struct store_user u;
 	struct authz_target *v;
 	struct authz_result res;
-	size_t nt, nr, i, cnt = 0;
+	size_t nt, nr, ng, i, k, cnt = 0;
 	int rc;
 
 	*out = NULL;
@@ -97,23 +149,46 @@ authz_targets(struct store *s, const char *user, struct authz_target **out,
 		store_user_clear(&u);
 		return rc;
 	}
+	if ((rc = store_grant_list(s, 1, user, &g, &ng)) != JG_OK) {
+		free(rules);
+		store_user_clear(&u);
+		return rc;
+	}
 	if ((rc = store_target_list(s, &t, &nt)) != JG_OK) {
+		free(g);
 		free(rules);
 		store_user_clear(&u);
 		return rc;
 	}
 	v = xcalloc(nt == 0 ? 1 : nt, sizeof(*v));
 	for (i = 0; i < nt; i++) {
+		memset(&res, 0, sizeof(res));
 		authz_decide(&u, rules, nr, t[i].name, &res);
-		if (res.how != AUTHZ_STANDING && res.how != AUTHZ_REQUESTABLE)
+		/* The grant that ends last, as store_grant_active picks it. */
+		for (k = 0; k < ng && res.how != AUTHZ_STANDING; k++) {
+			if (strcmp(g[k].target, t[i].name) != 0)
+				continue;
+			if (res.how != AUTHZ_GRANTED ||
+			    strcmp(g[k].ends, res.grant_ends) > 0) {
+				res.how = AUTHZ_GRANTED;
+				res.grant_id = g[k].id;
+				snprintf(res.grant_ends, sizeof(res.grant_ends),
+				    "%s", g[k].ends);
+			}
+		}
+		if (res.how != AUTHZ_STANDING && res.how != AUTHZ_REQUESTABLE &&
+		    res.how != AUTHZ_GRANTED)
 			continue;
 		snprintf(v[cnt].name, sizeof(v[cnt].name), "%s", t[i].name);
 		snprintf(v[cnt].host, sizeof(v[cnt].host), "%s", t[i].host);
 		v[cnt].port = t[i].port;
 		v[cnt].how = res.how;
+		snprintf(v[cnt].grant_ends, sizeof(v[cnt].grant_ends), "%s",
+		    res.grant_ends);
 		cnt++;
 	}
 	free(t);
+	free(g);
 	free(rules);
 	store_user_clear(&u);
 	*out = v;
@@ -127,6 +202,7 @@ authz_how_name(int how)
 	switch (how) {
 	case AUTHZ_STANDING: return "standing";
 	case AUTHZ_REQUESTABLE: return "requestable";
+	case AUTHZ_GRANTED: return "granted";
 	case AUTHZ_NO_TARGET: return "no such target";
 	default: return "denied";
 	}

@@ -137,7 +137,7 @@ int sshkey_scan_host(const char *host, int port, int timeout,
 struct store;
 #define STORE_CREATE 0x1
 #define STORE_DAEMON 0x2	/* short busy timeout, fail closed */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store_actor {
 	const char *name;		/* "root", "cli", or a gateway user */
@@ -267,22 +267,38 @@ int store_audit_verify(struct store *, long long *bad_id, char *err,
 
 /* authz.c */
 enum authz_how { AUTHZ_DENIED = 0, AUTHZ_STANDING, AUTHZ_REQUESTABLE,
-	AUTHZ_NO_TARGET };
+	AUTHZ_NO_TARGET, AUTHZ_GRANTED };
 struct authz_result {
 	int how;
 	long long rule_id;
+	/* AUTHZ_GRANTED: the grant that opens the target now */
+	long long grant_id;
+	char grant_ends[32];
+	/* AUTHZ_REQUESTABLE: what a request must satisfy */
+	long max_duration;		/* 0: no maximum */
+	int approvals;
+	char approval_role[JG_NAME_MAX + 1];
 };
 struct authz_target {
 	char name[JG_NAME_MAX + 1];
 	char host[256];
 	int port;
 	int how;
+	char grant_ends[32];		/* AUTHZ_GRANTED */
 };
 int authz_check(struct store *, const char *user, const char *target,
 	    struct authz_result *, struct store_target *);
 int authz_targets(struct store *, const char *user, struct authz_target **,
 	    size_t *);
 const char *authz_how_name(int);
+
+/* notify.c: NotifyCommand, run outside the event loop */
+#define NOTIFY_JSON_MAX 4096
+struct store_request;
+pid_t notify_run(const char *command, const char *json, int timeout_sec);
+void notify_reap(pid_t, int status);
+int notify_request_json(const char *event, const struct store_request *,
+	    char *out, size_t outlen);
 
 /* store.c: sessions */
 struct store_session {
@@ -322,6 +338,66 @@ int store_session_set_key(struct store *, long long id,
 	    const unsigned char *sealed, size_t len);
 /* The vault names a recording key "session-ID", kind "reckey", version 1. */
 #define STORE_RECKEY_KIND "reckey"
+
+/* store.c: just-in-time access (requests, approvals, grants) */
+#define STORE_REASON_MAX 500
+struct store_request {
+	long long id;
+	char user[JG_NAME_MAX + 1];
+	char target[JG_NAME_MAX + 1];
+	char reason[STORE_REASON_MAX + 1];
+	long duration;			/* seconds asked for */
+	char state[16];			/* pending approved denied cancelled
+					   expired */
+	char created[32];
+	char decided[32];		/* empty while pending */
+	long long rule_id;
+	char approval_role[JG_NAME_MAX + 1];
+	int approvals_needed;
+	int approvals;			/* distinct approvers so far */
+	char decided_by[JG_NAME_MAX + 1];	/* the denier or last approver */
+	char comment[256];		/* deny reason or approval comment */
+	long long grant_id;		/* once approved */
+};
+struct store_request_filter {
+	int pending_only;
+	const char *user;		/* requests of this user */
+	const char *approver;		/* or: pending ones this user may decide */
+};
+struct store_grant {
+	long long id;
+	long long request_id;
+	char user[JG_NAME_MAX + 1];
+	char target[JG_NAME_MAX + 1];
+	char starts[32];
+	char ends[32];
+	char state[16];			/* active ended revoked */
+	char revoked_by[JG_NAME_MAX + 1];
+};
+int store_request_add(struct store *, const struct store_actor *,
+	    struct store_request *);
+int store_request_get(struct store *, long long id, struct store_request *);
+int store_request_list(struct store *, const struct store_request_filter *,
+	    struct store_request **, size_t *);
+int store_request_approve(struct store *, const struct store_actor *,
+	    long long id, const char *approver, const char *comment,
+	    struct store_request *after);
+int store_request_deny(struct store *, const struct store_actor *,
+	    long long id, const char *denier, const char *reason);
+int store_request_cancel(struct store *, const struct store_actor *,
+	    long long id, const char *user);
+int store_requests_expire(struct store *, long timeout, int *n);
+/* The same sweep; *ids (free) gets the expired requests, for notifications. */
+int store_requests_expire_ids(struct store *, long timeout, long long **ids,
+	    size_t *n);
+int store_grant_get(struct store *, long long id, struct store_grant *);
+int store_grant_list(struct store *, int active_only, const char *user,
+	    struct store_grant **, size_t *);
+int store_grant_active(struct store *, const char *user, const char *target,
+	    struct store_grant *);
+int store_grant_revoke(struct store *, const struct store_actor *,
+	    long long id);
+int store_grants_expire(struct store *, int *n);
 
 /* buf.c */
 struct buf;
@@ -382,6 +458,10 @@ enum msg_type {
 	MSG_W_AUDIT,			/* cstring action, cstring detail */
 	MSG_W_SESSIONS,			/* (none): auditors only */
 	MSG_W_REPLAY,			/* u64 session id: auditors only */
+	MSG_W_REQUEST,			/* cstring target, reason, u32 seconds */
+	MSG_W_REQUESTS,			/* u32 mode, u64 after id */
+	MSG_W_DECIDE,			/* u32 action, u64 id, cstring text */
+	MSG_W_REQUEST_STATE,		/* u64 id: one of the user's own */
 	/* master -> worker */
 	MSG_M_KEY_OWNER = 100,		/* u32 ok */
 	MSG_M_AUTHORIZE,		/* u32 ok, cstring message, target... */
@@ -392,6 +472,9 @@ enum msg_type {
 	MSG_M_REPLAY,			/* u32 ok, cstring message, u64 id;
 					   + the recording, read-only */
 	MSG_M_REPLAY_KEY,		/* + a socket the keeper writes the key to */
+	MSG_M_REQUEST,			/* u32 ok, u64 id, string text */
+	MSG_M_REQUEST_STATE,		/* cstring state, cstring by, comment */
+	MSG_M_NOTICE,			/* cstring text: shown, nothing ends */
 	/* master -> keeper */
 	MSG_K_META = 200,		/* vault meta */
 	MSG_K_UNSEAL,			/* string passphrase */
@@ -406,6 +489,13 @@ enum msg_type {
 };
 
 /* On a registration socket: the ssh-agent protocol, plus one private pair. */
+/* MSG_W_DECIDE actions and MSG_W_REQUESTS modes. */
+#define DECIDE_APPROVE 1
+#define DECIDE_DENY 2
+#define DECIDE_CANCEL 3
+#define REQUESTS_ALL 0		/* the user's own and those they may decide */
+#define REQUESTS_NEW 1		/* pending ones they may decide, id > after */
+
 #define AGENT_FAILURE 5
 #define AGENT_REQUEST_IDENTITIES 11
 #define AGENT_IDENTITIES_ANSWER 12
@@ -429,6 +519,7 @@ enum rec_type {
 	REC_EXIT,		/* u32 status, or text "signal NAME" */
 	REC_END,		/* summary (the end mark's last event) */
 	REC_BYTES,		/* u64 in, u64 out: counts for file transfers */
+	REC_KEYFRAME,		/* ANSI bytes that redraw the screen */
 };
 struct rec_header {
 	uint64_t session_id;
@@ -464,6 +555,8 @@ int rec_writer_event(struct rec_writer *, uint64_t t_ms, int type,
 int rec_writer_flush(struct rec_writer *);
 int rec_writer_close(struct rec_writer *, const struct rec_summary *);
 void rec_writer_free(struct rec_writer *);
+void rec_writer_set_keyframe(struct rec_writer *,
+	    int (*fn)(void *arg, struct buf *out), void *arg);
 int rec_reader_open(int fd, const unsigned char key[REC_KEYBYTES],
 	    uint64_t expect_session, struct rec_reader **, char *err,
 	    size_t errlen);
@@ -474,6 +567,14 @@ int rec_reader_next(struct rec_reader *, struct rec_event_view *);
 int rec_reader_summary(const struct rec_reader *, struct rec_summary *);
 int rec_reader_seek(struct rec_reader *, uint64_t t_ms);
 void rec_reader_free(struct rec_reader *);
+
+/* screen.c (recorder/): a terminal screen (libvterm) for keyframes */
+struct rec_screen;
+struct rec_screen *rec_screen_new(int cols, int rows);
+void rec_screen_feed(struct rec_screen *, const void *, size_t);
+void rec_screen_resize(struct rec_screen *, int cols, int rows);
+int rec_screen_keyframe(struct rec_screen *, struct buf *out);
+void rec_screen_free(struct rec_screen *);
 
 /* vault.c (vault/) */
 #define VAULT_KEY_LEN 32

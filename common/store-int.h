@@ -2,6 +2,27 @@
 #ifndef STORE_INT_H
 #define STORE_INT_H
 
+#include <sqlite3.h>
+
+struct store {
+	sqlite3 *db;
+	char path[JG_PATH_MAX];
+	char err[JG_ERRLEN];
+};
+
+/* store.c: the helpers every store file uses (see store.c for each). */
+int store_rc(struct store *, int sqlite_rc);
+int store_prepare(struct store *, sqlite3_stmt **, const char *sql,
+	    const char *fmt, ...);
+int store_run(struct store *, int *changes, const char *sql,
+	    const char *fmt, ...);
+int store_begin(struct store *);
+int store_end(struct store *, int rc);
+void store_now(char *buf, size_t len);
+void store_col_text(sqlite3_stmt *, int col, char *dst, size_t len);
+int store_audit_append(struct store *, const struct store_actor *,
+	    const char *action, const char *detail);
+
 /* store-schema.c */
 size_t store_schema_count(void);
 const char *store_schema_migration(size_t from_version);

@@ -91,6 +91,48 @@ static const char *const store_migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
 	"  BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;",
+	/*
+	 * 1 -> 2: just-in-time access. A request keeps a copy of its rule's
+	 * approver role and count, so editing or deleting the rule later does
+	 * not change what a pending request needs. One approval row per
+	 * (request, approver): a second approval by the same person counts
+	 * once. A grant is made by the final approval, in its transaction.
+	 */
+	"CREATE TABLE requests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  duration INTEGER NOT NULL CHECK (duration > 0),"
+	"  state TEXT NOT NULL CHECK (state IN ('pending', 'approved',"
+	"    'denied', 'cancelled', 'expired')),"
+	"  created TEXT NOT NULL,"
+	"  decided TEXT,"
+	"  rule_id INTEGER NOT NULL,"
+	"  approval_role TEXT NOT NULL,"
+	"  approvals_needed INTEGER NOT NULL CHECK (approvals_needed >= 1),"
+	"  decided_by TEXT,"
+	"  comment TEXT NOT NULL DEFAULT '',"
+	"  grant_id INTEGER);"
+	"CREATE INDEX requests_state ON requests (state, created);"
+	"CREATE INDEX requests_user ON requests (user);"
+	"CREATE TABLE approvals ("
+	"  request_id INTEGER NOT NULL REFERENCES requests(id),"
+	"  approver TEXT NOT NULL,"
+	"  time TEXT NOT NULL,"
+	"  comment TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (request_id, approver));"
+	"CREATE TABLE grants ("
+	"  id INTEGER PRIMARY KEY,"
+	"  request_id INTEGER NOT NULL UNIQUE REFERENCES requests(id),"
+	"  user TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  starts TEXT NOT NULL,"
+	"  ends TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('active', 'ended',"
+	"    'revoked')),"
+	"  revoked_by TEXT);"
+	"CREATE INDEX grants_active ON grants (user, target, state);",
 };
 
 size_t

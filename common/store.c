@@ -26,19 +26,13 @@
 #define STORE_BUSY_DAEMON_MS 250
 #define STORE_BUSY_CLI_MS 5000
 
-struct store {
-	sqlite3 *db;
-	char path[JG_PATH_MAX];
-	char err[JG_ERRLEN];
-};
-
 const char *
 store_errmsg(struct store *s)
 {
 	return s->err;
 }
 
-static int
+int
 store_rc(struct store *s, int rc)
 {
 	snprintf(s->err, sizeof(s->err), "%s: %s", s->path,
@@ -106,7 +100,7 @@ store_vprepare(struct store *s, sqlite3_stmt **st, const char *sql,
 	return JG_OK;
 }
 
-static int
+int
 store_prepare(struct store *s, sqlite3_stmt **st, const char *sql,
     const char *fmt, ...)
 {
@@ -120,7 +114,7 @@ store_prepare(struct store *s, sqlite3_stmt **st, const char *sql,
 }
 
 /* Run a statement that returns no rows; *changes gets the rows it touched. */
-static int
+int
 store_run(struct store *s, int *changes, const char *sql, const char *fmt,
     ...)
 {
@@ -152,13 +146,13 @@ store_exec(struct store *s, const char *sql)
 	return JG_OK;
 }
 
-static int
+int
 store_begin(struct store *s)
 {
 	return store_exec(s, "BEGIN IMMEDIATE");
 }
 
-static int
+int
 store_end(struct store *s, int rc)
 {
 	if (rc == JG_OK && (rc = store_exec(s, "COMMIT")) == JG_OK)
@@ -167,13 +161,13 @@ store_end(struct store *s, int rc)
 	return rc;
 }
 
-static void
+void
 store_now(char *buf, size_t len)
 {
 	time_iso_utc(time(NULL), buf, len);
 }
 
-static void
+void
 store_col_text(sqlite3_stmt *st, int col, char *dst, size_t len)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
@@ -343,7 +337,7 @@ store_audit_hash(const unsigned char prev[32], long long id, const char *time_,
 }
 
 /* Inside the caller's transaction. */
-static int
+int
 store_audit_append(struct store *s, const struct store_actor *a,
     const char *action, const char *detail)
 {

@@ -348,7 +348,8 @@ chan_refuse(struct chan *c, const char *msg)
 	chan_notice(c, msg);
 	c->our_exit = 1;
 	snprintf(c->end_reason, sizeof(c->end_reason), "%s",
-	    c->w->shutdown ? "gateway stopped" : "refused");
+	    c->w->stop_reason != NULL ? c->w->stop_reason : c->w->shutdown ?
+	    "gateway stopped" : "refused");
 }
 
 static const char *
@@ -667,9 +668,19 @@ chan_pump(struct chan *c)
 	case CH_PLAY:
 		command_play(c);
 		break;
+	case CH_ASK:
+		command_ask_input(c);
+		break;
+	case CH_WAIT:
+		command_wait_input(c);
+		break;
+	case CH_WATCH:
+		command_watch_input(c);
+		break;
 	}
 	/* The menu, the echo of what is typed at it, its error lines. */
-	if ((c->state == CH_MENU || c->state == CH_PLAY) &&
+	if ((c->state == CH_MENU || c->state == CH_PLAY || c->state == CH_ASK ||
+	    c->state == CH_WAIT || c->state == CH_WATCH) &&
 	    (chan_write(c, c->down, c->to_down, 0, &c->bytes_out, 0) < 0 ||
 	    chan_write(c, c->down, c->to_err, 1, &c->bytes_out, 0) < 0)) {
 		snprintf(c->end_reason, sizeof(c->end_reason), "write failed");

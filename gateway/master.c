@@ -29,93 +29,12 @@
 
 #include <sodium.h>
 
-#include "gateway.h"
-
-#define MASTER_MAX_LISTEN CONFIG_LISTEN_MAX * 2
-#define MASTER_PENALTY_SLOTS 4096
-#define MASTER_PEER_SESSIONS 64
-#define MASTER_CTL_MAX 16
-
-enum peer_state {
-	PEER_PREAUTH = 0x1,	/* before public-key authentication */
-	PEER_AUTHED = 0x2,	/* authenticated: target or command mode */
-};
-
-struct peer {
-	struct peer *next;
-	struct master *m;
-	pid_t pid;
-	struct msgconn *conn;
-	struct event *rev, *wev;
-	int state;
-	int auth_fails;
-	int authorized;		/* AUTHORIZE answered ok once */
-	uint64_t conn_id;
-	char user[JG_NAME_MAX + 1];
-	char fp[SSHKEY_FP_LEN];
-	char target[JG_NAME_MAX + 1];
-	char login[JG_NAME_MAX + 1];
-	char addr[INET6_ADDRSTRLEN];
-	char source[128];
-	time_t started;		/* monotonic seconds */
-	long long sessions[MASTER_PEER_SESSIONS];
-	size_t nsessions;
-	int dead;		/* killed; waiting for SIGCHLD */
-	time_t kill_at;		/* told to stop; killed if still here then */
-};
-
-struct penalty {
-	char addr[INET6_ADDRSTRLEN];
-	time_t fails[16];	/* ring of recent failure times */
-	size_t nfails;
-	time_t until;		/* refused until (monotonic) */
-	time_t last;
-};
-
-struct ctl {
-	struct master *m;
-	int fd;
-	struct event *ev;
-	struct buf *in;
-	int waiting_unseal;
-};
-
-struct master {
-	const struct gw_opts *opts;
-	struct config *cfg;
-	struct event_base *base;
-	struct store *store;
-	ssh_bind bind;
-	int lfds[MASTER_MAX_LISTEN];
-	struct event *lev[MASTER_MAX_LISTEN];
-	size_t nlisten;
-	struct peer *peers;
-	size_t preauth;
-	uint64_t conn_seq;
-	struct penalty *penalties;
-	/* keeper */
-	pid_t keeper_pid;
-	struct msgconn *keeper;
-	struct event *krev, *kwev;
-	int unsealed;
-	char keeper_status[256];
-	/* control socket */
-	int ctl_fd;
-	struct event *ctl_ev;
-	struct ctl ctls[MASTER_CTL_MAX];
-	char ctl_path[JG_PATH_MAX];
-	/* timers and signals */
-	struct event *tick, *sigs[4];
-	long long data_version;
-	int stopping;
-	time_t stop_deadline;
-	struct buf *scratch;
-};
+#include "master.h"
 
 static void master_peer_io(evutil_socket_t, short, void *);
 static void master_peer_drop(struct master *, struct peer *, const char *);
 
-static time_t
+time_t
 master_now(void)
 {
 	struct timespec ts;
@@ -134,7 +53,7 @@ master_flush(struct msgconn *c, struct event *wev)
 		event_add(wev, NULL);
 }
 
-static void
+void
 master_peer_send(struct peer *p, uint32_t type, struct buf *b, int fd)
 {
 	if (msg_queue_buf(p->conn, type, b, fd) != JG_OK) {
@@ -152,7 +71,7 @@ master_keeper_send(struct master *m, uint32_t type, struct buf *b, int fd)
 	master_flush(m->keeper, m->kwev);
 }
 
-static void
+void
 master_audit(struct master *m, const char *actor, const char *action,
     const char *detail)
 {
@@ -247,7 +166,7 @@ master_peer_by_pid(struct master *m, pid_t pid)
 	return NULL;
 }
 
-static void
+void
 master_peer_kill(struct peer *p, const char *why)
 {
 	if (p->dead)
@@ -488,6 +407,11 @@ master_authorize_reply(struct master *m, struct peer *p, int ok,
 	struct buf *b = m->scratch;
 
 	buf_reset(b);
+	if (buf_put_u32(b, (uint32_t)p->how) != JG_OK) {
+		if (fd != -1)
+			close(fd);
+		return JG_ENOMEM;
+	}
 	if (buf_put_u32(b, (uint32_t)ok) != JG_OK ||
 	    buf_put_cstring(b, msg) != JG_OK ||
 	    buf_put_cstring(b, t ? t->name : "") != JG_OK ||
@@ -502,6 +426,17 @@ master_authorize_reply(struct master *m, struct peer *p, int ok,
 	}
 	master_peer_send(p, MSG_M_AUTHORIZE, b, fd);
 	return JG_OK;
+}
+
+/* A UTC ISO time as a monotonic deadline: timers never follow the wall clock. */
+time_t
+master_deadline_of(const char *iso)
+{
+	time_t t;
+
+	if (time_parse_iso_utc(iso, &t) != JG_OK)
+		return master_now();
+	return master_now() + (t - time(NULL));
 }
 
 static int
@@ -529,6 +464,7 @@ master_w_authorize(struct master *m, struct peer *p, struct buf *in)
 		    "check access right now: try again", NULL, "", -1);
 	}
 	msg[0] = '\0';
+	p->how = res.how;
 	switch (res.how) {
 	case AUTHZ_NO_TARGET:
 		snprintf(msg, sizeof(msg), "no such target: %s", target);
@@ -536,7 +472,14 @@ master_w_authorize(struct master *m, struct peer *p, struct buf *in)
 	case AUTHZ_REQUESTABLE:
 		snprintf(msg, sizeof(msg), "access to %s needs approval: "
 		    "request it with: ssh %s@<gateway> request %s --reason "
-		    "TEXT", target, p->user, target);
+		    "TEXT [--duration DUR]", target, p->user, target);
+		break;
+	case AUTHZ_GRANTED:
+		p->grant_id = res.grant_id;
+		p->grant_deadline = master_deadline_of(res.grant_ends);
+		/* A grant shorter than a warning's lead is not warned of. */
+		p->grant_warned = p->grant_deadline - master_now() <= 60 ? 0 :
+		    p->grant_deadline - master_now() <= 300 ? 1 : 2;
 		break;
 	case AUTHZ_DENIED:
 		snprintf(msg, sizeof(msg), "access to %s denied: no access "
@@ -765,7 +708,7 @@ master_is_auditor(struct master *m, const char *user)
 	return yes;
 }
 
-static int
+int
 master_text_reply(struct peer *p, int ok, const char *text, size_t len)
 {
 	struct buf *b = buf_new(MSG_MAX);
@@ -936,6 +879,10 @@ static const struct {
 	{ MSG_W_AUDIT, PEER_PREAUTH | PEER_AUTHED, master_w_audit },
 	{ MSG_W_SESSIONS, PEER_AUTHED, master_w_sessions },
 	{ MSG_W_REPLAY, PEER_AUTHED, master_w_replay },
+	{ MSG_W_REQUEST, PEER_AUTHED, master_w_request },
+	{ MSG_W_REQUESTS, PEER_AUTHED, master_w_requests },
+	{ MSG_W_DECIDE, PEER_AUTHED, master_w_decide },
+	{ MSG_W_REQUEST_STATE, PEER_AUTHED, master_w_request_state },
 };
 
 static void
@@ -1409,7 +1356,7 @@ master_tell_all(struct master *m, const char *msg)
  * Changes the tool makes reach us through the database: a user or key
  * that is gone ends that user's live connections.
  */
-static void
+static int
 master_check_access(struct master *m)
 {
 	char owner[JG_NAME_MAX + 1];
@@ -1418,7 +1365,7 @@ master_check_access(struct master *m)
 	long long v;
 
 	if (store_data_version(m->store, &v) != JG_OK || v == m->data_version)
-		return;
+		return 0;
 	m->data_version = v;
 	for (p = m->peers; p != NULL; p = p->next) {
 		if (p->dead || p->state != PEER_AUTHED || p->kill_at != 0)
@@ -1433,6 +1380,7 @@ master_check_access(struct master *m)
 			master_peer_send(p, MSG_M_SHUTDOWN, b, -1);
 		p->kill_at = master_now() + 3;
 	}
+	return 1;
 }
 
 static void
@@ -1454,7 +1402,7 @@ master_tick(evutil_socket_t fd, short ev, void *arg)
 		else if (p->kill_at != 0 && now >= p->kill_at)
 			master_peer_kill(p, "access removed");
 	}
-	master_check_access(m);
+	master_jit_tick(m, master_check_access(m));
 	if (m->stopping) {
 		if (m->peers == NULL)
 			event_base_loopbreak(m->base);
@@ -1486,6 +1434,8 @@ master_signal(evutil_socket_t sig, short ev, void *arg)
 			}
 			if ((p = master_peer_by_pid(m, pid)) != NULL)
 				master_peer_reap(m, p, status);
+			else
+				master_notify_reap(m, pid, status);
 		}
 		if (m->stopping && m->peers == NULL)
 			event_base_loopbreak(m->base);

@@ -8,9 +8,13 @@
  * File transfers (sftp, scp) are recorded as their request and byte counts,
  * not their content. If a write fails the channel ends with a message and
  * what was not recorded is not delivered: a session never goes on
- * unrecorded.
+ * unrecorded. A pty session also keeps its terminal screen (libvterm, via
+ * recorder/screen.c) fed with every output byte, so each new segment of
+ * the file starts with a keyframe that redraws it; sessions without a pty
+ * have none.
  */
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +22,11 @@
 #include <sodium.h>
 
 #include "worker.h"
+
+/* c->screen: the pty session's terminal, as the client sees it. */
+struct record_screen {
+	struct rec_screen *s;
+};
 
 static uint64_t
 record_now_ms(void)
@@ -49,6 +58,27 @@ record_failed(struct chan *c)
 	chan_refuse(c, "the recording cannot be written: session ended");
 }
 
+/* The writer's keyframe callback: the screen as ANSI bytes. */
+static int
+record_keyframe(void *arg, struct buf *out)
+{
+	struct chan *c = arg;
+
+	if (c->screen == NULL)
+		return JG_OK;
+	return rec_screen_keyframe(c->screen->s, out);
+}
+
+static void
+record_screen_free(struct chan *c)
+{
+	if (c->screen == NULL)
+		return;
+	rec_screen_free(c->screen->s);
+	free(c->screen);
+	c->screen = NULL;
+}
+
 /* File transfers are recorded by their counts only. */
 static int
 record_is_transfer(const struct chreq *r)
@@ -67,13 +97,14 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 	unsigned char key[REC_KEYBYTES];
 	struct rec_header h;
 	char err[JG_ERRLEN];
-	int cols = 0, rows = 0, rc;
+	int cols = 0, rows = 0, pty = 0, rc;
 	size_t i;
 
 	for (i = 0; i < c->nreqs; i++)
 		if (c->reqs[i].kind == REQ_PTY) {
 			cols = c->reqs[i].cols;
 			rows = c->reqs[i].rows;
+			pty = 1;
 		}
 	if (sodium_mlock(key, sizeof(key)) != 0)
 		log_debug("recording key not locked in memory");
@@ -107,6 +138,20 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 		return JG_ERR;
 	}
 	c->rec_content = !record_is_transfer(main);
+	/* Without its screen a session still records; seeks replay more. */
+	if (pty && c->rec_content && c->screen == NULL) {
+		c->screen = calloc(1, sizeof(*c->screen));
+		if (c->screen != NULL &&
+		    (c->screen->s = rec_screen_new(cols, rows)) == NULL) {
+			free(c->screen);
+			c->screen = NULL;
+		}
+		if (c->screen != NULL)
+			rec_writer_set_keyframe(c->rec, record_keyframe, c);
+		else
+			log_error("session %lld: no memory for the terminal "
+			    "screen: no keyframes", c->session_id);
+	}
 	return JG_OK;
 }
 
@@ -120,8 +165,13 @@ record_event(struct chan *c, int type, const void *data, size_t len)
 		return;
 	if (type == REC_IN && !c->w->cfg->record_input)
 		return;
-	if (rec_writer_event(c->rec, record_t(c), type, data, len) != JG_OK)
+	if (rec_writer_event(c->rec, record_t(c), type, data, len) != JG_OK) {
 		record_failed(c);
+		return;
+	}
+	/* After the event: a keyframe holds the screen before it. */
+	if (c->screen != NULL && (type == REC_OUT || type == REC_ERR))
+		rec_screen_feed(c->screen->s, data, len);
 }
 
 void
@@ -145,6 +195,8 @@ record_resize(struct chan *c, int cols, int rows)
 	b[6] = (unsigned char)(y >> 8);
 	b[7] = (unsigned char)y;
 	record_event(c, REC_RESIZE, b, sizeof(b));
+	if (c->screen != NULL)
+		rec_screen_resize(c->screen->s, cols, rows);
 }
 
 void
@@ -166,8 +218,10 @@ record_finish(struct chan *c, const char *reason, int exit_status)
 	unsigned char counts[16];
 	int i, ok;
 
-	if (c->rec == NULL)
+	if (c->rec == NULL) {
+		record_screen_free(c);
 		return "complete";
+	}
 	if (!c->rec_content) {
 		for (i = 0; i < 8; i++) {
 			counts[i] = (unsigned char)(c->bytes_in >> (56 - 8 * i));
@@ -187,5 +241,6 @@ record_finish(struct chan *c, const char *reason, int exit_status)
 	ok = !c->rec_failed && rec_writer_close(c->rec, &s) == JG_OK;
 	rec_writer_free(c->rec);	/* closes the descriptor */
 	c->rec = NULL;
+	record_screen_free(c);
 	return ok ? "complete" : "truncated";
 }

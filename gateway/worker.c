@@ -52,11 +52,33 @@ worker_audit(struct worker *w, const char *action, const char *fmt, ...)
 static void
 worker_handle_async(struct worker *w, uint32_t type, struct buf *in)
 {
+	char text[256];
+	struct chan *c;
+
+	if (type == MSG_M_NOTICE) {
+		if (buf_get_cstring(in, text, sizeof(text)) != JG_OK)
+			fatalx("malformed notice from the master");
+		/* Shown on terminals; a pipe's data is left alone. */
+		for (c = w->chans; c != NULL; c = c->next)
+			if (c->has_pty && c->state == CH_RUNNING)
+				chan_notice(c, text);
+		log_info("%s: %s", w->user, text);
+		return;
+	}
 	if (type != MSG_M_SHUTDOWN ||
 	    buf_get_cstring(in, w->shutdown_msg, sizeof(w->shutdown_msg)) !=
 	    JG_OK)
 		fatalx("unexpected message %u from the master", type);
 	w->shutdown = 1;
+	/* How the sessions end, for their rows and recordings. */
+	if (strstr(w->shutdown_msg, "expired") != NULL)
+		w->stop_reason = "grant expired";
+	else if (strstr(w->shutdown_msg, "revoked") != NULL)
+		w->stop_reason = "grant revoked";
+	else if (strstr(w->shutdown_msg, "removed") != NULL)
+		w->stop_reason = "access removed";
+	else
+		w->stop_reason = "gateway stopped";
 }
 
 /*
@@ -272,7 +294,8 @@ int
 worker_authorize(struct worker *w, const char *target)
 {
 	struct buf *b = buf_new(MSG_MAX);
-	uint32_t ok, port;
+	char tname[JG_NAME_MAX + 1];
+	uint32_t ok, port, how = 0;
 	int fd = -1, r;
 
 	if (target != w->target)
@@ -286,11 +309,15 @@ worker_authorize(struct worker *w, const char *target)
 		buf_free(b);
 		return JG_ERR;
 	}
-	r = buf_get_u32(b, &ok);
+	r = buf_get_u32(b, &how);
+	if (r == JG_OK)
+		r = buf_get_u32(b, &ok);
 	if (r == JG_OK)
 		r = buf_get_cstring(b, w->refusal, sizeof(w->refusal));
-	if (r == JG_OK)
-		r = buf_get_cstring(b, w->target, sizeof(w->target));
+	if (r == JG_OK)	/* the master's spelling; empty when refused */
+		r = buf_get_cstring(b, tname, sizeof(tname));
+	if (r == JG_OK && tname[0] != '\0')
+		snprintf(w->target, sizeof(w->target), "%s", tname);
 	if (r == JG_OK)
 		r = buf_get_cstring(b, w->host, sizeof(w->host));
 	if (r == JG_OK)
@@ -304,6 +331,7 @@ worker_authorize(struct worker *w, const char *target)
 	buf_free(b);
 	if (r != JG_OK)
 		fatalx("malformed authorization answer");
+	w->authz_how = (int)how;
 	if (!ok || fd == -1) {
 		if (fd != -1)
 			close(fd);
@@ -373,6 +401,30 @@ worker_exit(struct worker *w, int code)
 	exit(code);
 }
 
+/*
+ * Access was refused. On a requestable target a terminal shell asks for a
+ * reason and waits for approval; everything else gets the refusal.
+ */
+static void
+worker_refused(struct worker *w)
+{
+	struct chan *c;
+
+	for (c = w->chans; c != NULL; c = c->next) {
+		if (c->state == CH_ASK || c->state == CH_WAIT)
+			continue;
+		/* Wait for its shell or exec: a pty alone decides nothing. */
+		if (c->main_req == 0 && !c->down_eof)
+			continue;
+		if (w->authz_how == AUTHZ_REQUESTABLE && w->up_state ==
+		    UP_NONE && c->has_pty && c->main_req == REQ_SHELL &&
+		    c->state == CH_GATHER && c->our_exit < 0 && !w->shutdown)
+			command_ask_start(c);
+		else
+			chan_refuse(c, w->refusal);
+	}
+}
+
 /* After libssh has run: act on what the callbacks recorded. */
 static void
 worker_progress(struct worker *w)
@@ -384,7 +436,7 @@ worker_progress(struct worker *w)
 	if (w->authz_state == 1 && w->up_state == UP_NONE && w->chans != NULL)
 		upstream_start(w);
 	if (w->authz_state == -1)
-		worker_refuse_all(w, w->refusal);
+		worker_refused(w);
 	chan_pump_all(w);
 	if (w->chans == NULL && w->exiting)
 		worker_exit(w, 0);
@@ -482,6 +534,7 @@ worker_idle(evutil_socket_t fd, short ev, void *arg)
 	snprintf(msg, sizeof(msg), "idle for %d s: session closed",
 	    w->cfg->idle_timeout);
 	log_info("%s on %s: %s", w->user, w->target, msg);
+	w->stop_reason = "idle timeout";
 	worker_refuse_all(w, msg);
 	chan_pump_all(w);
 	worker_rearm(w);

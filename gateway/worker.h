@@ -28,6 +28,9 @@ enum chan_state {
 	CH_GATHER = 0,		/* requests arrive; nothing upstream yet */
 	CH_MENU,		/* command-mode menu reads a choice */
 	CH_PLAY,		/* an auditor watches a recording */
+	CH_ASK,			/* asking for a request's reason, duration */
+	CH_WAIT,		/* waiting for approval of request req_id */
+	CH_WATCH,		/* requests --watch */
 	CH_OPEN_UP,		/* opening the upstream channel */
 	CH_REPLAY,		/* replaying requests upstream */
 	CH_RUNNING,		/* bridging */
@@ -70,6 +73,8 @@ struct chan {
 	uint64_t rec_t0;	/* monotonic ms at the session's start */
 	int rec_content;	/* 0: file transfer, counts only */
 	int rec_failed;
+	struct record_screen *screen;	/* pty sessions: the terminal, for
+					   keyframes (record.c) */
 	/* an auditor's replay through the gateway (command.c) */
 	struct rec_reader *player;
 	int play_fd;		/* the recording, read-only */
@@ -79,6 +84,12 @@ struct chan {
 	uint64_t play_t0;	/* monotonic ms when playing began */
 	uint64_t play_shift;	/* ms skipped over long idle gaps */
 	uint64_t play_last;	/* recording time of the last event shown */
+	/* just-in-time access in command mode and the waiting flow */
+	struct event *tick;	/* polls the master while waiting/watching */
+	int ask_step;		/* 0 reason, 1 duration */
+	char ask_reason[512];
+	uint64_t req_id;
+	uint64_t watch_max;
 };
 
 enum up_state { UP_NONE = 0, UP_CONNECTING, UP_AUTH, UP_READY, UP_FAILED };
@@ -110,6 +121,7 @@ struct worker {
 	int probed_ok;
 	/* what the master said about the target */
 	int authz_state;	/* 0 not asked, 1 ok, -1 refused */
+	int authz_how;		/* AUTHZ_* the master answered */
 	char refusal[512];
 	char host[256];
 	int port;
@@ -126,6 +138,7 @@ struct worker {
 	/* channels */
 	struct chan *chans;
 	int shutdown;		/* the master told us to stop */
+	const char *stop_reason;	/* how sessions end: "idle timeout"... */
 	char shutdown_msg[256];
 	time_t last_data;
 	int exiting;
@@ -169,5 +182,9 @@ void command_start(struct chan *);
 void command_menu_input(struct chan *);
 void command_play(struct chan *);
 void command_play_free(struct chan *);
+void command_ask_start(struct chan *);
+void command_ask_input(struct chan *);
+void command_wait_input(struct chan *);
+void command_watch_input(struct chan *);
 
 #endif /* WORKER_H */

@@ -13,7 +13,9 @@
  * authentication, and the last chunk carries TAG_FINAL with a summary, so
  * a missing end is seen as truncation. Chunks hold whole events (time,
  * type, channel, length, data); doc/recording-format.md is the exact
- * layout.
+ * layout. A writer given a keyframe callback (the gateway's terminal
+ * screen, recorder/screen.c) starts every segment after the first with a
+ * KEYFRAME event that redraws the screen, so a seek shows it at once.
  */
 
 #include <sys/stat.h>
@@ -41,6 +43,7 @@
 #define REC_SS_ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
 #define REC_AD_LEN (6 + 8 + 4 + 8 + REC_MACBYTES + 32)
 #define REC_EVENT_HDR (8 + 1 + 1 + 4)
+#define REC_KEYFRAME_MAX (512 * 1024)	/* a larger screen gets none */
 
 struct rec_writer {
 	int fd;
@@ -57,6 +60,8 @@ struct rec_writer {
 	uint64_t last_ms;
 	uint64_t events;
 	int failed;
+	int (*keyframe)(void *, struct buf *);
+	void *keyframe_arg;
 };
 
 /* The additional data for every chunk of one segment. */
@@ -265,57 +270,111 @@ rec_writer_open(int fd, const unsigned char key[REC_KEYBYTES],
 	return JG_OK;
 }
 
-/*
- * Buffer one event. A chunk is sealed when the buffer passes 64 KiB; a new
- * segment starts every 1 MiB or 10 s, at an event boundary.
- */
-int
-rec_writer_event(struct rec_writer *w, uint64_t t_ms, int type,
+/* Called at the start of every segment after the first; see screen.c. */
+void
+rec_writer_set_keyframe(struct rec_writer *w,
+    int (*fn)(void *arg, struct buf *out), void *arg)
+{
+	w->keyframe = fn;
+	w->keyframe_arg = arg;
+}
+
+/* Append one event; long data is split into events that fit one chunk. */
+static int
+rec_writer_append(struct rec_writer *w, uint64_t t_ms, int type,
     const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	size_t n;
 	int rc;
 
-	if (w->failed)
-		return JG_ERR;
-	if (t_ms < w->last_ms)
-		t_ms = w->last_ms;	/* time never runs backwards */
-	w->last_ms = t_ms;
-	if (w->seg_bytes + buf_len(w->plain) >= REC_SEGMENT_BYTES ||
-	    t_ms - w->seg_start_ms >= REC_SEGMENT_MS) {
-		if ((rc = rec_writer_chunk(w, 0)) != JG_OK)
-			goto fail;
-		w->segno++;
-		w->seg_start_ms = t_ms;
-		if ((rc = rec_writer_segment(w)) != JG_OK)
-			goto fail;
-	}
-	/* Long data is split into events that fit one chunk. */
 	do {
 		n = len > REC_CHUNK_PLAIN_MAX - REC_EVENT_HDR ?
 		    REC_CHUNK_PLAIN_MAX - REC_EVENT_HDR : len;
 		/* A chunk never holds more than 64 KiB of events. */
 		if (buf_len(w->plain) + REC_EVENT_HDR + n > REC_CHUNK_PLAIN_MAX &&
 		    (rc = rec_writer_chunk(w, 0)) != JG_OK)
-			goto fail;
+			return rc;
 		if ((rc = buf_put_u64(w->plain, t_ms)) != JG_OK ||
 		    (rc = buf_put_u8(w->plain, (uint8_t)type)) != JG_OK ||
 		    (rc = buf_put_u8(w->plain, 0)) != JG_OK ||
 		    (rc = buf_put_u32(w->plain, (uint32_t)n)) != JG_OK ||
 		    (rc = buf_put(w->plain, p, n)) != JG_OK)
-			goto fail;
+			return rc;
 		w->events++;
 		p += n;
 		len -= n;
 		if (buf_len(w->plain) >= REC_CHUNK_PLAIN_MAX &&
 		    (rc = rec_writer_chunk(w, 0)) != JG_OK)
-			goto fail;
+			return rc;
 	} while (len > 0);
 	return JG_OK;
-fail:
-	w->failed = 1;
+}
+
+/*
+ * The new segment's first event: the screen as it is now. A callback that
+ * fails or has nothing (no screen, or one too large) leaves the segment
+ * without a keyframe; the player then fast-forwards from the segment start.
+ */
+static int
+rec_writer_keyframe(struct rec_writer *w)
+{
+	struct buf *b;
+	int rc = JG_OK;
+
+	if (w->keyframe == NULL)
+		return JG_OK;
+	b = buf_new(REC_KEYFRAME_MAX);
+	if (w->keyframe(w->keyframe_arg, b) != JG_OK)
+		log_debug("session %llu: segment %u has no keyframe",
+		    (unsigned long long)w->session_id, w->segno);
+	else if (buf_len(b) > 0)
+		rc = rec_writer_append(w, w->seg_start_ms, REC_KEYFRAME,
+		    buf_ptr(b), buf_len(b));
+	buf_free(b);
 	return rc;
+}
+
+/*
+ * Buffer one event. A chunk is sealed when the buffer passes 64 KiB; a new
+ * segment starts every 1 MiB or 10 s, at an event boundary, with a
+ * keyframe when there is a callback.
+ */
+static int
+rec_writer_rotate(struct rec_writer *w, uint64_t *t_ms)
+{
+	int rc;
+
+	if (*t_ms < w->last_ms)
+		*t_ms = w->last_ms;	/* time never runs backwards */
+	w->last_ms = *t_ms;
+	if (w->seg_bytes + buf_len(w->plain) >= REC_SEGMENT_BYTES ||
+	    *t_ms - w->seg_start_ms >= REC_SEGMENT_MS) {
+		if ((rc = rec_writer_chunk(w, 0)) != JG_OK)
+			return rc;
+		w->segno++;
+		w->seg_start_ms = *t_ms;
+		if ((rc = rec_writer_segment(w)) != JG_OK ||
+		    (rc = rec_writer_keyframe(w)) != JG_OK)
+			return rc;
+	}
+	return JG_OK;
+}
+
+int
+rec_writer_event(struct rec_writer *w, uint64_t t_ms, int type,
+    const void *data, size_t len)
+{
+	int rc;
+
+	if (w->failed)
+		return JG_ERR;
+	if ((rc = rec_writer_rotate(w, &t_ms)) != JG_OK ||
+	    (rc = rec_writer_append(w, t_ms, type, data, len)) != JG_OK) {
+		w->failed = 1;
+		return rc;
+	}
+	return JG_OK;
 }
 
 /* The once-a-second flush: what is buffered goes to the kernel. */
@@ -331,15 +390,23 @@ rec_writer_flush(struct rec_writer *w)
 	return rc;
 }
 
-/* The end mark: a FINAL chunk whose last event is the summary. */
+/*
+ * The end mark: a FINAL chunk whose last event is the summary. A segment
+ * (and its keyframe) that the END event starts comes before the count.
+ */
 int
 rec_writer_close(struct rec_writer *w, const struct rec_summary *s)
 {
 	struct buf *b;
+	uint64_t t = s->duration_ms;
 	int rc;
 
 	if (w->failed)
 		return JG_ERR;
+	if ((rc = rec_writer_rotate(w, &t)) != JG_OK) {
+		w->failed = 1;
+		return rc;
+	}
 	b = buf_new(1024);
 	rc = buf_put_u64(b, s->duration_ms);
 	if (rc == JG_OK)
@@ -353,8 +420,7 @@ rec_writer_close(struct rec_writer *w, const struct rec_summary *s)
 	if (rc == JG_OK)
 		rc = buf_put_cstring(b, s->reason);
 	if (rc == JG_OK)
-		rc = rec_writer_event(w, s->duration_ms, REC_END, buf_ptr(b),
-		    buf_len(b));
+		rc = rec_writer_append(w, t, REC_END, buf_ptr(b), buf_len(b));
 	buf_free(b);
 	if (rc == JG_OK)
 		rc = rec_writer_chunk(w,

@@ -1,4 +1,4 @@
-/* test-recfile.c: the recording format: round trip, seek, and every tamper case caught. */
+/* test-recfile.c: the recording format: round trip, seek, keyframes, the screen serializer, and every tamper case caught. */
 
 #include <fcntl.h>
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 #include <sodium.h>
+#include <vterm.h>
 
 #include "jumpgate.h"
 
@@ -384,6 +385,414 @@ test_truncated_time(void **state)
 	assert_int_equal(last, 192000);
 }
 
+/* A keyframe callback: "KF n"; the third call has nothing to say. */
+static int kf_calls;
+
+static int
+kf_cb(void *arg, struct buf *out)
+{
+	char t[32];
+
+	assert_ptr_equal(arg, &kf_calls);
+	if (++kf_calls == 3)
+		return JG_OK;
+	snprintf(t, sizeof(t), "KF %d", kf_calls);
+	return buf_put(out, t, strlen(t));
+}
+
+static void
+test_keyframes(void **state)
+{
+	struct rec_writer *w;
+	struct rec_reader *r;
+	struct rec_event_view ev;
+	struct rec_header h;
+	struct rec_summary s;
+	struct recs rr;
+	uint64_t kt[64], prev_t = 0, nev = 0;
+	char err[256], line[64];
+	int fd, i, nkf = 0, segs = 0, prev_kf = 0;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	h.session_id = 12;
+	h.cols = 80;
+	h.rows = 24;
+	kf_calls = 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(rec_writer_open(fd, key, &h, &w), JG_OK);
+	rec_writer_set_keyframe(w, kf_cb, &kf_calls);
+	for (i = 0; i < 100; i++) {	/* 50 s: 5 segments by time */
+		snprintf(line, sizeof(line), "line %d\r\n", i);
+		assert_int_equal(rec_writer_event(w, (uint64_t)i * 500, REC_OUT,
+		    line, strlen(line)), JG_OK);
+	}
+	memset(&s, 0, sizeof(s));
+	s.duration_ms = 50000;
+	snprintf(s.reason, sizeof(s.reason), "exit");
+	assert_int_equal(rec_writer_close(w, &s), JG_OK);
+	rec_writer_free(w);
+	load(path, &rr);
+	for (i = 0; i < (int)rr.n; i++)
+		segs += rr.kind[i] == 'S';
+	free(rr.data);
+	assert_true(segs >= 5);
+	assert_int_equal(kf_calls, segs - 1);	/* not for the first */
+
+	/* Read: a keyframe, at its segment's start, before any other event. */
+	fd = open(path, O_RDONLY);
+	assert_int_equal(rec_reader_open(fd, key, 12, &r, err, sizeof(err)),
+	    JG_OK);
+	while (rec_reader_next(r, &ev) == 1) {
+		nev++;
+		if (ev.type == REC_KEYFRAME) {
+			assert_true(nkf < 64);
+			kt[nkf++] = ev.t_ms;
+			assert_true(ev.t_ms >= prev_t);
+			assert_true(ev.len > 3 && memcmp(ev.data, "KF ", 3) == 0);
+			prev_kf = 1;
+			continue;
+		}
+		/* the event after a keyframe is at its time or later */
+		if (prev_kf)
+			assert_true(ev.t_ms >= kt[nkf - 1]);
+		prev_kf = 0;
+		prev_t = ev.t_ms;
+	}
+	assert_string_equal(rec_reader_error(r), "");
+	assert_int_equal(rec_reader_summary(r, &s), JG_OK);
+	assert_int_equal(s.events, nev);	/* keyframes are counted */
+	assert_int_equal(nkf, segs - 2);	/* the third call gave none */
+
+	/* A seek lands on the keyframe of the segment holding the time. */
+	for (i = 0; i < nkf; i++) {
+		assert_int_equal(rec_reader_seek(r, kt[i] + 1), JG_OK);
+		assert_int_equal(rec_reader_next(r, &ev), 1);
+		assert_int_equal(ev.type, REC_KEYFRAME);
+		assert_int_equal(ev.t_ms, kt[i]);
+	}
+	assert_int_equal(rec_reader_seek(r, 21000), JG_OK);
+	assert_int_equal(rec_reader_next(r, &ev), 1);
+	assert_int_equal(ev.type, REC_KEYFRAME);
+	assert_true(ev.t_ms <= 21000 && ev.t_ms + 10000 >= 21000);
+	/* the segment whose callback gave nothing starts with output */
+	assert_int_equal(rec_reader_seek(r, 31000), JG_OK);
+	assert_int_equal(rec_reader_next(r, &ev), 1);
+	assert_int_equal(ev.type, REC_OUT);
+	while (rec_reader_next(r, &ev) == 1)
+		;
+	assert_string_equal(rec_reader_error(r), "");
+	rec_reader_free(r);
+	close(fd);
+}
+
+/* A plain libvterm screen, the reference the serializer is held to. */
+static VTerm *
+vt_new(int cols, int rows)
+{
+	VTerm *vt = vterm_new(rows, cols);
+
+	assert_non_null(vt);
+	vterm_set_utf8(vt, 1);
+	vterm_screen_enable_altscreen(vterm_obtain_screen(vt), 1);
+	vterm_screen_reset(vterm_obtain_screen(vt), 1);
+	return vt;
+}
+
+static int
+vt_color_equal(const VTermColor *a, const VTermColor *b)
+{
+	if ((a->type & VTERM_COLOR_DEFAULT_MASK) !=
+	    (b->type & VTERM_COLOR_DEFAULT_MASK))
+		return 0;
+	if (a->type & VTERM_COLOR_DEFAULT_MASK)
+		return 1;
+	if (VTERM_COLOR_IS_INDEXED(a))
+		return VTERM_COLOR_IS_INDEXED(b) &&
+		    a->indexed.idx == b->indexed.idx;
+	return VTERM_COLOR_IS_RGB(b) && a->rgb.red == b->rgb.red &&
+	    a->rgb.green == b->rgb.green && a->rgb.blue == b->rgb.blue;
+}
+
+/* Every cell's text, width, attributes and colours, and the cursor. */
+static void
+vt_assert_equal(VTerm *a, VTerm *b, int cols, int rows)
+{
+	VTermScreenCell x, y;
+	VTermPos pos, ca, cb;
+	int i;
+
+	for (pos.row = 0; pos.row < rows; pos.row++)
+		for (pos.col = 0; pos.col < cols; pos.col++) {
+			assert_true(vterm_screen_get_cell(
+			    vterm_obtain_screen(a), pos, &x));
+			assert_true(vterm_screen_get_cell(
+			    vterm_obtain_screen(b), pos, &y));
+			/*
+			 * libvterm's quirks the serializer does not copy: the
+			 * right half of a wide character (it may keep a stale
+			 * one, with a stale pen, next to a narrow character),
+			 * a wide character whose right half was overwritten
+			 * (terminals erase it), a combining mark alone in a
+			 * cell (written on a space).
+			 */
+			if (x.chars[0] == (uint32_t)-1 ||
+			    (x.chars[0] >= 0x1100 && x.width == 1) ||
+			    (x.chars[0] >= 0x300 && x.chars[0] <= 0x36f))
+				continue;
+			for (i = 0; i < VTERM_MAX_CHARS_PER_CELL; i++) {
+				if (x.chars[i] != y.chars[i])
+					fail_msg("cell %d,%d: char %u != %u",
+					    pos.row, pos.col, x.chars[i],
+					    y.chars[i]);
+				if (x.chars[i] == 0)
+					break;
+			}
+			if (x.attrs.bold !=
+			    y.attrs.bold || x.attrs.underline !=
+			    y.attrs.underline || x.attrs.italic !=
+			    y.attrs.italic || x.attrs.blink != y.attrs.blink ||
+			    x.attrs.reverse != y.attrs.reverse ||
+			    x.attrs.strike != y.attrs.strike ||
+			    !vt_color_equal(&x.fg, &y.fg) ||
+			    !vt_color_equal(&x.bg, &y.bg))
+				fail_msg("cell %d,%d: attributes differ",
+				    pos.row, pos.col);
+		}
+	vterm_state_get_cursorpos(vterm_obtain_state(a), &ca);
+	vterm_state_get_cursorpos(vterm_obtain_state(b), &cb);
+	assert_int_equal(ca.row, cb.row);
+	assert_int_equal(ca.col, cb.col);
+}
+
+/*
+ * Feed `in` to a screen, take a keyframe, feed the keyframe to a fresh
+ * screen: both show the same cells; the fresh screen's keyframe is the
+ * same bytes.
+ */
+static void
+screen_round_trip(const char *in, int cols, int rows, struct buf *kf)
+{
+	struct rec_screen *s1, *s2;
+	struct buf *k2 = buf_new(1 << 20);
+	VTerm *ref, *got;
+
+	s1 = rec_screen_new(cols, rows);
+	assert_non_null(s1);
+	rec_screen_feed(s1, in, strlen(in));
+	buf_reset(kf);
+	assert_int_equal(rec_screen_keyframe(s1, kf), JG_OK);
+	s2 = rec_screen_new(cols, rows);
+	assert_non_null(s2);
+	rec_screen_feed(s2, buf_ptr(kf), buf_len(kf));
+	assert_int_equal(rec_screen_keyframe(s2, k2), JG_OK);
+	assert_int_equal(buf_len(k2), buf_len(kf));
+	assert_memory_equal(buf_ptr(k2), buf_ptr(kf), buf_len(kf));
+	ref = vt_new(cols, rows);
+	vterm_input_write(ref, in, strlen(in));
+	got = vt_new(cols, rows);
+	vterm_input_write(got, (const char *)buf_ptr(kf), buf_len(kf));
+	vt_assert_equal(ref, got, cols, rows);
+	vterm_free(ref);
+	vterm_free(got);
+	rec_screen_free(s1);
+	rec_screen_free(s2);
+	buf_free(k2);
+}
+
+static void
+test_screen_keyframe(void **state)
+{
+	struct buf *kf = buf_new(1 << 20);
+	const char *k;
+
+	(void)state;
+	screen_round_trip("hello\r\n\033[1;31mred\033[0m", 80, 24, kf);
+	k = (const char *)buf_ptr(kf);
+	assert_true(buf_len(kf) < 200);
+	assert_non_null(memmem(k, buf_len(kf), "\033[H\033[2J", 7));
+	assert_non_null(memmem(k, buf_len(kf), "\033[1;1Hhello", 11));
+	assert_non_null(memmem(k, buf_len(kf), "\033[0;1;31mred", 12));
+	assert_non_null(memmem(k, buf_len(kf), "\033[2;4H\033[?25h", 12));
+
+	/* Colours (indexed, 256, RGB), attributes, wide and combining
+	 * characters, a coloured erase, the pen left set, a narrow screen
+	 * that wraps and scrolls. */
+	screen_round_trip("\033[4mul\033[24m \033[3;9mit\033[0m "
+	    "\033[38;5;200;48;5;17mx\033[38;2;1;2;3;48;2;250;251;252my"
+	    "\033[0m\r\n\xe6\x97\xa5\xe6\x9c\xac e\xcc\x81 \033[7mrev\033[27m"
+	    "\r\n\033[44m\033[Kblue line\033[0m\r\n\033[95;103mbright"
+	    "\033[0m\r\n\033[5mblink\033[0m\033[1;32m", 80, 24, kf);
+	screen_round_trip("0123456789abcdefghij0123456789\r\n1\r\n2\r\n3\r\n"
+	    "4\r\n5\r\n6\033[3;5H\033[1mX", 20, 5, kf);
+	/* The alternate screen and a hidden cursor. */
+	screen_round_trip("shell$ vim\r\n\033[?1049h\033[?25l\033[H\033[2J"
+	    "~\r\n~\r\n\033[7m-- INSERT --\033[0m\033[1;1H", 80, 24, kf);
+	k = (const char *)buf_ptr(kf);
+	assert_non_null(memmem(k, buf_len(kf), "\033[?1049h", 8));
+	assert_non_null(memmem(k, buf_len(kf), "\033[?25l", 6));
+	buf_free(kf);
+}
+
+/* A resize keeps the screen; a keyframe has the new size's rows. */
+static void
+test_screen_resize(void **state)
+{
+	struct rec_screen *s = rec_screen_new(80, 24);
+	struct buf *kf = buf_new(1 << 20);
+
+	(void)state;
+	assert_non_null(s);
+	rec_screen_feed(s, "top\r\n", 5);
+	rec_screen_resize(s, 40, 10);
+	rec_screen_feed(s, "\033[10;1Hbottom", 13);
+	assert_int_equal(rec_screen_keyframe(s, kf), JG_OK);
+	assert_non_null(memmem(buf_ptr(kf), buf_len(kf), "\033[1;1Htop", 9));
+	assert_non_null(memmem(buf_ptr(kf), buf_len(kf),
+	    "\033[10;1Hbottom", 13));
+	rec_screen_free(s);
+	/* nonsense sizes get the default, huge ones are clipped */
+	s = rec_screen_new(0, 0);
+	assert_non_null(s);
+	rec_screen_resize(s, 100000, 100000);
+	rec_screen_feed(s, "x", 1);
+	buf_reset(kf);
+	assert_int_equal(rec_screen_keyframe(s, kf), JG_OK);
+	rec_screen_free(s);
+	/* a keyframe larger than the buffer's limit fails cleanly */
+	s = rec_screen_new(80, 24);
+	rec_screen_feed(s, "0123456789012345678901234567890123456789", 40);
+	buf_free(kf);
+	kf = buf_new(32);
+	assert_int_not_equal(rec_screen_keyframe(s, kf), JG_OK);
+	rec_screen_free(s);
+	buf_free(kf);
+}
+
+/* Deterministic pseudo-random numbers for the skipping test. */
+static uint32_t rnd_state = 12345;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+/* Some terminal output: mostly lines, sometimes anything else. */
+static size_t
+gen_output(char *out, size_t max, uint32_t odd_one_in)
+{
+	static const char *const odd[] = {
+		"\033[5;10H*", "\033[3;20r", "\033[r", "\033[1;24r",
+		"\033[?1049h", "\033[?1049l", "\033]0;title\007",
+		"\033[2J", "\033[?69h", "\033[?69l", "\033c", "\033(0qq\033(B",
+		"\033[10;1H\033[K", "\033[?25l", "\033[?25h", "\033[4h",
+		"\033[4l", "\033[L", "\033[3S", "\x0e", "\x0f", "\033[A",
+		"\033[2;5r\033[3;1H", "\033M", "\033[1;33;44m",
+	};
+	size_t n = 0;
+	int l, i, k;
+
+	while (n + 600 < max) {
+		switch (rnd(odd_one_in) == 0 ? 0 : 1 + rnd(11)) {
+		case 0:		/* something else than line output */
+			l = snprintf(out + n, max - n, "%s",
+			    odd[rnd(sizeof(odd) / sizeof(odd[0]))]);
+			break;
+		case 1:		/* a line that wraps */
+			for (i = 0, k = (int)rnd(300); i < k; i++)
+				out[n + (size_t)i] = (char)('a' + rnd(26));
+			l = k;
+			l += snprintf(out + n + (size_t)l, max - n - (size_t)l,
+			    "\r\n");
+			break;
+		case 2:		/* grep --color */
+			l = snprintf(out + n, max - n, "f.c:%u:\033[01;31m"
+			    "\033[Kmatch\033[m\033[K rest\r\n", rnd(999));
+			break;
+		case 3:		/* a progress bar */
+			l = snprintf(out + n, max - n, "\r%3u%% [%.*s]",
+			    rnd(100), (int)rnd(40), "########################"
+			    "################");
+			break;
+		case 4:		/* wide and combining characters, a bare LF */
+			l = snprintf(out + n, max - n, "\xe6\x97\xa5\xe6\x9c"
+			    "\xac e\xcc\x81\t\033[7mx\033[27m\n");
+			break;
+		case 5:		/* colours left set across lines */
+			l = snprintf(out + n, max - n, "\033[38;5;%um\033[48;2;"
+			    "%u;%u;%um", rnd(256), rnd(256), rnd(256), rnd(256));
+			break;
+		default:	/* ls -l */
+			l = snprintf(out + n, max - n, "-rw-r--r-- 1 alice "
+			    "staff %6u Mar %2u \033[01;3%um%s%05u\033[0m\r\n",
+			    rnd(100000), rnd(28) + 1, rnd(8), "file-", rnd(99999));
+			break;
+		}
+		n += (size_t)l;
+	}
+	return n;
+}
+
+/*
+ * Output fed in random pieces, with the skipping of scrolled-off lines,
+ * gives the same screen as libvterm fed every byte.
+ */
+static void
+test_screen_skip(void **state)
+{
+	static char out[600000];
+	struct rec_screen *s;
+	struct buf *kf = buf_new(1 << 20);
+	VTerm *ref, *got;
+	size_t n, off, len;
+	int round, cols, rows;
+
+	(void)state;
+	for (round = 0; round < 12; round++) {
+		cols = round % 3 == 0 ? 80 : 20 + (int)rnd(100);
+		rows = round % 3 == 0 ? 24 : 3 + (int)rnd(50);
+		n = gen_output(out, round % 2 ? sizeof(out) : 200000,
+		    round % 4 < 2 ? 12 : 2000);
+		s = rec_screen_new(cols, rows);
+		assert_non_null(s);
+		ref = vt_new(cols, rows);
+		for (off = 0; off < n; off += len) {
+			len = rnd(5) == 0 ? 1 + rnd(100000) : 1 + rnd(3000);
+			if (len > n - off)
+				len = n - off;
+			/* libvterm may show U+FFFD for a character split
+			 * between writes, and our writes differ from ref's */
+			while (off + len < n &&
+			    (unsigned char)out[off + len] >= 0x80)
+				len++;
+			rec_screen_feed(s, out + off, len);
+			vterm_input_write(ref, out + off, len);
+			if (rnd(20) == 0) {	/* a keyframe now and then */
+				buf_reset(kf);
+				assert_int_equal(rec_screen_keyframe(s, kf),
+				    JG_OK);
+				got = vt_new(cols, rows);
+				vterm_input_write(got, (const char *)buf_ptr(kf),
+				    buf_len(kf));
+				vt_assert_equal(ref, got, cols, rows);
+				vterm_free(got);
+			}
+		}
+		buf_reset(kf);
+		assert_int_equal(rec_screen_keyframe(s, kf), JG_OK);
+		got = vt_new(cols, rows);
+		vterm_input_write(got, (const char *)buf_ptr(kf), buf_len(kf));
+		vt_assert_equal(ref, got, cols, rows);
+		vterm_free(got);
+		vterm_free(ref);
+		rec_screen_free(s);
+	}
+	buf_free(kf);
+}
+
 int
 main(void)
 {
@@ -396,6 +805,11 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_time, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_keyframes, setup,
+		    teardown),
+		cmocka_unit_test(test_screen_keyframe),
+		cmocka_unit_test(test_screen_resize),
+		cmocka_unit_test(test_screen_skip),
 	};
 
 	if (sodium_init() < 0)

@@ -1,0 +1,507 @@
+/* master-jit.c: just-in-time access in the master: requests and decisions from workers, grant timers, notifications. */
+
+/*
+ * Requests and grants live in the store; the rules (N distinct approvers
+ * holding the rule's approver role, never the requester, one grant however
+ * many approve at once) are enforced there, in one IMMEDIATE transaction.
+ * Here the master answers its workers, ends sessions whose grant ends or is
+ * revoked (monotonic deadlines, warnings 5 and 1 minute before), and runs
+ * NotifyCommand when a request changes state, whoever changed it: it
+ * compares the states it knows with the store's after every change (the
+ * host tool's changes show up through PRAGMA data_version).
+ */
+
+#include <sys/types.h>
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "master.h"
+
+#define JIT_DEFAULT_DURATION 3600
+#define JIT_NOTIFY_TIMEOUT 10
+#define JIT_EXPIRE_EVERY 5
+
+static void
+jit_dur(long secs, char *out, size_t len)
+{
+	if (secs % 86400 == 0)
+		snprintf(out, len, "%ldd", secs / 86400);
+	else if (secs % 3600 == 0)
+		snprintf(out, len, "%ldh", secs / 3600);
+	else if (secs % 60 == 0)
+		snprintf(out, len, "%ldm", secs / 60);
+	else
+		snprintf(out, len, "%lds", secs);
+}
+
+static int
+jit_request_reply(struct peer *p, int ok, uint64_t id, const char *text)
+{
+	struct buf *b = buf_new(MSG_MAX);
+	int rc;
+
+	rc = buf_put_u32(b, (uint32_t)ok);
+	if (rc == JG_OK)
+		rc = buf_put_u64(b, id);
+	if (rc == JG_OK)
+		rc = buf_put_string(b, text, strlen(text));
+	if (rc == JG_OK)
+		master_peer_send(p, MSG_M_REQUEST, b, -1);
+	buf_free(b);
+	return rc;
+}
+
+/* Who may approve: users holding the role, never the requester. */
+static void
+jit_approvers(struct master *m, const char *role, const char *requester,
+    char *out, size_t len)
+{
+	struct store_user *v;
+	size_t n, i, k;
+
+	out[0] = '\0';
+	if (store_user_list(m->store, &v, &n) != JG_OK)
+		return;
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].name, requester) == 0)
+			continue;
+		for (k = 0; k < v[i].nroles; k++)
+			if (strcmp(v[i].roles[k], role) == 0)
+				break;
+		if (k == v[i].nroles)
+			continue;
+		if (out[0] != '\0')
+			strncat(out, ", ", len - strlen(out) - 1);
+		strncat(out, v[i].name, len - strlen(out) - 1);
+	}
+	store_user_free(v, n);
+	if (out[0] == '\0')
+		snprintf(out, len, "nobody holds the role %s yet", role);
+}
+
+static void jit_scan(struct master *);
+
+/* request TARGET --reason TEXT [--duration DUR], from a worker. */
+int
+master_w_request(struct master *m, struct peer *p, struct buf *in)
+{
+	char target[JG_NAME_MAX + 1], reason[STORE_REASON_MAX + 2];
+	char text[2048], dur[32], who[512], maxd[32];
+	struct store_request r;
+	struct store_target t;
+	struct authz_result res;
+	uint32_t secs;
+
+	if (buf_get_cstring(in, target, sizeof(target)) != JG_OK ||
+	    buf_get_cstring(in, reason, sizeof(reason)) != JG_OK ||
+	    buf_get_u32(in, &secs) != JG_OK || buf_len(in) != 0)
+		return JG_EINVAL;
+	if (!name_valid(target))
+		res.how = AUTHZ_NO_TARGET;
+	else if (authz_check(m->store, p->user, target, &res, &t) != JG_OK) {
+		return jit_request_reply(p, 0, 0, "the gateway cannot file "
+		    "requests right now");
+	}
+	switch (res.how) {
+	case AUTHZ_NO_TARGET:
+		snprintf(text, sizeof(text), "no such target: %s", target);
+		return jit_request_reply(p, 0, 0, text);
+	case AUTHZ_STANDING:
+		snprintf(text, sizeof(text), "you already have standing access "
+		    "to %s", target);
+		return jit_request_reply(p, 0, 0, text);
+	case AUTHZ_GRANTED:
+		snprintf(text, sizeof(text), "you already have access to %s "
+		    "until %s", target, res.grant_ends);
+		return jit_request_reply(p, 0, 0, text);
+	case AUTHZ_DENIED:
+		snprintf(text, sizeof(text), "no access rule lets %s request "
+		    "%s", p->user, target);
+		return jit_request_reply(p, 0, 0, text);
+	}
+	if (reason[0] == '\0' || strlen(reason) > STORE_REASON_MAX ||
+	    str_has_control(reason))
+		return jit_request_reply(p, 0, 0, "the reason must be 1 to 500 "
+		    "characters, without control characters");
+	if (secs == 0)
+		secs = JIT_DEFAULT_DURATION;
+	if (res.max_duration > 0 && (long)secs > res.max_duration) {
+		jit_dur(res.max_duration, maxd, sizeof(maxd));
+		snprintf(text, sizeof(text), "%s may be requested for at most "
+		    "%s", target, maxd);
+		return jit_request_reply(p, 0, 0, text);
+	}
+	memset(&r, 0, sizeof(r));
+	snprintf(r.user, sizeof(r.user), "%s", p->user);
+	snprintf(r.target, sizeof(r.target), "%s", target);
+	snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	r.duration = (long)secs;
+	r.rule_id = res.rule_id;
+	snprintf(r.approval_role, sizeof(r.approval_role), "%s",
+	    res.approval_role);
+	r.approvals_needed = res.approvals > 0 ? res.approvals : 1;
+	{
+		struct store_actor a = { p->user, -1 };
+		if (store_request_add(m->store, &a, &r) != JG_OK) {
+			snprintf(text, sizeof(text), "cannot file the request: "
+			    "%s", store_errmsg(m->store));
+			return jit_request_reply(p, 0, 0, text);
+		}
+	}
+	jit_dur(r.duration, dur, sizeof(dur));
+	jit_approvers(m, r.approval_role, p->user, who, sizeof(who));
+	snprintf(text, sizeof(text), "request %lld pending: %s asks for %s "
+	    "for %s: %s\napproval by %d of role %s: %s\n", r.id, p->user,
+	    target, dur, reason, r.approvals_needed, r.approval_role, who);
+	log_info("request %lld: %s asks for %s for %s", r.id, p->user, target,
+	    dur);
+	jit_scan(m);
+	return jit_request_reply(p, 1, (uint64_t)r.id, text);
+}
+
+static void
+jit_line(const struct store_request *r, char *out, size_t len)
+{
+	char dur[32], when[32];
+	time_t t, age = 0;
+
+	jit_dur(r->duration, dur, sizeof(dur));
+	if (time_parse_iso_utc(r->created, &t) == JG_OK)
+		age = time(NULL) - t;
+	if (age < 0)
+		age = 0;
+	jit_dur(age < 60 ? (age == 0 ? 1 : age) : age / 60 * 60, when,
+	    sizeof(when));
+	snprintf(out, len, "%5lld %-12s %-12s %-9s %-6s %d/%d %6s  %s\n",
+	    r->id, r->user, r->target, r->state, dur, r->approvals,
+	    r->approvals_needed, when, r->reason);
+}
+
+static int
+jit_list_into(struct master *m, const struct store_request_filter *f,
+    long long after, struct buf *t, long long *maxid)
+{
+	struct store_request *v;
+	char line[800];
+	size_t n, i;
+	int rc;
+
+	if ((rc = store_request_list(m->store, f, &v, &n)) != JG_OK)
+		return rc;
+	for (i = 0; rc == JG_OK && i < n; i++) {
+		if (v[i].id <= after)
+			continue;
+		if (v[i].id > *maxid)
+			*maxid = v[i].id;
+		jit_line(&v[i], line, sizeof(line));
+		rc = buf_put(t, line, strlen(line));
+	}
+	free(v);
+	return rc;
+}
+
+/* requests: the user's own and the pending ones they may decide. */
+int
+master_w_requests(struct master *m, struct peer *p, struct buf *in)
+{
+	struct store_request_filter f;
+	struct buf *t;
+	uint32_t mode;
+	uint64_t after;
+	long long maxid = 0;
+	int n;
+	const char *head = "   ID USER         TARGET       STATE     DUR    "
+	    "OK        AGE  REASON\n";
+	int rc;
+
+	if (buf_get_u32(in, &mode) != JG_OK || buf_get_u64(in, &after) !=
+	    JG_OK || buf_len(in) != 0 || mode > REQUESTS_NEW)
+		return JG_EINVAL;
+	store_requests_expire(m->store, m->cfg->request_timeout, &n);
+	t = buf_new(MSG_MAX - 64);
+	memset(&f, 0, sizeof(f));
+	maxid = (long long)after;
+	if (mode == REQUESTS_ALL) {
+		rc = buf_put(t, "your requests:\n", 15);
+		if (rc == JG_OK)
+			rc = buf_put(t, head, strlen(head));
+		f.user = p->user;
+		if (rc == JG_OK)
+			rc = jit_list_into(m, &f, 0, t, &maxid);
+		if (rc == JG_OK)
+			rc = buf_put(t, "pending requests you may decide:\n",
+			    33);
+		if (rc == JG_OK)
+			rc = buf_put(t, head, strlen(head));
+	} else
+		rc = JG_OK;
+	f.user = NULL;
+	f.approver = p->user;
+	f.pending_only = 1;
+	if (rc == JG_OK)
+		rc = jit_list_into(m, &f, (long long)after, t, &maxid);
+	if (rc == JG_OK && buf_put_u8(t, 0) == JG_OK)
+		rc = jit_request_reply(p, 1, (uint64_t)maxid,
+		    (const char *)buf_ptr(t));
+	else
+		rc = jit_request_reply(p, 0, 0, "cannot list requests right "
+		    "now");
+	buf_free(t);
+	return rc;
+}
+
+/* approve, deny or cancel, as the worker's authenticated user. */
+int
+master_w_decide(struct master *m, struct peer *p, struct buf *in)
+{
+	struct store_actor a = { p->user, -1 };
+	struct store_request after;
+	char text[STORE_REASON_MAX + 2], out[1024];
+	uint32_t action;
+	uint64_t id;
+	int rc, n;
+
+	if (buf_get_u32(in, &action) != JG_OK || buf_get_u64(in, &id) !=
+	    JG_OK || buf_get_cstring(in, text, sizeof(text)) != JG_OK ||
+	    buf_len(in) != 0 || str_has_control(text))
+		return JG_EINVAL;
+	store_requests_expire(m->store, m->cfg->request_timeout, &n);
+	switch (action) {
+	case DECIDE_APPROVE:
+		rc = store_request_approve(m->store, &a, (long long)id, p->user,
+		    text, &after);
+		if (rc == JG_OK && strcmp(after.state, "approved") == 0)
+			snprintf(out, sizeof(out), "approved request %llu: %s "
+			    "may reach %s (grant %lld)\n",
+			    (unsigned long long)id, after.user, after.target,
+			    after.grant_id);
+		else if (rc == JG_OK)
+			snprintf(out, sizeof(out), "approved request %llu "
+			    "(%d of %d approvals)\n", (unsigned long long)id,
+			    after.approvals, after.approvals_needed);
+		break;
+	case DECIDE_DENY:
+		rc = store_request_deny(m->store, &a, (long long)id, p->user,
+		    text);
+		snprintf(out, sizeof(out), "denied request %llu\n",
+		    (unsigned long long)id);
+		break;
+	case DECIDE_CANCEL:
+		rc = store_request_cancel(m->store, &a, (long long)id, p->user);
+		snprintf(out, sizeof(out), "cancelled request %llu\n",
+		    (unsigned long long)id);
+		break;
+	default:
+		return JG_EINVAL;
+	}
+	if (rc != JG_OK)
+		snprintf(out, sizeof(out), "%s", store_errmsg(m->store));
+	jit_scan(m);
+	return master_text_reply(p, rc == JG_OK, out, strlen(out));
+}
+
+/* The waiting flow asks how its own request stands. */
+int
+master_w_request_state(struct master *m, struct peer *p, struct buf *in)
+{
+	struct store_request r;
+	struct buf *b;
+	uint64_t id;
+	int rc, n;
+
+	if (buf_get_u64(in, &id) != JG_OK || buf_len(in) != 0)
+		return JG_EINVAL;
+	store_requests_expire(m->store, m->cfg->request_timeout, &n);
+	if (store_request_get(m->store, (long long)id, &r) != JG_OK ||
+	    strcmp(r.user, p->user) != 0)
+		return JG_EINVAL;	/* not its own: a broken worker */
+	b = buf_new(2048);
+	rc = buf_put_cstring(b, r.state);
+	if (rc == JG_OK)
+		rc = buf_put_cstring(b, r.decided_by);
+	if (rc == JG_OK)
+		rc = buf_put_cstring(b, r.comment);
+	if (rc == JG_OK)
+		master_peer_send(p, MSG_M_REQUEST_STATE, b, -1);
+	buf_free(b);
+	jit_scan(m);
+	return rc;
+}
+
+/* NotifyCommand: one JSON document on stdin, outside the loop, bounded. */
+static void
+jit_notify(struct master *m, const char *event, const struct store_request *r)
+{
+	char json[4096];
+	size_t i;
+	pid_t pid;
+
+	if (m->cfg->notify_command[0] == '\0')
+		return;
+	if (notify_request_json(event, r, json, sizeof(json)) != JG_OK) {
+		log_error("notify: cannot describe request %lld", r->id);
+		return;
+	}
+	for (i = 0; i < sizeof(m->notify) / sizeof(m->notify[0]); i++)
+		if (m->notify[i].pid == 0)
+			break;
+	if (i == sizeof(m->notify) / sizeof(m->notify[0])) {
+		log_error("notify: too many NotifyCommand runs at once: "
+		    "request %lld %s not notified", r->id, event);
+		return;
+	}
+	if ((pid = notify_run(m->cfg->notify_command, json,
+	    JIT_NOTIFY_TIMEOUT)) <= 0) {
+		log_error("notify: cannot run %s", m->cfg->notify_command);
+		return;
+	}
+	m->notify[i].pid = pid;
+	m->notify[i].deadline = master_now() + JIT_NOTIFY_TIMEOUT;
+}
+
+int
+master_notify_reap(struct master *m, pid_t pid, int status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(m->notify) / sizeof(m->notify[0]); i++)
+		if (m->notify[i].pid == pid) {
+			m->notify[i].pid = 0;
+			notify_reap(pid, status);
+			return 1;
+		}
+	return 0;
+}
+
+static const char *
+jit_event_of(const char *state)
+{
+	if (strcmp(state, "pending") == 0)
+		return "request.created";
+	if (strcmp(state, "approved") == 0)
+		return "request.approved";
+	if (strcmp(state, "denied") == 0)
+		return "request.denied";
+	if (strcmp(state, "cancelled") == 0)
+		return "request.cancelled";
+	if (strcmp(state, "expired") == 0)
+		return "request.expired";
+	return NULL;
+}
+
+/*
+ * Compare the requests' states with what we knew; each change is a
+ * notification. The first scan only learns (no flood at start). Only
+ * requests younger than a day are looked at.
+ */
+static void
+jit_scan(struct master *m)
+{
+	struct store_request_filter f;
+	struct store_request *v;
+	struct master_req *nr;
+	const char *ev;
+	size_t n, i, k;
+
+	memset(&f, 0, sizeof(f));
+	if (store_request_list(m->store, &f, &v, &n) != JG_OK)
+		return;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < m->nreqs; k++)
+			if (m->reqs[k].id == v[i].id)
+				break;
+		if (k < m->nreqs && strcmp(m->reqs[k].state, v[i].state) == 0)
+			continue;
+		if (k == m->nreqs) {
+			if ((nr = realloc(m->reqs, (m->nreqs + 1) *
+			    sizeof(*nr))) == NULL)
+				break;
+			m->reqs = nr;
+			m->reqs[m->nreqs].id = v[i].id;
+			m->nreqs++;
+		}
+		snprintf(m->reqs[k].state, sizeof(m->reqs[k].state), "%s",
+		    v[i].state);
+		if (m->reqs_loaded && (ev = jit_event_of(v[i].state)) != NULL)
+			jit_notify(m, ev, &v[i]);
+	}
+	free(v);
+	m->reqs_loaded = 1;
+}
+
+static void
+jit_tell(struct peer *p, uint32_t type, const char *text)
+{
+	struct buf *b = buf_new(1024);
+
+	if (buf_put_cstring(b, text) == JG_OK)
+		master_peer_send(p, type, b, -1);
+	buf_free(b);
+}
+
+/*
+ * Once a second: grants that end close their sessions (warned 5 and 1
+ * minute before), revoked ones at once; requests past RequestTimeout
+ * expire; NotifyCommand runs past their time are killed.
+ */
+void
+master_jit_tick(struct master *m, int changed)
+{
+	struct store_grant g;
+	struct peer *p;
+	char msg[256];
+	time_t now = master_now(), left;
+	size_t i;
+	int n = 0, n2 = 0;
+
+	if (now >= m->next_expire) {
+		m->next_expire = now + JIT_EXPIRE_EVERY;
+		store_requests_expire(m->store, m->cfg->request_timeout, &n);
+		store_grants_expire(m->store, &n2);
+		if (n > 0)
+			changed = 1;
+	}
+	if (changed || !m->reqs_loaded)
+		jit_scan(m);
+	for (p = m->peers; p != NULL; p = p->next) {
+		if (p->dead || p->grant_id == 0 || p->kill_at != 0)
+			continue;
+		left = p->grant_deadline - now;
+		if (changed && (store_grant_get(m->store, p->grant_id, &g) !=
+		    JG_OK || strcmp(g.state, "revoked") == 0)) {
+			snprintf(msg, sizeof(msg), "access to %s was revoked",
+			    p->target);
+			log_info("%s: %s: ending the connection", p->user, msg);
+			jit_tell(p, MSG_M_SHUTDOWN, msg);
+			p->kill_at = now + 3;
+			continue;
+		}
+		if (left <= 0) {
+			snprintf(msg, sizeof(msg), "access to %s expired",
+			    p->target);
+			log_info("%s: %s: ending the connection", p->user, msg);
+			jit_tell(p, MSG_M_SHUTDOWN, msg);
+			p->kill_at = now + 3;
+		} else if (left <= 60 && p->grant_warned >= 1) {
+			snprintf(msg, sizeof(msg), "access to %s ends in 1 "
+			    "minute", p->target);
+			jit_tell(p, MSG_M_NOTICE, msg);
+			p->grant_warned = 0;
+		} else if (left <= 300 && p->grant_warned == 2) {
+			snprintf(msg, sizeof(msg), "access to %s ends in 5 "
+			    "minutes", p->target);
+			jit_tell(p, MSG_M_NOTICE, msg);
+			p->grant_warned = 1;
+		}
+	}
+	for (i = 0; i < sizeof(m->notify) / sizeof(m->notify[0]); i++)
+		if (m->notify[i].pid > 0 && now >= m->notify[i].deadline) {
+			log_error("notify: %s took longer than %d s: killed",
+			    m->cfg->notify_command, JIT_NOTIFY_TIMEOUT);
+			kill(m->notify[i].pid, SIGKILL);
+			m->notify[i].deadline = now + 3600;
+		}
+}
