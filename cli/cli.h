@@ -53,8 +53,6 @@ int cmd_requests(struct cli *, int, char **);
 int cmd_approve(struct cli *, int, char **);
 int cmd_deny(struct cli *, int, char **);
 int cli_parse_id(const char *, long long *);
-void cli_when(const char *iso, char *out, size_t len);
-void cli_duration(long sec, char *out, size_t len);
 int cli_jit_sweep(struct cli *);
 /* cmd-grants.c */
 int cmd_grants(struct cli *, int, char **);

@@ -55,12 +55,8 @@ audit_list(struct cli *c, time_t since, int json)
 	} else {
 		for (i = 0; i < n; i++) {
 			char when[32];
-			time_t t;
 
-			if (time_parse_iso_utc(v[i].time, &t) == JG_OK)
-				time_local(t, when, sizeof(when));
-			else
-				snprintf(when, sizeof(when), "%s", v[i].time);
+			time_local_iso(v[i].time, when, sizeof(when));
 			printf("%6lld %s %s(uid %ld) %s %s\n", v[i].id, when,
 			    v[i].actor, v[i].uid, v[i].action, v[i].detail);
 		}

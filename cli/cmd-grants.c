@@ -67,8 +67,8 @@ cmd_grants(struct cli *c, int argc, char **argv)
 	printf("%5s %7s %-12s %-12s %-19s %-19s %-8s %s\n", "ID", "REQUEST",
 	    "USER", "TARGET", "STARTS", "ENDS", "STATE", "REVOKED_BY");
 	for (i = 0; i < n; i++) {
-		cli_when(v[i].starts, starts, sizeof(starts));
-		cli_when(v[i].ends, ends, sizeof(ends));
+		time_local_iso(v[i].starts, starts, sizeof(starts));
+		time_local_iso(v[i].ends, ends, sizeof(ends));
 		printf("%5lld %7lld %-12s %-12s %-19s %-19s %-8s %s\n",
 		    v[i].id, v[i].request_id, v[i].user, v[i].target, starts,
 		    ends, v[i].state, v[i].revoked_by[0] ? v[i].revoked_by :

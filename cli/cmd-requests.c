@@ -37,33 +37,6 @@ cli_parse_id(const char *s, long long *id)
 	return JG_OK;
 }
 
-void
-cli_when(const char *iso, char *out, size_t len)
-{
-	time_t t;
-
-	if (iso == NULL || iso[0] == '\0')
-		snprintf(out, len, "-");
-	else if (time_parse_iso_utc(iso, &t) == JG_OK)
-		time_local(t, out, len);
-	else
-		snprintf(out, len, "%s", iso);
-}
-
-/* 90s, 15m, 2h, 1d: the largest unit that divides evenly. */
-void
-cli_duration(long sec, char *out, size_t len)
-{
-	if (sec > 0 && sec % 86400 == 0)
-		snprintf(out, len, "%ldd", sec / 86400);
-	else if (sec > 0 && sec % 3600 == 0)
-		snprintf(out, len, "%ldh", sec / 3600);
-	else if (sec > 0 && sec % 60 == 0)
-		snprintf(out, len, "%ldm", sec / 60);
-	else
-		snprintf(out, len, "%lds", sec);
-}
-
 /* Expired requests and grants first: nobody decides on a stale state. */
 int
 cli_jit_sweep(struct cli *c)
@@ -155,10 +128,10 @@ requests_table(const struct store_request *v, size_t n)
 			    REQUESTS_REASON_COLS - 3, v[i].reason);
 		else
 			snprintf(reason, sizeof(reason), "%s", v[i].reason);
-		cli_duration(v[i].duration, dur, sizeof(dur));
+		duration_format(v[i].duration, dur, sizeof(dur));
 		requests_age_text(requests_age(v[i].created), age,
 		    sizeof(age));
-		cli_when(v[i].created, created, sizeof(created));
+		time_local_iso(v[i].created, created, sizeof(created));
 		snprintf(appr, sizeof(appr), "%d/%d", v[i].approvals,
 		    v[i].approvals_needed);
 		printf("%5lld %-12s %-12s %-*s %8s %-9s %9s %6s  %s\n",
@@ -263,7 +236,7 @@ cmd_approve(struct cli *c, int argc, char **argv)
 		return JG_EXIT_OK;
 	}
 	if (store_grant_get(c->store, r.grant_id, &g) == JG_OK)
-		cli_when(g.ends, ends, sizeof(ends));
+		time_local_iso(g.ends, ends, sizeof(ends));
 	else
 		snprintf(ends, sizeof(ends), "?");
 	printf("request %lld approved by %s: grant %lld gives %s access to %s "

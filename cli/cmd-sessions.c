@@ -9,19 +9,6 @@
 	"[--json]"
 
 static void
-sessions_when(const char *iso, char *out, size_t len)
-{
-	time_t t;
-
-	if (iso[0] == '\0')
-		snprintf(out, len, "-");
-	else if (time_parse_iso_utc(iso, &t) == JG_OK)
-		time_local(t, out, len);
-	else
-		snprintf(out, len, "%s", iso);
-}
-
-static void
 sessions_json(const struct store_session *v, size_t n)
 {
 	struct json *j = json_new(stdout);
@@ -99,8 +86,8 @@ cmd_sessions(struct cli *c, int argc, char **argv)
 	    "USER", "TARGET", "STARTED", "ENDED", "STATE", "EXIT", "IN", "OUT",
 	    "COMMAND");
 	for (i = 0; i < n; i++) {
-		sessions_when(v[i].started, started, sizeof(started));
-		sessions_when(v[i].ended, ended, sizeof(ended));
+		time_local_iso(v[i].started, started, sizeof(started));
+		time_local_iso(v[i].ended, ended, sizeof(ended));
 		if (v[i].exit_status < 0)
 			snprintf(exitbuf, sizeof(exitbuf), "-");
 		else

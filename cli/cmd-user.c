@@ -104,7 +104,6 @@ user_list(struct cli *c, int json)
 		    "CREATED");
 		for (i = 0; i < n; i++) {
 			char roles[512] = "", when[32];
-			time_t t;
 
 			for (k = 0; k < v[i].nroles; k++) {
 				if (k > 0)
@@ -113,11 +112,7 @@ user_list(struct cli *c, int json)
 				strncat(roles, v[i].roles[k], sizeof(roles) -
 				    strlen(roles) - 1);
 			}
-			if (time_parse_iso_utc(v[i].created, &t) == JG_OK)
-				time_local(t, when, sizeof(when));
-			else
-				snprintf(when, sizeof(when), "%s",
-				    v[i].created);
+			time_local_iso(v[i].created, when, sizeof(when));
 			printf("%-20s %-30s %4zu  %s\n", v[i].name,
 			    roles[0] ? roles : "-", v[i].nkeys, when);
 		}

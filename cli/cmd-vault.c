@@ -319,18 +319,6 @@ out:
 	return ret;
 }
 
-/* Stored times are UTC ISO 8601; people see local time. */
-static void
-vault_local_time(const char *iso, char *buf, size_t len)
-{
-	time_t t;
-
-	if (time_parse_iso_utc(iso, &t) == JG_OK)
-		time_local(t, buf, len);
-	else
-		snprintf(buf, len, "%s", iso);
-}
-
 static int
 vault_list(struct cli *c, int argc, char **argv)
 {
@@ -367,8 +355,8 @@ vault_list(struct cli *c, int argc, char **argv)
 			json_object_end(j);
 			continue;
 		}
-		vault_local_time(v[i].created, created, sizeof(created));
-		vault_local_time(v[i].updated, updated, sizeof(updated));
+		time_local_iso(v[i].created, created, sizeof(created));
+		time_local_iso(v[i].updated, updated, sizeof(updated));
 		printf("%-20s %-8s %-19s %s\n", v[i].target, v[i].kind,
 		    created, updated);
 	}

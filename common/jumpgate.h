@@ -87,6 +87,8 @@ int port_parse(const char *, int *port);
 void time_iso_utc(time_t, char *buf, size_t len);
 void time_local(time_t, char *buf, size_t len);
 int time_parse_iso_utc(const char *, time_t *);
+void time_local_iso(const char *iso, char *out, size_t len);
+void duration_format(long seconds, char *out, size_t len);
 int glob_match(const char *pattern, const char *name);
 int str_has_control(const char *);
 int file_write_atomic(const char *path, const void *buf, size_t len,

@@ -303,3 +303,31 @@ freezero(void *p, size_t n)
 	sodium_memzero(p, n);
 	free(p);
 }
+
+/* A stored UTC ISO time as local time for people; "-" when there is none. */
+void
+time_local_iso(const char *iso, char *out, size_t len)
+{
+	time_t t;
+
+	if (iso == NULL || iso[0] == '\0')
+		snprintf(out, len, "-");
+	else if (time_parse_iso_utc(iso, &t) == JG_OK)
+		time_local(t, out, len);
+	else
+		snprintf(out, len, "%s", iso);
+}
+
+/* Seconds as a DUR: the largest unit that divides them (90s, 15m, 2h, 1d). */
+void
+duration_format(long sec, char *out, size_t len)
+{
+	if (sec > 0 && sec % 86400 == 0)
+		snprintf(out, len, "%ldd", sec / 86400);
+	else if (sec > 0 && sec % 3600 == 0)
+		snprintf(out, len, "%ldh", sec / 3600);
+	else if (sec > 0 && sec % 60 == 0)
+		snprintf(out, len, "%ldm", sec / 60);
+	else
+		snprintf(out, len, "%lds", sec);
+}

@@ -24,19 +24,6 @@
 #define JIT_NOTIFY_TIMEOUT 10
 #define JIT_EXPIRE_EVERY 5
 
-static void
-jit_dur(long secs, char *out, size_t len)
-{
-	if (secs % 86400 == 0)
-		snprintf(out, len, "%ldd", secs / 86400);
-	else if (secs % 3600 == 0)
-		snprintf(out, len, "%ldh", secs / 3600);
-	else if (secs % 60 == 0)
-		snprintf(out, len, "%ldm", secs / 60);
-	else
-		snprintf(out, len, "%lds", secs);
-}
-
 static int
 jit_request_reply(struct peer *p, int ok, uint64_t id, const char *text)
 {
@@ -129,7 +116,7 @@ master_w_request(struct master *m, struct peer *p, struct buf *in)
 	if (secs == 0)
 		secs = JIT_DEFAULT_DURATION;
 	if (res.max_duration > 0 && (long)secs > res.max_duration) {
-		jit_dur(res.max_duration, maxd, sizeof(maxd));
+		duration_format(res.max_duration, maxd, sizeof(maxd));
 		snprintf(text, sizeof(text), "%s may be requested for at most "
 		    "%s", target, maxd);
 		return jit_request_reply(p, 0, 0, text);
@@ -151,7 +138,7 @@ master_w_request(struct master *m, struct peer *p, struct buf *in)
 			return jit_request_reply(p, 0, 0, text);
 		}
 	}
-	jit_dur(r.duration, dur, sizeof(dur));
+	duration_format(r.duration, dur, sizeof(dur));
 	jit_approvers(m, r.approval_role, p->user, who, sizeof(who));
 	snprintf(text, sizeof(text), "request %lld pending: %s asks for %s "
 	    "for %s: %s\napproval by %d of role %s: %s\n", r.id, p->user,
@@ -168,12 +155,12 @@ jit_line(const struct store_request *r, char *out, size_t len)
 	char dur[32], when[32];
 	time_t t, age = 0;
 
-	jit_dur(r->duration, dur, sizeof(dur));
+	duration_format(r->duration, dur, sizeof(dur));
 	if (time_parse_iso_utc(r->created, &t) == JG_OK)
 		age = time(NULL) - t;
 	if (age < 0)
 		age = 0;
-	jit_dur(age < 60 ? (age == 0 ? 1 : age) : age / 60 * 60, when,
+	duration_format(age < 60 ? (age == 0 ? 1 : age) : age / 60 * 60, when,
 	    sizeof(when));
 	snprintf(out, len, "%5lld %-12s %-12s %-9s %-6s %d/%d %6s  %s\n",
 	    r->id, r->user, r->target, r->state, dur, r->approvals,

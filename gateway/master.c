@@ -732,7 +732,6 @@ master_w_sessions(struct master *m, struct peer *p, struct buf *in)
 	struct buf *t;
 	char line[512], when[32];
 	size_t n, i;
-	time_t ts;
 	int rc;
 
 	if (buf_len(in) != 0)
@@ -753,10 +752,7 @@ master_w_sessions(struct master *m, struct peer *p, struct buf *in)
 	    "ID", "USER", "TARGET", "STARTED", "STATE", "EXIT", "COMMAND");
 	rc = buf_put(t, line, strlen(line));
 	for (i = n > 200 ? n - 200 : 0; rc == JG_OK && i < n; i++) {
-		if (time_parse_iso_utc(v[i].started, &ts) == JG_OK)
-			time_local(ts, when, sizeof(when));
-		else
-			snprintf(when, sizeof(when), "%s", v[i].started);
+		time_local_iso(v[i].started, when, sizeof(when));
 		snprintf(line, sizeof(line), "%5lld %-12s %-12s %-19s %-11s "
 		    "%5d  %s %s\n", v[i].id, v[i].user, v[i].target, when,
 		    v[i].state, v[i].exit_status, v[i].kind, v[i].detail);
