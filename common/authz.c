@@ -56,6 +56,9 @@ authz_decide(const struct store_user *u, const struct store_rule *rules,
 		if (rules[i].approval_role[0] == '\0') {
 			res->how = AUTHZ_STANDING;
 			res->rule_id = rules[i].id;
+			snprintf(res->why, sizeof(res->why), "rule %lld: role %s "
+			    "on %s", rules[i].id, rules[i].role,
+			    rules[i].target_glob);
 			return;
 		}
 		if (best == NULL || authz_rule_better(&rules[i], best))
@@ -67,6 +70,10 @@ authz_decide(const struct store_user *u, const struct store_rule *rules,
 		res->max_duration = best->max_duration;
 		res->approvals = best->approvals < 1 ? 1 : best->approvals;
 		snprintf(res->approval_role, sizeof(res->approval_role), "%s",
+		    best->approval_role);
+		snprintf(res->why, sizeof(res->why), "rule %lld: role %s may "
+		    "request %s, %d approval(s) by role %s", best->id,
+		    best->role, best->target_glob, res->approvals,
 		    best->approval_role);
 	}
 }
@@ -174,6 +181,8 @@ authz_targets(struct store *s, const char *user, struct authz_target **out,
 				res.grant_id = g[k].id;
 				snprintf(res.grant_ends, sizeof(res.grant_ends),
 				    "%s", g[k].ends);
+				snprintf(res.why, sizeof(res.why), "grant %lld "
+				    "(request %lld)", g[k].id, g[k].request_id);
 			}
 		}
 		if (res.how != AUTHZ_STANDING && res.how != AUTHZ_REQUESTABLE &&
@@ -185,6 +194,7 @@ authz_targets(struct store *s, const char *user, struct authz_target **out,
 		v[cnt].how = res.how;
 		snprintf(v[cnt].grant_ends, sizeof(v[cnt].grant_ends), "%s",
 		    res.grant_ends);
+		snprintf(v[cnt].why, sizeof(v[cnt].why), "%s", res.why);
 		cnt++;
 	}
 	free(t);

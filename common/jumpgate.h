@@ -280,6 +280,7 @@ struct authz_result {
 	long max_duration;		/* 0: no maximum */
 	int approvals;
 	char approval_role[JG_NAME_MAX + 1];
+	char why[192];			/* the rule or grant, for people */
 };
 struct authz_target {
 	char name[JG_NAME_MAX + 1];
@@ -287,6 +288,7 @@ struct authz_target {
 	int port;
 	int how;
 	char grant_ends[32];		/* AUTHZ_GRANTED */
+	char why[192];			/* the rule or grant that decides */
 };
 int authz_check(struct store *, const char *user, const char *target,
 	    struct authz_result *, struct store_target *);

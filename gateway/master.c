@@ -552,12 +552,20 @@ master_w_targets(struct master *m, struct peer *p, struct buf *in)
 	} else if (n == 0)
 		snprintf(line, sizeof(line), "no targets for %s\n", p->user);
 	else
-		snprintf(line, sizeof(line), "%-20s %-32s %s\n", "TARGET",
-		    "HOST", "ACCESS");
+		snprintf(line, sizeof(line), "%-20s %-24s %-30s %s\n",
+		    "TARGET", "HOST", "ACCESS", "WHY");
 	rc = buf_put(b, line, strlen(line));
 	for (i = 0; rc == JG_OK && i < n; i++) {
-		snprintf(line, sizeof(line), "%-20s %-32s %s\n", v[i].name,
-		    v[i].host, authz_how_name(v[i].how));
+		char how[64], ends[32];
+
+		if (v[i].how == AUTHZ_GRANTED) {
+			time_local_iso(v[i].grant_ends, ends, sizeof(ends));
+			snprintf(how, sizeof(how), "granted until %s", ends);
+		} else
+			snprintf(how, sizeof(how), "%s",
+			    authz_how_name(v[i].how));
+		snprintf(line, sizeof(line), "%-20s %-24s %-30s %s\n",
+		    v[i].name, v[i].host, how, v[i].why);
 		rc = buf_put(b, line, strlen(line));
 	}
 	free(v);

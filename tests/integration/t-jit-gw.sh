@@ -68,6 +68,11 @@ check_out "carol's approval grants it" 'approved request 1: alice may reach db01
 check_out "alice reaches db01 under the grant" '^jgtarget$' \
 	as alice alice@db01@127.0.0.1 whoami
 check_out "the host lists the active grant" 'alice +db01' "$JG" grants --active
+check_out "targets shows the grant and why" 'db01 .*granted until .*grant [0-9]+ \(request 1\)' \
+	as alice alice@127.0.0.1 targets
+check_out "targets shows a requestable target and its rule" \
+	'db02 .*requestable .*rule [0-9]+: role dev may request db0\[23\], 1 approval\(s\) by role lead' \
+	as alice alice@127.0.0.1 targets
 
 # Self-approval is impossible, even holding the approver role.
 id=$(as eve eve@127.0.0.1 request db02 --reason self | req_id)
