@@ -195,6 +195,14 @@ vault_read_privkey(const char *path, char **textp, size_t *lenp)
 		vault_secret_free(text, VAULT_PRIVKEY_MAX + 1);
 		return JG_EINVAL;
 	}
+	/* The keeper signs with Ed25519 only: refuse others now, not at login. */
+	if (ssh_key_type(key) != SSH_KEYTYPE_ED25519) {
+		cli_error("%s: a %s key: only ssh-ed25519 target keys are "
+		    "supported", path, ssh_key_type_to_char(ssh_key_type(key)));
+		ssh_key_free(key);
+		vault_secret_free(text, VAULT_PRIVKEY_MAX + 1);
+		return JG_EINVAL;
+	}
 	ssh_key_free(key);
 	*textp = text;
 	*lenp = len;

@@ -111,6 +111,9 @@ else
 fi
 
 # Bad input.
+ssh-keygen -q -t rsa -b 2048 -N '' -f "$T/rsa_key" </dev/null >/dev/null
+bad_input "an RSA private key is refused (the keeper signs Ed25519 only)" \
+	'only ssh-ed25519' "$JG" vault set db01 --key-file "$T/rsa_key"
 bad_input "vault set for an unknown target is refused" 'nosuch' \
 	bash -c 'printf secret | "$0" vault set nosuch --password-stdin' "$JG"
 bad_input "empty password on stdin is refused" 'empty' \
