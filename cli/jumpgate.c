@@ -172,6 +172,11 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	log_init("jumpgate", 1, LOG_LVL_ERROR);
 	umask(077);
+	/* Commands read the vault key, passphrases and recording keys. */
+	if (core_dumps_disable() != JG_OK) {
+		cli_error("cannot disable core dumps: %s", strerror(errno));
+		return JG_EXIT_FAIL;
+	}
 	while ((ch = getopt(argc, argv, "+c:hV")) != -1) {
 		switch (ch) {
 		case 'c':

@@ -785,10 +785,18 @@ chan_free(struct chan *c)
 			*cp = c->next;
 			break;
 		}
-	if (c->up != NULL)
+	/*
+	 * libssh keeps a closed channel until the peer's CLOSE arrives and
+	 * would call our callbacks then: they live in c, so detach first.
+	 */
+	if (c->up != NULL) {
+		ssh_remove_channel_callbacks(c->up, &c->ucb);
 		ssh_channel_free(c->up);
-	if (c->down != NULL)
+	}
+	if (c->down != NULL) {
+		ssh_remove_channel_callbacks(c->down, &c->dcb);
 		ssh_channel_free(c->down);
+	}
 	for (i = 0; i < c->nreqs; i++)
 		free(c->reqs[i].value);
 	buf_free(c->to_up);

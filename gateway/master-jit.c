@@ -297,11 +297,11 @@ master_w_request_state(struct master *m, struct peer *p, struct buf *in)
 	struct store_request r;
 	struct buf *b;
 	uint64_t id;
-	int rc, n;
+	int rc;
 
+	/* Polled every second while a user waits: a read, nothing more. */
 	if (buf_get_u64(in, &id) != JG_OK || buf_len(in) != 0)
 		return JG_EINVAL;
-	store_requests_expire(m->store, m->cfg->request_timeout, &n);
 	if (store_request_get(m->store, (long long)id, &r) != JG_OK ||
 	    strcmp(r.user, p->user) != 0)
 		return JG_EINVAL;	/* not its own: a broken worker */
@@ -314,7 +314,6 @@ master_w_request_state(struct master *m, struct peer *p, struct buf *in)
 	if (rc == JG_OK)
 		master_peer_send(p, MSG_M_REQUEST_STATE, b, -1);
 	buf_free(b);
-	jit_scan(m);
 	return rc;
 }
 

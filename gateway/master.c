@@ -76,7 +76,15 @@ master_audit(struct master *m, const char *actor, const char *action,
     const char *detail)
 {
 	struct store_actor a = { actor, -1 };
+	char clean[1024];
+	size_t i;
 
+	/* Details carry what clients sent: no control characters stored. */
+	snprintf(clean, sizeof(clean), "%s", detail);
+	for (i = 0; clean[i] != '\0'; i++)
+		if ((unsigned char)clean[i] < 0x20 || clean[i] == 0x7f)
+			clean[i] = '?';
+	detail = clean;
 	if (store_audit_add(m->store, &a, action, detail) != JG_OK)
 		log_error("audit %s: %s", action, store_errmsg(m->store));
 }
@@ -198,7 +206,7 @@ master_peer_reap(struct master *m, struct peer *p, int status)
 	size_t i;
 
 	for (i = 0; i < p->nsessions; i++) {
-		if (p->sessions[i] == 0)
+		if (p->sessions[i] <= 0)	/* ended (or never began) */
 			continue;
 		if (store_session_end(m->store, p->sessions[i], "interrupted",
 		    -1, 0, 0, "worker died") != JG_OK)
@@ -616,6 +624,7 @@ master_w_session_open(struct master *m, struct peer *p, struct buf *in)
 	struct store_session ss;
 	struct buf *b = m->scratch;
 	long long id = 0;
+	size_t i;
 	int ok, fd = -1;
 
 	memset(&ss, 0, sizeof(ss));
@@ -628,6 +637,17 @@ master_w_session_open(struct master *m, struct peer *p, struct buf *in)
 	snprintf(ss.target, sizeof(ss.target), "%s", p->target);
 	snprintf(ss.login, sizeof(ss.login), "%s", p->login);
 	snprintf(ss.source, sizeof(ss.source), "%s", p->source);
+	/* Ended sessions (negative ids) make room once the list is full. */
+	if (p->nsessions == MASTER_PEER_SESSIONS) {
+		size_t k = 0;
+		for (i = 0; i < p->nsessions; i++)
+			if (p->sessions[i] > 0)
+				p->sessions[k++] = p->sessions[i];
+		p->nsessions = k;
+	}
+	for (i = 0; ss.detail[i] != '\0'; i++)	/* shown to auditors later */
+		if ((unsigned char)ss.detail[i] < 0x20 || ss.detail[i] == 0x7f)
+			ss.detail[i] = '?';
 	ok = p->nsessions < MASTER_PEER_SESSIONS &&
 	    store_session_open(m->store, &ss, &id) == JG_OK;
 	if (ok)
@@ -677,7 +697,8 @@ master_w_session_end(struct master *m, struct peer *p, struct buf *in)
 			break;
 	if (i == p->nsessions || str_has_control(reason))
 		return JG_EINVAL;	/* not this worker's session */
-	p->sessions[i] = 0;
+	/* Kept, negated: the keeper's key for it may still be on its way. */
+	p->sessions[i] = -(long long)id;
 	if (store_session_end(m->store, (long long)id, state,
 	    status == UINT32_MAX ? -1 : (int)status, (long long)bin,
 	    (long long)bout, reason) != JG_OK)
@@ -880,7 +901,7 @@ static const struct {
 	{ MSG_W_TARGETS, PEER_AUTHED, master_w_targets },
 	{ MSG_W_SESSION_OPEN, PEER_AUTHED, master_w_session_open },
 	{ MSG_W_SESSION_END, PEER_AUTHED, master_w_session_end },
-	{ MSG_W_AUDIT, PEER_PREAUTH | PEER_AUTHED, master_w_audit },
+	{ MSG_W_AUDIT, PEER_AUTHED, master_w_audit },
 	{ MSG_W_SESSIONS, PEER_AUTHED, master_w_sessions },
 	{ MSG_W_REPLAY, PEER_AUTHED, master_w_replay },
 	{ MSG_W_REQUEST, PEER_AUTHED, master_w_request },
@@ -976,7 +997,8 @@ master_k_reckey(struct master *m, struct buf *in)
 		if (p->conn_id == conn)
 			break;
 	for (i = 0; p != NULL && i < p->nsessions; i++)
-		if (p->sessions[i] == (long long)sid)
+		if (p->sessions[i] == (long long)sid ||
+		    p->sessions[i] == -(long long)sid)
 			break;
 	if (p == NULL || i == p->nsessions) {
 		if (p != NULL)
@@ -1121,7 +1143,7 @@ master_ctl_sessions(struct master *m, struct ctl *c)
 
 	for (p = m->peers; p != NULL; p = p->next)
 		for (i = 0; i < p->nsessions; i++) {
-			if (p->sessions[i] == 0)
+			if (p->sessions[i] <= 0)
 				continue;
 			snprintf(line, sizeof(line), "SESSION %lld %s %s %s "
 			    "%ld\n", p->sessions[i], p->user, p->target,
@@ -1502,6 +1524,9 @@ master_run(const struct gw_opts *opts, struct config *cfg)
 	m->scratch = buf_new(MSG_MAX);
 	m->penalties = xcalloc(MASTER_PENALTY_SLOTS, sizeof(*m->penalties));
 	signal(SIGPIPE, SIG_IGN);
+	/* The master holds the host key and passes unseal passphrases. */
+	if (core_dumps_disable() != JG_OK)
+		log_error("cannot disable core dumps: %s", strerror(errno));
 	keeper_log_options(opts->foreground, opts->debug ? LOG_LVL_DEBUG :
 	    cfg->log_level);
 	/* The keeper first: it must never inherit the database. */

@@ -80,14 +80,24 @@ record_screen_free(struct chan *c)
 }
 
 /* File transfers are recorded by their counts only. */
+/*
+ * The sftp subsystem, or exactly the server side of scp or rsync: a
+ * command that could run anything else (a shell metacharacter anywhere) is
+ * recorded in full, so "scp x; bash -i" cannot hide a shell.
+ */
 static int
 record_is_transfer(const struct chreq *r)
 {
+	const char *v = r->value;
+
 	if (r->kind == REQ_SUBSYSTEM)
 		return 1;
-	return r->kind == REQ_EXEC && r->value != NULL &&
-	    (strncmp(r->value, "scp ", 4) == 0 ||
-	    strncmp(r->value, "rsync --server", 14) == 0);
+	if (r->kind != REQ_EXEC || v == NULL || str_has_control(v) ||
+	    strpbrk(v, ";&|$`<>(){}\\'\"*?[]~#!") != NULL)
+		return 0;
+	if (strncmp(v, "scp ", 4) == 0)
+		return strstr(v, " -t") != NULL || strstr(v, " -f") != NULL;
+	return strncmp(v, "rsync --server ", 15) == 0;
 }
 
 int

@@ -29,6 +29,7 @@
 #include "worker.h"
 
 #define WORKER_POLL_ROUNDS 64
+#define WORKER_MAX_AUTH_TRIES 6
 
 static void worker_down_io(evutil_socket_t, short, void *);
 
@@ -215,6 +216,13 @@ static void
 worker_auth_failed(struct worker *w, const char *user, const char *why)
 {
 	struct buf *b = buf_new(1024);
+
+	/* Like sshd's MaxAuthTries: a client may not try keys forever. */
+	if (++w->auth_failures > WORKER_MAX_AUTH_TRIES) {
+		log_info("%s: too many authentication failures: closing",
+		    w->source);
+		_exit(1);
+	}
 
 	if (buf_put_cstring(b, user) == JG_OK &&
 	    buf_put_cstring(b, why) == JG_OK &&
@@ -568,6 +576,11 @@ worker_main(struct worker_args *a)
 	snprintf(w->source, sizeof(w->source), "%s", a->source);
 	if (privsep_drop(w->cfg->worker_user, err, sizeof(err)) != JG_OK) {
 		log_error("worker: %s: closing the connection", err);
+		_exit(1);
+	}
+	/* A worker holds the host key, a password for a moment, recording keys. */
+	if (core_dumps_disable() != JG_OK) {
+		log_error("worker: cannot disable core dumps: closing");
 		_exit(1);
 	}
 	w->master = msg_new(a->master_fd);

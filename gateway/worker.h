@@ -116,6 +116,7 @@ struct worker {
 	char target[JG_NAME_MAX + 1];
 	int cmd_mode;
 	int authed;
+	int auth_failures;
 	char fp[SSHKEY_FP_LEN];
 	char probed_fp[SSHKEY_FP_LEN];
 	int probed_ok;

@@ -463,6 +463,39 @@ keeper_identities(struct keeper_cred *c, struct buf *body, struct buf *reply)
 	return JG_OK;
 }
 
+/*
+ * RFC 4252 §7: what a public-key login signs: string session id, byte
+ * SSH_MSG_USERAUTH_REQUEST (50), string user, string "ssh-connection",
+ * string "publickey", TRUE, string algorithm, string key blob.
+ */
+static int
+keeper_is_userauth(const unsigned char *data, size_t len,
+    const unsigned char *blob, size_t bloblen)
+{
+	struct buf *b = buf_new(len + 1);
+	const unsigned char *p;
+	char str[64];
+	uint8_t msg, sig;
+	size_t n;
+	int ok = 0;
+
+	if (buf_put(b, data, len) == JG_OK &&
+	    buf_get_string(b, &p, &n) == JG_OK && n > 0 && n <= 64 &&
+	    buf_get_u8(b, &msg) == JG_OK && msg == 50 &&
+	    buf_get_string(b, &p, &n) == JG_OK &&
+	    buf_get_cstring(b, str, sizeof(str)) == JG_OK &&
+	    strcmp(str, "ssh-connection") == 0 &&
+	    buf_get_cstring(b, str, sizeof(str)) == JG_OK &&
+	    strcmp(str, "publickey") == 0 &&
+	    buf_get_u8(b, &sig) == JG_OK && sig == 1 &&
+	    buf_get_string(b, &p, &n) == JG_OK &&
+	    buf_get_string(b, &p, &n) == JG_OK && n == bloblen &&
+	    memcmp(p, blob, n) == 0 && buf_len(b) == 0)
+		ok = 1;
+	buf_free(b);
+	return ok;
+}
+
 static int
 keeper_sign(struct keeper_cred *c, struct buf *body, struct buf *reply)
 {
@@ -490,6 +523,18 @@ keeper_sign(struct keeper_cred *c, struct buf *body, struct buf *reply)
 	}
 	/* Ed25519 has no hash choice: the RSA flags do not apply. */
 	(void)flags;
+	/*
+	 * Only one thing is signed, once: the upstream public-key login with
+	 * this very key. Anything else (or a second signature) could log in
+	 * elsewhere outside the recorded bridge.
+	 */
+	if (c->given || !keeper_is_userauth(data, datalen, c->blob,
+	    c->bloblen)) {
+		log_info("keeper: refused to sign for connection %llu (target "
+		    "%s): %s", (unsigned long long)c->conn, c->target, c->given ?
+		    "already signed its login" : "not a public-key login");
+		return keeper_failure(reply);
+	}
 	sodium_mprotect_readonly(c->secret);
 	r = crypto_sign_detached(sig, NULL, data, datalen, c->secret);
 	sodium_mprotect_noaccess(c->secret);
@@ -508,6 +553,7 @@ keeper_sign(struct keeper_cred *c, struct buf *body, struct buf *reply)
 		return r;
 	}
 	buf_free(sigblob);
+	c->given = 1;
 	log_info("keeper: signed for target %s (connection %llu)", c->target,
 	    (unsigned long long)c->conn);
 	return JG_OK;

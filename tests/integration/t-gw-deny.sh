@@ -151,3 +151,17 @@ check_out "audit has auth.fail rows" 'auth\.fail' "$JG" audit
 
 check "the daemon still runs" kill -0 "$JGD_PID"
 check_out "alice still reaches t1 afterwards" '^still$' gw alice alice@t1 -- echo still
+
+# Like sshd's MaxAuthTries: a client offering key after key is cut off.
+for i in 1 2 3 4 5 6 7 8 9; do user_key "many$i" >/dev/null; done
+before=$("$JG" audit --json | jq '[.[] | select(.action == "auth.fail")] | length')
+timeout 30 ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=no \
+	-o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o IdentityAgent=none \
+	$(for i in 1 2 3 4 5 6 7 8 9; do printf -- '-i %s ' "$T/keys/many$i"; done) \
+	-p "$JG_PORT" alice@t1@127.0.0.1 true >/dev/null 2>&1
+after=$("$JG" audit --json | jq '[.[] | select(.action == "auth.fail")] | length')
+if [ $((after - before)) -ge 1 ] && [ $((after - before)) -le 7 ]; then
+	ok "a client is cut off after 6 failed keys ($((after - before)) failures audited)"
+else
+	not_ok "a client is cut off after 6 failed keys" "$((after - before)) failures audited"
+fi

@@ -108,6 +108,12 @@ else
 	ok "file contents are not stored in the recording"
 fi
 
+# A command that only starts like scp is recorded in full.
+timeout 30 "${SSH[@]}" alice@t1@127.0.0.1 'scp -t /nonexistent </dev/null; echo hidden-marker-4711' >/dev/null 2>&1
+id=$(last_id)
+check_out "a command dressed as scp is recorded in full" 'hidden-marker-4711' \
+	"$JG" replay "$id" --cat
+
 # kill -9 of the worker mid-session.
 timeout 60 "${SSH[@]}" alice@t1@127.0.0.1 \
 	'for i in $(seq 1 200); do echo tick-$i; sleep 0.1; done' >"$T/ticks.out" 2>/dev/null &

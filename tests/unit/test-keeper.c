@@ -319,7 +319,7 @@ test_key_sign(void **state)
 	const unsigned char *p, *sig;
 	char *text, *text2, msg[JG_ERRLEN], comment[JG_NAME_MAX + 1];
 	size_t bloblen, otherlen, sealedlen, n, siglen;
-	struct buf *body, *sigbuf;
+	struct buf *body, *sigbuf, *ua;
 	uint32_t nkeys;
 	int worker;
 
@@ -345,11 +345,28 @@ test_key_sign(void **state)
 	assert_string_equal(comment, "t1");
 	assert_int_equal(buf_len(f->b), 0);
 
-	/* SIGN_REQUEST: a signature the public key verifies. */
+	/* Arbitrary data is not signed: only a public-key login is. */
 	randombytes_buf(data, sizeof(data));
 	body = buf_new(4096);
 	assert_int_equal(buf_put_string(body, blob, bloblen), JG_OK);
 	assert_int_equal(buf_put_string(body, data, sizeof(data)), JG_OK);
+	assert_int_equal(buf_put_u32(body, 0), JG_OK);
+	assert_int_equal(agent_call(f, worker, AGENT_SIGN_REQUEST, body),
+	    AGENT_FAILURE);
+	/* SIGN_REQUEST of a login (RFC 4252 §7): a signature that verifies. */
+	ua = buf_new(4096);
+	assert_int_equal(buf_put_string(ua, data, 32), JG_OK);
+	assert_int_equal(buf_put_u8(ua, 50), JG_OK);
+	assert_int_equal(buf_put_cstring(ua, "jgtarget"), JG_OK);
+	assert_int_equal(buf_put_cstring(ua, "ssh-connection"), JG_OK);
+	assert_int_equal(buf_put_cstring(ua, "publickey"), JG_OK);
+	assert_int_equal(buf_put_u8(ua, 1), JG_OK);
+	assert_int_equal(buf_put_cstring(ua, "ssh-ed25519"), JG_OK);
+	assert_int_equal(buf_put_string(ua, blob, bloblen), JG_OK);
+	buf_reset(body);
+	assert_int_equal(buf_put_string(body, blob, bloblen), JG_OK);
+	assert_int_equal(buf_put_string(body, buf_ptr(ua), buf_len(ua)),
+	    JG_OK);
 	assert_int_equal(buf_put_u32(body, 0), JG_OK);
 	assert_int_equal(agent_call(f, worker, AGENT_SIGN_REQUEST, body),
 	    AGENT_SIGN_RESPONSE);
@@ -363,12 +380,15 @@ test_key_sign(void **state)
 	assert_int_equal(siglen, crypto_sign_BYTES);
 	assert_int_equal(buf_len(sigbuf), 0);
 	/* The blob ends with the 32-byte public key. */
-	assert_int_equal(crypto_sign_verify_detached(sig, data, sizeof(data),
-	    blob + bloblen - crypto_sign_PUBLICKEYBYTES), 0);
-	data[0] ^= 1;
+	assert_int_equal(crypto_sign_verify_detached(sig, buf_ptr(ua),
+	    buf_len(ua), blob + bloblen - crypto_sign_PUBLICKEYBYTES), 0);
 	assert_int_not_equal(crypto_sign_verify_detached(sig, data,
 	    sizeof(data), blob + bloblen - crypto_sign_PUBLICKEYBYTES), 0);
 	buf_free(sigbuf);
+	/* Once: a second login signature is refused. */
+	assert_int_equal(agent_call(f, worker, AGENT_SIGN_REQUEST, body),
+	    AGENT_FAILURE);
+	buf_free(ua);
 
 	/* Another key's blob: refused. */
 	buf_reset(body);
