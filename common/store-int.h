@@ -20,6 +20,8 @@ int store_begin(struct store *);
 int store_end(struct store *, int rc);
 void store_now(char *buf, size_t len);
 void store_col_text(sqlite3_stmt *, int col, char *dst, size_t len);
+int store_collect(struct store *, sqlite3_stmt *, size_t elsize,
+	    void (*row)(sqlite3_stmt *, void *), void **out, size_t *n);
 int store_audit_append(struct store *, const struct store_actor *,
 	    const char *action, const char *detail);
 

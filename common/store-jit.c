@@ -552,15 +552,29 @@ store_requests_expire(struct store *s, long timeout, int *n)
 #define JIT_GRANT_COLS "id, request_id, user, target, starts, ends, state, " \
 	"revoked_by"
 
+static void
+jit_grants_query_row(sqlite3_stmt *st, void *elem)
+{
+	struct store_grant *e = elem;
+
+	e->id = sqlite3_column_int64(st, 0);
+	e->request_id = sqlite3_column_int64(st, 1);
+	store_col_text(st, 2, e->user, sizeof(e->user));
+	store_col_text(st, 3, e->target, sizeof(e->target));
+	store_col_text(st, 4, e->starts, sizeof(e->starts));
+	store_col_text(st, 5, e->ends, sizeof(e->ends));
+	store_col_text(st, 6, e->state, sizeof(e->state));
+	store_col_text(st, 7, e->revoked_by,
+	    sizeof(e->revoked_by));
+}
+
 static int
 jit_grants_query(struct store *s, const char *where, const char *fmt,
     const char *a1, const char *a2, long long id, struct store_grant **out,
     size_t *n)
 {
-	struct store_grant *v = NULL, *nv;
 	sqlite3_stmt *st;
 	char sql[512], now[32];
-	size_t cnt = 0;
 	int rc;
 
 	*out = NULL;
@@ -571,32 +585,8 @@ jit_grants_query(struct store *s, const char *where, const char *fmt,
 	/* Every where clause takes (now, a1, a2, id) in its own way. */
 	if ((rc = store_prepare(s, &st, sql, fmt, now, a1, a2, id)) != JG_OK)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nv = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		v = nv;
-		memset(&v[cnt], 0, sizeof(v[cnt]));
-		v[cnt].id = sqlite3_column_int64(st, 0);
-		v[cnt].request_id = sqlite3_column_int64(st, 1);
-		store_col_text(st, 2, v[cnt].user, sizeof(v[cnt].user));
-		store_col_text(st, 3, v[cnt].target, sizeof(v[cnt].target));
-		store_col_text(st, 4, v[cnt].starts, sizeof(v[cnt].starts));
-		store_col_text(st, 5, v[cnt].ends, sizeof(v[cnt].ends));
-		store_col_text(st, 6, v[cnt].state, sizeof(v[cnt].state));
-		store_col_text(st, 7, v[cnt].revoked_by,
-		    sizeof(v[cnt].revoked_by));
-		cnt++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return store_rc(s, rc);
-	}
-	*out = v;
-	*n = cnt;
-	return JG_OK;
+	return store_collect(s, st, sizeof(struct store_grant),
+	    jit_grants_query_row, (void **)out, n);
 }
 
 int

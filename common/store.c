@@ -175,6 +175,39 @@ store_col_text(sqlite3_stmt *st, int col, char *dst, size_t len)
 	snprintf(dst, len, "%s", t == NULL ? "" : (const char *)t);
 }
 
+/*
+ * Step a prepared query to its end, one element of elsize bytes per row,
+ * filled by row(): the one loop every listing shares. The statement is
+ * finalized; on error nothing is returned.
+ */
+int
+store_collect(struct store *s, sqlite3_stmt *st, size_t elsize,
+    void (*row)(sqlite3_stmt *, void *), void **out, size_t *n)
+{
+	unsigned char *v = NULL, *nv;
+	size_t cnt = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((nv = realloc(v, (cnt + 1) * elsize)) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		v = nv;
+		memset(v + cnt * elsize, 0, elsize);
+		row(st, v + cnt * elsize);
+		cnt++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return store_rc(s, rc);
+	}
+	*out = v;
+	*n = cnt;
+	return JG_OK;
+}
+
 static int
 store_migrate(struct store *s, int create)
 {
@@ -752,13 +785,25 @@ store_key_owner(struct store *s, const char *fingerprint, char *user,
 	return store_rc(s, rc);
 }
 
+static void
+store_key_list_row(sqlite3_stmt *st, void *elem)
+{
+	struct store_key *e = elem;
+
+	e->id = sqlite3_column_int64(st, 0);
+	store_col_text(st, 1, e->user, sizeof(e->user));
+	store_col_text(st, 2, e->type, sizeof(e->type));
+	store_col_text(st, 3, e->fingerprint,
+	    sizeof(e->fingerprint));
+	store_col_text(st, 4, e->comment, sizeof(e->comment));
+	store_col_text(st, 5, e->created, sizeof(e->created));
+}
+
 int
 store_key_list(struct store *s, const char *user, struct store_key **out,
     size_t *n)
 {
-	struct store_key *v = NULL, *nv;
 	sqlite3_stmt *st;
-	size_t cnt = 0;
 	int rc;
 
 	rc = store_prepare(s, &st, "SELECT k.id, u.name, k.type, "
@@ -767,30 +812,8 @@ store_key_list(struct store *s, const char *user, struct store_key **out,
 	    "u.name, k.id", user ? "ss" : "nn", user, user);
 	if (rc != JG_OK)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nv = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		v = nv;
-		memset(&v[cnt], 0, sizeof(v[cnt]));
-		v[cnt].id = sqlite3_column_int64(st, 0);
-		store_col_text(st, 1, v[cnt].user, sizeof(v[cnt].user));
-		store_col_text(st, 2, v[cnt].type, sizeof(v[cnt].type));
-		store_col_text(st, 3, v[cnt].fingerprint,
-		    sizeof(v[cnt].fingerprint));
-		store_col_text(st, 4, v[cnt].comment, sizeof(v[cnt].comment));
-		store_col_text(st, 5, v[cnt].created, sizeof(v[cnt].created));
-		cnt++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return store_rc(s, rc);
-	}
-	*out = v;
-	*n = cnt;
-	return JG_OK;
+	return store_collect(s, st, sizeof(struct store_key),
+	    store_key_list_row, (void **)out, n);
 }
 
 /* Targets. */
@@ -841,13 +864,26 @@ store_target_del(struct store *s, const struct store_actor *a,
 	return store_end(s, rc);
 }
 
+static void
+store_targets_query_row(sqlite3_stmt *st, void *elem)
+{
+	struct store_target *e = elem;
+
+	e->id = sqlite3_column_int64(st, 0);
+	store_col_text(st, 1, e->name, sizeof(e->name));
+	store_col_text(st, 2, e->host, sizeof(e->host));
+	e->port = sqlite3_column_int(st, 3);
+	store_col_text(st, 4, e->login, sizeof(e->login));
+	store_col_text(st, 5, e->host_key,
+	    sizeof(e->host_key));
+	store_col_text(st, 6, e->created, sizeof(e->created));
+}
+
 static int
 store_targets_query(struct store *s, const char *name,
     struct store_target **out, size_t *n)
 {
-	struct store_target *v = NULL, *nv;
 	sqlite3_stmt *st;
-	size_t cnt = 0;
 	int rc;
 
 	rc = store_prepare(s, &st, "SELECT id, name, host, port, login, "
@@ -855,31 +891,8 @@ store_targets_query(struct store *s, const char *name,
 	    "ORDER BY name", name ? "ss" : "nn", name, name);
 	if (rc != JG_OK)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nv = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		v = nv;
-		memset(&v[cnt], 0, sizeof(v[cnt]));
-		v[cnt].id = sqlite3_column_int64(st, 0);
-		store_col_text(st, 1, v[cnt].name, sizeof(v[cnt].name));
-		store_col_text(st, 2, v[cnt].host, sizeof(v[cnt].host));
-		v[cnt].port = sqlite3_column_int(st, 3);
-		store_col_text(st, 4, v[cnt].login, sizeof(v[cnt].login));
-		store_col_text(st, 5, v[cnt].host_key,
-		    sizeof(v[cnt].host_key));
-		store_col_text(st, 6, v[cnt].created, sizeof(v[cnt].created));
-		cnt++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return store_rc(s, rc);
-	}
-	*out = v;
-	*n = cnt;
-	return JG_OK;
+	return store_collect(s, st, sizeof(struct store_target),
+	    store_targets_query_row, (void **)out, n);
 }
 
 int
@@ -891,8 +904,8 @@ store_target_list(struct store *s, struct store_target **out, size_t *n)
 int
 store_target_get(struct store *s, const char *name, struct store_target *t)
 {
-	struct store_target *v;
-	size_t n;
+	struct store_target *v = NULL;
+	size_t n = 0;
 	int rc;
 
 	if ((rc = store_targets_query(s, name, &v, &n)) != JG_OK)
@@ -958,44 +971,34 @@ store_rule_del(struct store *s, const struct store_actor *a, long long id)
 	return store_end(s, rc);
 }
 
+static void
+store_rule_list_row(sqlite3_stmt *st, void *elem)
+{
+	struct store_rule *e = elem;
+
+	e->id = sqlite3_column_int64(st, 0);
+	store_col_text(st, 1, e->role, sizeof(e->role));
+	store_col_text(st, 2, e->target_glob,
+	    sizeof(e->target_glob));
+	store_col_text(st, 3, e->approval_role,
+	    sizeof(e->approval_role));
+	e->approvals = sqlite3_column_int(st, 4);
+	e->max_duration = (long)sqlite3_column_int64(st, 5);
+	store_col_text(st, 6, e->created, sizeof(e->created));
+}
+
 int
 store_rule_list(struct store *s, struct store_rule **out, size_t *n)
 {
-	struct store_rule *v = NULL, *nv;
 	sqlite3_stmt *st;
-	size_t cnt = 0;
 	int rc;
 
 	if ((rc = store_prepare(s, &st, "SELECT id, role, target_glob, "
 	    "approval_role, approvals, max_duration, created FROM access_rules "
 	    "ORDER BY id", "")) != JG_OK)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nv = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		v = nv;
-		memset(&v[cnt], 0, sizeof(v[cnt]));
-		v[cnt].id = sqlite3_column_int64(st, 0);
-		store_col_text(st, 1, v[cnt].role, sizeof(v[cnt].role));
-		store_col_text(st, 2, v[cnt].target_glob,
-		    sizeof(v[cnt].target_glob));
-		store_col_text(st, 3, v[cnt].approval_role,
-		    sizeof(v[cnt].approval_role));
-		v[cnt].approvals = sqlite3_column_int(st, 4);
-		v[cnt].max_duration = (long)sqlite3_column_int64(st, 5);
-		store_col_text(st, 6, v[cnt].created, sizeof(v[cnt].created));
-		cnt++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return store_rc(s, rc);
-	}
-	*out = v;
-	*n = cnt;
-	return JG_OK;
+	return store_collect(s, st, sizeof(struct store_rule),
+	    store_rule_list_row, (void **)out, n);
 }
 
 /* Vault metadata and sealed secrets: the store never sees a plaintext. */
@@ -1368,13 +1371,36 @@ store_sessions_interrupt_live(struct store *s, int *n)
 	return store_end(s, rc);
 }
 
+static void
+store_sessions_query_row(sqlite3_stmt *st, void *elem)
+{
+	struct store_session *e = elem;
+
+	e->id = sqlite3_column_int64(st, 0);
+	store_col_text(st, 1, e->user, sizeof(e->user));
+	store_col_text(st, 2, e->target, sizeof(e->target));
+	store_col_text(st, 3, e->login, sizeof(e->login));
+	store_col_text(st, 4, e->source, sizeof(e->source));
+	store_col_text(st, 5, e->started, sizeof(e->started));
+	store_col_text(st, 6, e->ended, sizeof(e->ended));
+	e->bytes_in = sqlite3_column_int64(st, 7);
+	e->bytes_out = sqlite3_column_int64(st, 8);
+	e->exit_status = sqlite3_column_type(st, 9) == SQLITE_NULL ?
+	    -1 : sqlite3_column_int(st, 9);
+	store_col_text(st, 10, e->state, sizeof(e->state));
+	store_col_text(st, 11, e->kind, sizeof(e->kind));
+	store_col_text(st, 12, e->detail, sizeof(e->detail));
+	store_col_text(st, 13, e->end_reason,
+	    sizeof(e->end_reason));
+	store_col_text(st, 14, e->recording,
+	    sizeof(e->recording));
+}
+
 static int
 store_sessions_query(struct store *s, const struct store_session_filter *f,
     long long id, struct store_session **out, size_t *n)
 {
-	struct store_session *v = NULL, *nv;
 	sqlite3_stmt *st;
-	size_t cnt = 0;
 	int rc;
 
 	rc = store_prepare(s, &st, "SELECT id, user, target, login, source, "
@@ -1388,41 +1414,8 @@ store_sessions_query(struct store *s, const struct store_session_filter *f,
 	    id, id);
 	if (rc != JG_OK)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nv = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		v = nv;
-		memset(&v[cnt], 0, sizeof(v[cnt]));
-		v[cnt].id = sqlite3_column_int64(st, 0);
-		store_col_text(st, 1, v[cnt].user, sizeof(v[cnt].user));
-		store_col_text(st, 2, v[cnt].target, sizeof(v[cnt].target));
-		store_col_text(st, 3, v[cnt].login, sizeof(v[cnt].login));
-		store_col_text(st, 4, v[cnt].source, sizeof(v[cnt].source));
-		store_col_text(st, 5, v[cnt].started, sizeof(v[cnt].started));
-		store_col_text(st, 6, v[cnt].ended, sizeof(v[cnt].ended));
-		v[cnt].bytes_in = sqlite3_column_int64(st, 7);
-		v[cnt].bytes_out = sqlite3_column_int64(st, 8);
-		v[cnt].exit_status = sqlite3_column_type(st, 9) == SQLITE_NULL ?
-		    -1 : sqlite3_column_int(st, 9);
-		store_col_text(st, 10, v[cnt].state, sizeof(v[cnt].state));
-		store_col_text(st, 11, v[cnt].kind, sizeof(v[cnt].kind));
-		store_col_text(st, 12, v[cnt].detail, sizeof(v[cnt].detail));
-		store_col_text(st, 13, v[cnt].end_reason,
-		    sizeof(v[cnt].end_reason));
-		store_col_text(st, 14, v[cnt].recording,
-		    sizeof(v[cnt].recording));
-		cnt++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return store_rc(s, rc);
-	}
-	*out = v;
-	*n = cnt;
-	return JG_OK;
+	return store_collect(s, st, sizeof(struct store_session),
+	    store_sessions_query_row, (void **)out, n);
 }
 
 int
@@ -1438,9 +1431,9 @@ store_session_get(struct store *s, long long id, struct store_session *ss,
     unsigned char **key, size_t *keylen)
 {
 	struct store_session_filter f;
-	struct store_session *v;
+	struct store_session *v = NULL;
 	sqlite3_stmt *st;
-	size_t n;
+	size_t n = 0;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
