@@ -83,7 +83,6 @@ struct rec_check {
 	char term[64];			/* TERM if a request named it */
 };
 #define CLI_REC_NONE 1			/* the session has no recording */
-int cli_session_id(const char *, long long *);
 int cli_rec_open(struct rec_vault *, long long id, struct cli_rec *,
 	    struct rec_check *early, char *err, size_t errlen);
 int cli_rec_check(struct cli_rec *, struct rec_check *);

@@ -174,7 +174,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 	}
 	if (idarg == NULL)
 		return cli_usage_error(EXPORT_USAGE, "missing session ID");
-	if (cli_session_id(idarg, &id) != JG_OK)
+	if (cli_parse_id(idarg, &id) != JG_OK)
 		return cli_usage_error(EXPORT_USAGE, "not a session id: '%s'",
 		    idarg);
 	if (outpath != NULL && outpath[0] == '\0')

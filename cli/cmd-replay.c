@@ -402,7 +402,7 @@ cmd_replay(struct cli *c, int argc, char **argv)
 	}
 	if (idarg == NULL)
 		return cli_usage_error(REPLAY_USAGE, "missing session ID");
-	if (cli_session_id(idarg, &id) != JG_OK)
+	if (cli_parse_id(idarg, &id) != JG_OK)
 		return cli_usage_error(REPLAY_USAGE, "not a session id: '%s'",
 		    idarg);
 	if (cli_store_open(c) != JG_EXIT_OK)

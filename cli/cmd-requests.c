@@ -11,7 +11,6 @@
  */
 
 #include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,20 +21,6 @@
 #define APPROVE_USAGE "jumpgate approve ID --as USER [--comment TEXT]"
 #define DENY_USAGE "jumpgate deny ID --as USER [--reason TEXT]"
 #define REQUESTS_REASON_COLS 40
-
-int
-cli_parse_id(const char *s, long long *id)
-{
-	char *end;
-
-	if (s == NULL || !isdigit((unsigned char)s[0]))
-		return JG_EINVAL;
-	errno = 0;
-	*id = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || *id < 1)
-		return JG_EINVAL;
-	return JG_OK;
-}
 
 /* Expired requests and grants first: nobody decides on a stale state. */
 int

@@ -76,7 +76,7 @@ cmd_verify(struct cli *c, int argc, char **argv)
 		else if ((val = cli_opt(argc, argv, &k, "--passphrase-file",
 		    &bad)) != NULL)
 			passfile = val;
-		else if (bad || cli_session_id(argv[k], &ids[nids]) != JG_OK) {
+		else if (bad || cli_parse_id(argv[k], &ids[nids]) != JG_OK) {
 			free(ids);
 			return cli_usage_error(VERIFY_USAGE, bad ? "missing "
 			    "value" : "not a session id: '%s'", argv[k]);

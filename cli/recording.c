@@ -18,26 +18,6 @@
 
 #include "cli.h"
 
-/* A session id as typed: 1 to 2^53, digits only. */
-int
-cli_session_id(const char *s, long long *id)
-{
-	unsigned long long v = 0;
-	size_t i;
-
-	if (s == NULL || s[0] == '\0' || strlen(s) > 16)
-		return JG_EINVAL;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return JG_EINVAL;
-		v = v * 10 + (unsigned long long)(s[i] - '0');
-	}
-	if (v == 0 || v > (1ULL << 53))
-		return JG_EINVAL;
-	*id = (long long)v;
-	return JG_OK;
-}
-
 static int
 rec_vault_key(struct rec_vault *v, char *err, size_t errlen)
 {

@@ -434,36 +434,26 @@ store_request_cancel(struct store *s, const struct store_actor *a,
 	return store_end(s, rc);
 }
 
+static void
+jit_id_row(sqlite3_stmt *st, void *elem)
+{
+	*(long long *)elem = sqlite3_column_int64(st, 0);
+}
+
 /* Ids that a sweep must touch; sql selects one id column. */
 static int
 jit_ids(struct store *s, const char *sql, const char *cut, long long **out,
     size_t *n)
 {
-	long long *v = NULL, *nv;
 	sqlite3_stmt *st;
-	size_t cnt = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if ((rc = store_prepare(s, &st, sql, "s", cut)) != JG_OK)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nv = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		v = nv;
-		v[cnt++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return store_rc(s, rc);
-	}
-	*out = v;
-	*n = cnt;
-	return JG_OK;
+	return store_collect(s, st, sizeof(long long), jit_id_row,
+	    (void **)out, n);
 }
 
 /*
