@@ -379,40 +379,54 @@ jit_event_of(const char *state)
 }
 
 /*
- * Compare the requests' states with what we knew; each change is a
- * notification. The first scan only learns (no flood at start). Only
- * requests younger than a day are looked at.
+ * Notify each change of a request's state, whoever made it. Only pending
+ * requests can change, so only they are listed and remembered: one that
+ * left the pending list is read once more for its new state. The first
+ * scan only learns (no flood of old events at start).
  */
 static void
 jit_scan(struct master *m)
 {
 	struct store_request_filter f;
-	struct store_request *v;
+	struct store_request *v, r;
 	struct master_req *nr;
 	const char *ev;
-	size_t n, i, k;
+	size_t n, i, k, keep;
 
 	memset(&f, 0, sizeof(f));
+	f.pending_only = 1;
 	if (store_request_list(m->store, &f, &v, &n) != JG_OK)
 		return;
+	for (k = 0, keep = 0; k < m->nreqs; k++) {
+		for (i = 0; i < n; i++)
+			if (v[i].id == m->reqs[k].id)
+				break;
+		if (i < n) {
+			m->reqs[keep++] = m->reqs[k];
+			continue;
+		}
+		if (store_request_get(m->store, m->reqs[k].id, &r) == JG_OK &&
+		    strcmp(r.state, "pending") != 0 &&
+		    (ev = jit_event_of(r.state)) != NULL)
+			jit_notify(m, ev, &r);
+	}
+	m->nreqs = keep;
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < m->nreqs; k++)
 			if (m->reqs[k].id == v[i].id)
 				break;
-		if (k < m->nreqs && strcmp(m->reqs[k].state, v[i].state) == 0)
+		if (k < m->nreqs)
 			continue;
-		if (k == m->nreqs) {
-			if ((nr = realloc(m->reqs, (m->nreqs + 1) *
-			    sizeof(*nr))) == NULL)
-				break;
-			m->reqs = nr;
-			m->reqs[m->nreqs].id = v[i].id;
-			m->nreqs++;
-		}
-		snprintf(m->reqs[k].state, sizeof(m->reqs[k].state), "%s",
-		    v[i].state);
-		if (m->reqs_loaded && (ev = jit_event_of(v[i].state)) != NULL)
-			jit_notify(m, ev, &v[i]);
+		if ((nr = realloc(m->reqs, (m->nreqs + 1) * sizeof(*nr))) ==
+		    NULL)
+			break;
+		m->reqs = nr;
+		m->reqs[m->nreqs].id = v[i].id;
+		snprintf(m->reqs[m->nreqs].state,
+		    sizeof(m->reqs[m->nreqs].state), "pending");
+		m->nreqs++;
+		if (m->reqs_loaded)
+			jit_notify(m, "request.created", &v[i]);
 	}
 	free(v);
 	m->reqs_loaded = 1;

@@ -91,7 +91,7 @@ struct master {
 	time_t stop_deadline;
 	time_t next_expire;
 	struct buf *scratch;
-	/* request states seen, to notify on changes (whoever made them) */
+	/* pending requests seen, to notify when they change (master-jit.c) */
 	struct master_req { long long id; char state[16]; } *reqs;
 	size_t nreqs;
 	int reqs_loaded;

@@ -110,7 +110,7 @@ expect_error "a denied request cannot be approved" 'denied' \
 tm() { tmux -S "$T/tmux.sock" "$@"; }
 id=$(as alice alice@127.0.0.1 request db02 --reason short --duration 10s | req_id)
 "$JG" approve "$id" --as bob >/dev/null
-ends=$("$JG" grants --json | jq -r "[.[] | select(.user == \"alice\" and .target == \"db02\" and .state == \"active\")][0].ends")
+ends=$("$JG" grants --json | jq -r "[.[] | select(.request == $id)][0].ends")
 tm new-session -d -x 100 -y 30 "ssh ${SSHO[*]} -tt -i $T/keys/alice alice@db02@127.0.0.1; echo rc=\$? >$T/rc; sleep 30"
 wait_for 10 sh -c "tmux -S '$T/tmux.sock' capture-pane -p | grep -q 'jgtarget@\|\\$ '"
 wait_for 20 sh -c "grep -q rc= '$T/rc' 2>/dev/null"
@@ -130,7 +130,7 @@ tm kill-server 2>/dev/null
 # revoke ends a live session at once.
 id=$(as alice alice@127.0.0.1 request db02 --reason revokeme --duration 30m | req_id)
 "$JG" approve "$id" --as carol >/dev/null
-gid=$("$JG" grants --json | jq -r "[.[] | select(.user == \"alice\" and .target == \"db02\" and .state == \"active\")][0].id")
+gid=$("$JG" grants --json | jq -r "[.[] | select(.request == $id)][0].id")
 as alice alice@db02@127.0.0.1 'sleep 30' >"$T/rv.out" 2>"$T/rv.err" &
 spid=$!
 sleep 2
