@@ -161,7 +161,6 @@ access_list(struct cli *c, int json)
 int
 cmd_access(struct cli *c, int argc, char **argv)
 {
-	char *end;
 	long long id;
 	int rc;
 
@@ -182,9 +181,7 @@ cmd_access(struct cli *c, int argc, char **argv)
 		if (argc != 3)
 			return cli_usage_error(ACCESS_USAGE, "access del needs "
 			    "an ID");
-		id = strtoll(argv[2], &end, 10);
-		if (!isdigit((unsigned char)argv[2][0]) || *end != '\0' ||
-		    id < 1) {
+		if (id_parse(argv[2], &id) != JG_OK) {
 			cli_error("invalid access rule id: '%s'", argv[2]);
 			return JG_EXIT_FAIL;
 		}

@@ -90,7 +90,7 @@ cmd_revoke(struct cli *c, int argc, char **argv)
 	if (argc > 2)
 		return cli_usage_error(REVOKE_USAGE, "unexpected argument '%s'",
 		    argv[2]);
-	if (cli_parse_id(argv[1], &id) != JG_OK) {
+	if (id_parse(argv[1], &id) != JG_OK) {
 		cli_error("invalid grant id: '%s'", argv[1]);
 		return JG_EXIT_FAIL;
 	}

@@ -1,16 +1,12 @@
 /* cmd-replay.c: `jumpgate replay ID`: play a recording in the terminal with its timing, or --cat its output. */
 
 /*
- * A full verification pass comes first: a tampered recording is refused,
- * a truncated one plays up to its last intact event after a warning. The
- * player streams the file (memory stays flat). With stdin a terminal it
- * reads keys in raw mode: space pause/resume, + and - double and halve the
- * speed, right and left arrow skip 10 s (right plays the skipped output
- * without delay; left, like --from, seeks to the segment that holds the
- * time: when the segment starts with a keyframe, writing it redraws the
- * screen as it was, else the screen is cleared, and the player
- * fast-forwards from there to the time), q quits. In sequential playback
- * keyframes are skipped: the screen is already right. The
+ * A full verification pass comes first (replay/): a tampered recording is
+ * refused, a truncated one plays up to its last intact event after a
+ * warning. The player (replay/player.c, shared with the gateway) streams
+ * the file, so memory stays flat; this file drives it from poll(2) on the
+ * terminal, whose keys it reads in raw mode (space, +, -, arrows, q), and
+ * shows the player's notes (paused, speed, size) in the window title. The
  * terminal is restored on every exit path and on SIGINT, SIGTERM, SIGHUP
  * and SIGQUIT.
  */
@@ -18,6 +14,7 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,25 +26,13 @@
 
 #define REPLAY_USAGE "jumpgate replay ID [--speed X] [--from TIME] " \
 	"[--idle-limit SEC] [--cat] [--passphrase-file F]"
-#define REPLAY_SKIP_MS 10000
-#define REPLAY_SPEED_MIN (1.0 / 64)
-#define REPLAY_SPEED_MAX 1024.0
 
 static volatile sig_atomic_t replay_signal;
 
-struct player {
-	struct cli_rec *rec;
-	double speed;
-	uint64_t idle_ms;		/* 0: gaps are not capped */
+struct term {
+	long long id;
 	int keys;			/* stdin is a terminal in raw mode */
 	int out_tty;
-	double pos;			/* where the playback is, recording ms */
-	int paused;
-	int quit;
-	int back;			/* a seek back is asked for ... */
-	uint64_t back_to;		/* ... to this time */
-	unsigned char kbuf[8];		/* a key sequence read in parts */
-	size_t klen;
 	struct termios saved;
 	int saved_ok;
 };
@@ -58,32 +43,26 @@ replay_on_signal(int sig)
 	replay_signal = sig;
 }
 
-static double
-replay_now_ms(void)
+/* The player's sink: the terminal, given up on a signal that asks us to stop. */
+static int
+replay_out(void *arg, const void *p, size_t n)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+	(void)arg;
+	return fd_write_all(STDOUT_FILENO, p, n, &replay_signal);
 }
 
-/* write(2) it all; gives up on a signal that asks us to stop. */
-static int
-replay_write(const void *p, size_t n)
+/* The player's notes go to the window title, on a terminal. */
+static void
+replay_note(void *arg, const char *what)
 {
-	const unsigned char *c = p;
-	ssize_t w;
+	struct term *t = arg;
+	char title[160];
 
-	while (n > 0) {
-		w = write(STDOUT_FILENO, c, n);
-		if (w == -1 && errno == EINTR && !replay_signal)
-			continue;
-		if (w <= 0)
-			return JG_ERR;
-		c += w;
-		n -= (size_t)w;
-	}
-	return JG_OK;
+	if (!t->out_tty)
+		return;
+	snprintf(title, sizeof(title), "\033]2;jumpgate replay %lld: %s\007",
+	    t->id, what);
+	(void)replay_out(t, title, strlen(title));
 }
 
 static int
@@ -102,32 +81,32 @@ replay_parse_number(const char *s, double min, double max, double *out)
 }
 
 static void
-replay_term_restore(struct player *p)
+replay_term_restore(struct term *t)
 {
-	if (p->saved_ok)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &p->saved);
-	p->saved_ok = 0;
+	if (t->saved_ok)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t->saved);
+	t->saved_ok = 0;
 }
 
 /* Keys without echo or line editing; output as it came (OPOST off) for pty sessions. */
 static void
-replay_term_raw(struct player *p, int pty)
+replay_term_raw(struct term *t, int pty)
 {
-	struct termios t;
+	struct termios raw;
 
-	if (tcgetattr(STDIN_FILENO, &p->saved) != 0)
+	if (tcgetattr(STDIN_FILENO, &t->saved) != 0)
 		return;
-	t = p->saved;
-	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHONL | ISIG | IEXTEN);
-	t.c_iflag &= ~(tcflag_t)(IXON | ICRNL | INLCR | IGNCR);
+	raw = t->saved;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHONL | ISIG | IEXTEN);
+	raw.c_iflag &= ~(tcflag_t)(IXON | ICRNL | INLCR | IGNCR);
 	if (pty)
-		t.c_oflag &= ~(tcflag_t)OPOST;
-	t.c_cc[VMIN] = 1;
-	t.c_cc[VTIME] = 0;
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) != 0)
+		raw.c_oflag &= ~(tcflag_t)OPOST;
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) != 0)
 		return;
-	p->saved_ok = 1;
-	p->keys = 1;
+	t->saved_ok = 1;
+	t->keys = 1;
 }
 
 static void
@@ -145,118 +124,57 @@ replay_signals(void)
 	sigaction(SIGQUIT, &sa, NULL);
 }
 
+/* Feed the player what the keyboard sent; a terminal that went away unpauses. */
 static void
-replay_title(struct player *p, const char *what)
-{
-	char t[160];
-
-	if (!p->out_tty)
-		return;
-	snprintf(t, sizeof(t), "\033]2;jumpgate replay %lld: %s\007",
-	    p->rec->s.id, what);
-	replay_write(t, strlen(t));
-}
-
-/* Act on what the keyboard sent. */
-static void
-replay_keys(struct player *p)
+replay_keys(struct term *t, struct replay_player *pl)
 {
 	unsigned char b[64];
-	ssize_t n, i;
-	char t[64];
+	ssize_t n;
 
 	n = read(STDIN_FILENO, b, sizeof(b));
-	if (n <= 0) {
-		if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-			p->keys = 0;	/* the terminal went away */
-			p->paused = 0;
-		}
+	if (n > 0) {
+		replay_player_keys(pl, b, (size_t)n);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		if (p->klen > 0 || b[i] == 0x1b) {
-			p->kbuf[p->klen++] = b[i];
-			/* ESC [ C / ESC O C right, ESC [ D / ESC O D left */
-			if (p->klen == 2 && p->kbuf[1] != '[' &&
-			    p->kbuf[1] != 'O')
-				p->klen = 0;
-			else if (p->klen == 3) {
-				if (p->kbuf[2] == 'C')
-					p->pos += REPLAY_SKIP_MS;
-				else if (p->kbuf[2] == 'D') {
-					p->back = 1;
-					p->back_to = p->pos > REPLAY_SKIP_MS ?
-					    (uint64_t)(p->pos - REPLAY_SKIP_MS) :
-					    0;
-				}
-				p->klen = 0;
-			}
-			continue;
-		}
-		switch (b[i]) {
-		case ' ':
-			p->paused = !p->paused;
-			replay_title(p, p->paused ? "paused" : "playing");
-			break;
-		case '+':
-		case '=':
-			if (p->speed * 2 <= REPLAY_SPEED_MAX)
-				p->speed *= 2;
-			snprintf(t, sizeof(t), "speed x%g", p->speed);
-			replay_title(p, t);
-			break;
-		case '-':
-		case '_':
-			if (p->speed / 2 >= REPLAY_SPEED_MIN)
-				p->speed /= 2;
-			snprintf(t, sizeof(t), "speed x%g", p->speed);
-			replay_title(p, t);
-			break;
-		case 'q':
-		case 'Q':
-		case 0x03:			/* ^C in raw mode */
-		case 0x04:
-			p->quit = 1;
-			break;
-		}
+	if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		t->keys = 0;
+		if (replay_player_paused(pl))
+			replay_player_keys(pl, (const unsigned char *)" ", 1);
 	}
 }
 
-/* Wait until the playback reaches t (or a key changes the plan). */
-static void
-replay_wait(struct player *p, uint64_t t)
+/* Run the player until it ends; REPLAY_PLAY_* of how it stopped. */
+static int
+replay_drive(struct term *t, struct replay_player *pl)
 {
 	struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
-	double last, now, left;
-	int timeout, rc;
+	int rc, wait;
 
-	if (p->idle_ms > 0 && (double)t - p->pos > (double)p->idle_ms)
-		p->pos = (double)t - (double)p->idle_ms;
-	while (p->pos < (double)t && !p->quit && !p->back && !replay_signal) {
-		left = ((double)t - p->pos) / p->speed;
-		timeout = p->paused ? -1 : left > 1000 ? 1000 : (int)left + 1;
-		last = replay_now_ms();
-		rc = poll(&pfd, p->keys ? 1 : 0, timeout);
-		now = replay_now_ms();
-		if (!p->paused)
-			p->pos += (now - last) * p->speed;
+	for (;;) {
+		rc = replay_player_run(pl, clock_ms(), SIZE_MAX, &wait);
+		if (rc != REPLAY_PLAY_WAIT && rc != REPLAY_PLAY_FULL)
+			return rc;
+		if (replay_signal)
+			return REPLAY_PLAY_QUIT;
+		if (rc == REPLAY_PLAY_FULL)
+			continue;
+		rc = poll(&pfd, t->keys ? 1 : 0, wait);
 		if (rc > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)))
-			replay_keys(p);
+			replay_keys(t, pl);
 		if (rc == -1 && errno != EINTR)
-			break;
+			return REPLAY_PLAY_ERROR;
 	}
 }
 
 static void
-replay_header(const struct cli_rec *rec, const struct rec_check *chk,
-    const struct rec_header *h)
+replay_banner(const struct cli_rec *rec, const struct rec_header *h)
 {
 	char when[64], hms[32];
 	time_t start = (time_t)(h->start_unix_ms / 1000);
 
 	time_local(start, when, sizeof(when));
-	rec_hms(chk->status == REC_CHECK_INTACT ? chk->sum.duration_ms :
-	    chk->last_ms, hms, sizeof(hms));
+	replay_hms(rec->chk.status == REPLAY_INTACT ? rec->chk.sum.duration_ms :
+	    rec->chk.last_ms, hms, sizeof(hms));
 	printf("session %lld: %s@%s as %s, started %s, duration %s", rec->s.id,
 	    h->user, h->target, h->login, when, hms);
 	if (h->cols > 0 && h->rows > 0)
@@ -274,14 +192,13 @@ replay_header(const struct cli_rec *rec, const struct rec_check *chk,
  * the end or the first event that is not intact; 1 when stdout failed.
  */
 static int
-replay_cat(struct cli_rec *rec, uint64_t from)
+replay_cat(struct replay *rp, uint64_t from)
 {
 	struct rec_event_view ev;
-	int rc;
 
-	if (from > 0 && rec_reader_seek(rec->r, from) != JG_OK)
+	if (from > 0 && replay_seek(rp, from) != JG_OK)
 		return 0;
-	while ((rc = rec_reader_next(rec->r, &ev)) == 1) {
+	while (replay_next(rp, &ev) == 1) {
 		if ((ev.type != REC_OUT && ev.type != REC_ERR) || ev.t_ms < from)
 			continue;
 		if (fwrite(ev.data, 1, ev.len, stdout) != ev.len)
@@ -290,86 +207,58 @@ replay_cat(struct cli_rec *rec, uint64_t from)
 	return 0;
 }
 
-/* Play from `from` to the end; 1 when stdout failed. */
+/* Play it in the terminal; the exit code. */
 static int
-replay_play(struct player *p, uint64_t from)
+replay_play(struct cli_rec *rec, const struct replay_player_opts *o)
 {
-	static const char clear[] = "\033[0m\033[H\033[2J";
-	struct rec_event_view ev;
-	uint64_t ff = from;	/* events before this play without delay */
-	int seeked = 0;		/* at a segment start: keyframes count */
-	char note[64];
+	struct replay_player *pl;
+	struct replay_sink sink;
+	struct term t;
+	char hms[32];
+	int rc;
 
-	p->pos = (double)from;
-	if (from > 0) {
-		if (rec_reader_seek(p->rec->r, from) != JG_OK)
-			return 0;
-		seeked = 1;
+	memset(&t, 0, sizeof(t));
+	t.id = rec->s.id;
+	t.out_tty = isatty(STDOUT_FILENO);
+	sink.out = replay_out;
+	sink.note = replay_note;
+	sink.arg = &t;
+	replay_banner(rec, replay_header(rec->rp));
+	replay_signals();
+	if (isatty(STDIN_FILENO))
+		replay_term_raw(&t, replay_header(rec->rp)->cols > 0);
+	pl = replay_player_new(rec->rp, o, &sink);
+	rc = replay_drive(&t, pl);
+	replay_term_restore(&t);
+	if (t.out_tty)
+		printf("\033[0m\033[?25h\r\n");
+	if (rc == REPLAY_PLAY_ERROR && !replay_signal) {
+		replay_player_free(pl);
+		cli_error("cannot write output: %s", strerror(errno));
+		return JG_EXIT_FAIL;
 	}
-	for (;;) {
-		if (p->quit || replay_signal)
-			return 0;
-		if (rec_reader_next(p->rec->r, &ev) != 1)
-			return 0;	/* the end, or the first damage */
-		if (ev.type == REC_KEYFRAME) {
-			/* The screen at the segment start (maybe in parts). */
-			if (seeked && replay_write(ev.data, ev.len) != JG_OK)
-				return replay_signal ? 0 : 1;
-			continue;
-		}
-		seeked = 0;
-		if (ev.type != REC_OUT && ev.type != REC_ERR &&
-		    ev.type != REC_RESIZE)
-			continue;
-		if (ev.t_ms >= ff)
-			replay_wait(p, ev.t_ms);
-		if (p->quit || replay_signal)
-			return 0;
-		if (p->back) {
-			p->back = 0;
-			if (p->out_tty && replay_write(clear, strlen(clear)))
-				return replay_signal ? 0 : 1;
-			if (rec_reader_seek(p->rec->r, p->back_to) != JG_OK)
-				return 0;
-			seeked = 1;
-			ff = p->back_to;
-			p->pos = (double)p->back_to;
-			continue;
-		}
-		if ((double)ev.t_ms > p->pos)
-			p->pos = (double)ev.t_ms;
-		if (ev.type == REC_RESIZE) {
-			if (ev.len == 8) {
-				snprintf(note, sizeof(note), "%ux%u",
-				    (unsigned)ev.data[0] << 24 |
-				    (unsigned)ev.data[1] << 16 |
-				    (unsigned)ev.data[2] << 8 | ev.data[3],
-				    (unsigned)ev.data[4] << 24 |
-				    (unsigned)ev.data[5] << 16 |
-				    (unsigned)ev.data[6] << 8 | ev.data[7]);
-				replay_title(p, note);
-			}
-			continue;
-		}
-		if (replay_write(ev.data, ev.len) != JG_OK)
-			return replay_signal ? 0 : 1;
+	if (t.keys || t.out_tty) {
+		replay_hms(replay_player_pos(pl), hms, sizeof(hms));
+		printf("[replay of session %lld %s at %s]\n", rec->s.id,
+		    rc == REPLAY_PLAY_END ? "ended" : "stopped", hms);
 	}
+	replay_player_free(pl);
+	return replay_signal ? 128 + replay_signal : JG_EXIT_OK;
 }
 
 int
 cmd_replay(struct cli *c, int argc, char **argv)
 {
+	struct replay_player_opts o;
 	struct rec_vault v;
 	struct cli_rec rec;
-	struct rec_check chk;
-	struct player p;
 	const char *passfile = NULL, *val, *idarg = NULL;
 	char err[JG_ERRLEN], hms[32];
-	uint64_t from = 0;
 	double speed = 1.0, idle = 0;
 	long long id;
-	int k, bad = 0, cat = 0, rc, ret = JG_EXIT_FAIL, live;
+	int k, bad = 0, cat = 0, rc, ret = JG_EXIT_FAIL;
 
+	memset(&o, 0, sizeof(o));
 	for (k = 1; k < argc; k++) {
 		if (cli_flag(argc, argv, &k, "--cat"))
 			cat = 1;
@@ -382,7 +271,7 @@ cmd_replay(struct cli *c, int argc, char **argv)
 				return cli_usage_error(REPLAY_USAGE, "--speed "
 				    "takes a number from 1/64 to 1024");
 		} else if ((val = cli_opt(argc, argv, &k, "--from", &bad))) {
-			if (rec_time_parse(val, &from) != JG_OK)
+			if (replay_time_parse(val, &o.from_ms) != JG_OK)
 				return cli_usage_error(REPLAY_USAGE, "--from "
 				    "takes seconds, a duration (90s, 15m, 2h) "
 				    "or HH:MM:SS");
@@ -402,84 +291,57 @@ cmd_replay(struct cli *c, int argc, char **argv)
 	}
 	if (idarg == NULL)
 		return cli_usage_error(REPLAY_USAGE, "missing session ID");
-	if (cli_parse_id(idarg, &id) != JG_OK)
+	if (id_parse(idarg, &id) != JG_OK)
 		return cli_usage_error(REPLAY_USAGE, "not a session id: '%s'",
 		    idarg);
 	if (cli_store_open(c) != JG_EXIT_OK)
 		return JG_EXIT_FAIL;
+	o.speed = speed;
+	o.idle_ms = (uint64_t)(idle * 1000);
 
 	memset(&v, 0, sizeof(v));
 	v.c = c;
 	v.passphrase_file = passfile;
-	rc = cli_rec_open(&v, id, &rec, &chk, err, sizeof(err));
-	if (rc == JG_OK)
-		cli_rec_check(&rec, &chk);
+	rc = cli_rec_open(&v, id, REPLAY_VERIFY, &rec, err, sizeof(err));
 	if (rc == JG_ENOENT)
 		cli_error("no such session: %lld", id);
 	else if (rc == CLI_REC_NONE)
 		cli_error("session %lld has no recording", id);
 	else if (rc == JG_EAUTH)
 		cli_error("%s", err);
-	else if (rc != JG_OK && rc != JG_ECORRUPT)
+	else if (rc != JG_OK)
 		cli_error("session %lld: %s", id, err);
-	if (rc != JG_OK && rc != JG_ECORRUPT)
+	if (rc != JG_OK)
 		goto out;
-	live = strcmp(rec.s.state, "live") == 0;
-	if (chk.status == REC_CHECK_DAMAGED) {
+	switch (rec.chk.status) {
+	case REPLAY_DAMAGED:
 		cli_error("session %lld: %s: refusing to play it", id,
-		    chk.reason);
+		    rec.chk.reason);
 		goto out;
+	case REPLAY_LIVE:
+		replay_hms(rec.chk.last_ms, hms, sizeof(hms));
+		fprintf(stderr, "jumpgate: warning: session %lld is live: "
+		    "playing what is recorded so far (%s)\n", id, hms);
+		break;
+	case REPLAY_TRUNCATED:
+		fprintf(stderr, "jumpgate: warning: session %lld %s: playing "
+		    "what is intact\n", id, rec.chk.reason);
+		break;
 	}
-	if (chk.status == REC_CHECK_TRUNCATED) {
-		rec_hms(chk.last_ms, hms, sizeof(hms));
-		if (live)
-			fprintf(stderr, "jumpgate: warning: session %lld is "
-			    "live: playing what is recorded so far (%s)\n",
-			    id, hms);
-		else
-			fprintf(stderr, "jumpgate: warning: session %lld %s: "
-			    "playing what is intact\n", id, chk.reason);
-	}
-	if (rc == JG_ECORRUPT) {	/* empty: nothing to play */
+	if (rec.rp == NULL) {		/* empty: nothing to play */
 		ret = JG_EXIT_OK;
 		goto out;
 	}
-	if (cli_rec_rewind(&rec, err, sizeof(err)) != JG_OK) {
-		cli_error("session %lld: %s", id, err);
-		goto out;
-	}
-
 	if (cat) {
-		if (replay_cat(&rec, from) != 0) {
+		if (replay_cat(rec.rp, o.from_ms) != 0) {
 			cli_error("cannot write output: %s", strerror(errno));
 			goto out;
 		}
 		ret = JG_EXIT_OK;
 		goto out;
 	}
-	memset(&p, 0, sizeof(p));
-	p.rec = &rec;
-	p.speed = speed;
-	p.idle_ms = (uint64_t)(idle * 1000);
-	p.out_tty = isatty(STDOUT_FILENO);
-	replay_header(&rec, &chk, rec_reader_header(rec.r));
-	replay_signals();
-	if (isatty(STDIN_FILENO))
-		replay_term_raw(&p, rec_reader_header(rec.r)->cols > 0);
-	rc = replay_play(&p, from);
-	replay_term_restore(&p);
-	if (p.out_tty)
-		printf("\033[0m\033[?25h\r\n");
-	if (rc != 0) {
-		cli_error("cannot write output: %s", strerror(errno));
-		goto out;
-	}
-	if (p.keys || p.out_tty) {
-		rec_hms((uint64_t)p.pos, hms, sizeof(hms));
-		printf("[replay of session %lld %s at %s]\n", id,
-		    p.quit || replay_signal ? "stopped" : "ended", hms);
-	}
-	ret = replay_signal ? 128 + replay_signal : JG_EXIT_OK;
+	o.clear = isatty(STDOUT_FILENO);
+	ret = replay_play(&rec, &o);
 out:
 	cli_rec_close(&rec);
 	rec_vault_done(&v);

@@ -185,7 +185,7 @@ decide_args(int argc, char **argv, const char *usage, const char *textopt,
 	if (*as == NULL)
 		return cli_usage_error(usage, "%s needs --as USER: the approver "
 		    "you act for", argv[0]);
-	if (cli_parse_id(idarg, id) != JG_OK) {
+	if (id_parse(idarg, id) != JG_OK) {
 		cli_error("invalid request id: '%s'", idarg);
 		return JG_EXIT_FAIL;
 	}

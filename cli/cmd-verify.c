@@ -13,11 +13,10 @@ static int
 verify_one(struct rec_vault *v, long long id, int *stop)
 {
 	struct cli_rec rec;
-	struct rec_check chk;
 	char err[JG_ERRLEN], hms[32];
 	int rc;
 
-	rc = cli_rec_open(v, id, &rec, &chk, err, sizeof(err));
+	rc = cli_rec_open(v, id, REPLAY_VERIFY, &rec, err, sizeof(err));
 	if (rc == JG_EAUTH) {
 		cli_error("%s", err);
 		*stop = 1;
@@ -31,31 +30,24 @@ verify_one(struct rec_vault *v, long long id, int *stop)
 		printf("session %lld: no recording\n", id);
 		return 0;
 	}
-	if (strcmp(rec.s.state, "live") == 0) {
-		/* Written as we read: the end is not there yet. */
-		if (rc == JG_OK)
-			cli_rec_close(&rec);
-		printf("session %lld: live: recording in progress\n", id);
-		return 0;
-	}
-	if (rc == JG_ECORRUPT) {
-		printf("session %lld: %s\n", id, chk.reason);
-		return 1;
-	}
 	if (rc != JG_OK) {
 		printf("session %lld: %s\n", id, err);
 		return 1;
 	}
-	cli_rec_check(&rec, &chk);
 	cli_rec_close(&rec);
-	if (chk.status != REC_CHECK_INTACT) {
-		printf("session %lld: %s\n", id, chk.reason);
+	switch (rec.chk.status) {
+	case REPLAY_INTACT:
+		replay_hms(rec.chk.sum.duration_ms, hms, sizeof(hms));
+		printf("session %lld: intact (%s, %llu events)\n", id, hms,
+		    (unsigned long long)rec.chk.sum.events);
+		return 0;
+	case REPLAY_LIVE:	/* written as we read: the end is not there yet */
+		printf("session %lld: %s\n", id, rec.chk.reason);
+		return 0;
+	default:
+		printf("session %lld: %s\n", id, rec.chk.reason);
 		return 1;
 	}
-	rec_hms(chk.sum.duration_ms, hms, sizeof(hms));
-	printf("session %lld: intact (%s, %llu events)\n", id, hms,
-	    (unsigned long long)chk.sum.events);
-	return 0;
 }
 
 int
@@ -76,7 +68,7 @@ cmd_verify(struct cli *c, int argc, char **argv)
 		else if ((val = cli_opt(argc, argv, &k, "--passphrase-file",
 		    &bad)) != NULL)
 			passfile = val;
-		else if (bad || cli_parse_id(argv[k], &ids[nids]) != JG_OK) {
+		else if (bad || id_parse(argv[k], &ids[nids]) != JG_OK) {
 			free(ids);
 			return cli_usage_error(VERIFY_USAGE, bad ? "missing "
 			    "value" : "not a session id: '%s'", argv[k]);

@@ -122,26 +122,6 @@ cli_opt(int argc, char **argv, int *i, const char *name, int *bad)
 	return argv[*i];
 }
 
-/* An id as typed (session, request, grant, rule): 1 to 2^53, digits only. */
-int
-cli_parse_id(const char *s, long long *id)
-{
-	unsigned long long v = 0;
-	size_t i;
-
-	if (s == NULL || s[0] == '\0' || strlen(s) > 16)
-		return JG_EINVAL;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return JG_EINVAL;
-		v = v * 10 + (unsigned long long)(s[i] - '0');
-	}
-	if (v == 0 || v > (1ULL << 53))
-		return JG_EINVAL;
-	*id = (long long)v;
-	return JG_OK;
-}
-
 int
 cli_store_open(struct cli *c)
 {

@@ -2,6 +2,7 @@
 #ifndef JUMPGATE_H
 #define JUMPGATE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -102,6 +103,21 @@ void freezero(void *, size_t);
 char *xstrdup(const char *);
 int core_dumps_disable(void);
 int path_join(char *buf, size_t len, const char *dir, const char *name);
+uint64_t clock_ms(void);
+time_t clock_sec(void);
+int clock_left_ms(uint64_t end_ms);
+int fd_write_all(int fd, const void *, size_t,
+	    const volatile sig_atomic_t *stop);
+int fd_read_full(int fd, void *, size_t);
+void errf(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+#define ID_MAX (1ULL << 53)	/* ids as typed: 1 to 2^53 (JSON's exact) */
+int id_parse(const char *, long long *);
+
+/* privsep.c */
+int privsep_drop(const char *user, int *dropped, char *err, size_t errlen);
+void privsep_close_from(int lowfd, const int *keep, size_t nkeep);
+long privsep_fd_limit(long want);
 
 /* json.c */
 struct json;
@@ -550,7 +566,6 @@ struct rec_event_view {
 	size_t len;
 };
 struct rec_writer;
-struct rec_reader;
 int rec_header_encode(const struct rec_header *, struct buf *);
 int rec_writer_open(int fd, const unsigned char key[REC_KEYBYTES],
 	    const struct rec_header *, struct rec_writer **);
@@ -561,16 +576,6 @@ int rec_writer_close(struct rec_writer *, const struct rec_summary *);
 void rec_writer_free(struct rec_writer *);
 void rec_writer_set_keyframe(struct rec_writer *,
 	    int (*fn)(void *arg, struct buf *out), void *arg);
-int rec_reader_open(int fd, const unsigned char key[REC_KEYBYTES],
-	    uint64_t expect_session, struct rec_reader **, char *err,
-	    size_t errlen);
-const struct rec_header *rec_reader_header(const struct rec_reader *);
-const char *rec_reader_error(const struct rec_reader *);
-uint64_t rec_reader_last_ms(const struct rec_reader *);
-int rec_reader_next(struct rec_reader *, struct rec_event_view *);
-int rec_reader_summary(const struct rec_reader *, struct rec_summary *);
-int rec_reader_seek(struct rec_reader *, uint64_t t_ms);
-void rec_reader_free(struct rec_reader *);
 
 /* screen.c (recorder/): a terminal screen (libvterm) for keyframes */
 struct rec_screen;

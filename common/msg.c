@@ -276,43 +276,18 @@ msg_get(struct msgconn *m, uint32_t *type, struct buf *out, int *fd)
 	return 1;
 }
 
-static int
-msg_deadline_ms(const struct timespec *end)
-{
-	struct timespec now;
-	long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (end->tv_sec - now.tv_sec) * 1000 +
-	    (end->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (int)ms;
-}
-
-static void
-msg_deadline(struct timespec *end, int timeout_ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, end);
-	end->tv_sec += timeout_ms / 1000;
-	end->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (end->tv_nsec >= 1000000000) {
-		end->tv_sec++;
-		end->tv_nsec -= 1000000000;
-	}
-}
-
 /* Blocking send with a deadline, for processes with one peer to wait on. */
 int
 msg_flush_wait(struct msgconn *m, int timeout_ms)
 {
-	struct timespec end;
+	uint64_t end = clock_ms() + (uint64_t)timeout_ms;
 	struct pollfd pfd;
 	int r;
 
-	msg_deadline(&end, timeout_ms);
 	while ((r = msg_flush(m)) == 1) {
 		pfd.fd = m->fd;
 		pfd.events = POLLOUT;
-		r = poll(&pfd, 1, msg_deadline_ms(&end));
+		r = poll(&pfd, 1, clock_left_ms(end));
 		if (r == 0)
 			return JG_EBUSY;
 		if (r == -1 && errno != EINTR)
@@ -326,17 +301,16 @@ int
 msg_get_wait(struct msgconn *m, uint32_t *type, struct buf *out, int *fd,
     int timeout_ms)
 {
-	struct timespec end;
+	uint64_t end = clock_ms() + (uint64_t)timeout_ms;
 	struct pollfd pfd;
 	int r;
 
-	msg_deadline(&end, timeout_ms);
 	for (;;) {
 		if ((r = msg_get(m, type, out, fd)) != 0)
 			return r;
 		pfd.fd = m->fd;
 		pfd.events = POLLIN;
-		r = poll(&pfd, 1, msg_deadline_ms(&end));
+		r = poll(&pfd, 1, clock_left_ms(end));
 		if (r == 0)
 			return JG_EBUSY;
 		if (r == -1) {

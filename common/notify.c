@@ -25,21 +25,6 @@
 
 #include "jumpgate.h"
 
-#define NOTIFY_FD_SCAN_MAX 65536
-
-/* Close every descriptor from 3 up, by number: never through a library. */
-static void
-notify_close_from(int lowfd)
-{
-	long max = sysconf(_SC_OPEN_MAX);
-	int fd;
-
-	if (max < 0 || max > NOTIFY_FD_SCAN_MAX)
-		max = NOTIFY_FD_SCAN_MAX;
-	for (fd = lowfd; fd < max; fd++)
-		(void)close(fd);
-}
-
 /* In the child, between fork and exec: system calls only. */
 static void __attribute__((noreturn))
 notify_child(const char *command, int rfd, int timeout_sec)
@@ -67,7 +52,7 @@ notify_child(const char *command, int rfd, int timeout_sec)
 	    dup2(null, STDOUT_FILENO) == -1 ||
 	    dup2(null, STDERR_FILENO) == -1)
 		_exit(126);
-	notify_close_from(3);
+	privsep_close_from(3, NULL, 0);
 	/* A backstop if the master's timer never fires: SIGALRM kills. */
 	if (timeout_sec > 0)
 		(void)alarm((unsigned)timeout_sec);

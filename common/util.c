@@ -9,8 +9,11 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -161,9 +164,6 @@ file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
     char *err, size_t errlen)
 {
 	char tmp[JG_PATH_MAX], dir[JG_PATH_MAX], *slash;
-	const unsigned char *p = buf;
-	size_t off = 0;
-	ssize_t n;
 	int fd;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
@@ -177,16 +177,9 @@ file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return JG_ERR;
 	}
-	while (off < len) {
-		n = write(fd, p + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			snprintf(err, errlen, "%s: %s", tmp,
-			    strerror(n == 0 ? EIO : errno));
-			goto fail;
-		}
-		off += (size_t)n;
+	if (fd_write_all(fd, buf, len, NULL) != JG_OK) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto fail;
 	}
 	if (fchmod(fd, mode) == -1 || fsync(fd) == -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
@@ -330,4 +323,118 @@ duration_format(long sec, char *out, size_t len)
 		snprintf(out, len, "%ldm", sec / 60);
 	else
 		snprintf(out, len, "%lds", sec);
+}
+
+/*
+ * The one clock for timers, deadlines and recording times: monotonic, so
+ * nothing follows a change of the wall clock.
+ */
+uint64_t
+clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+time_t
+clock_sec(void)
+{
+	return (time_t)(clock_ms() / 1000);
+}
+
+/* Milliseconds from now until the monotonic deadline end, for poll(2). */
+int
+clock_left_ms(uint64_t end)
+{
+	uint64_t now = clock_ms();
+
+	if (now >= end)
+		return 0;
+	return end - now > 1000000000 ? 1000000000 : (int)(end - now);
+}
+
+/*
+ * write(2) all of it, retrying short writes and EINTR; stop (may be NULL)
+ * set by a signal handler makes an interrupted write give up instead.
+ */
+int
+fd_write_all(int fd, const void *p, size_t n, const volatile sig_atomic_t *stop)
+{
+	const unsigned char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, c, n);
+		if (w == -1 && errno == EINTR && (stop == NULL || !*stop))
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return JG_ERR;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return JG_OK;
+}
+
+/* read(2) exactly n bytes; an early end of file is EIO. */
+int
+fd_read_full(int fd, void *p, size_t n)
+{
+	unsigned char *c = p;
+	ssize_t r;
+
+	while (n > 0) {
+		r = read(fd, c, n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return JG_ERR;
+		}
+		c += r;
+		n -= (size_t)r;
+	}
+	return JG_OK;
+}
+
+/* The one error formatter: one line into err (which may be NULL). */
+void
+errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * An id as people type it (session, request, grant, rule): digits only,
+ * 1 to 2^53 (what a JSON number holds exactly). Everything else, an
+ * overflow included, is JG_EINVAL.
+ */
+int
+id_parse(const char *s, long long *id)
+{
+	unsigned long long v = 0;
+	size_t i;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > 16)
+		return JG_EINVAL;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return JG_EINVAL;
+		v = v * 10 + (unsigned long long)(s[i] - '0');
+	}
+	if (v == 0 || v > ID_MAX)
+		return JG_EINVAL;
+	*id = (long long)v;
+	return JG_OK;
 }

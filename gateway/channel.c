@@ -780,6 +780,7 @@ chan_free(struct chan *c)
 
 	chan_session_end(c, c->end_reason[0] ? c->end_reason : "closed");
 	command_play_free(c);
+	command_free(c);
 	for (cp = &c->w->chans; *cp != NULL; cp = &(*cp)->next)
 		if (*cp == c) {
 			*cp = c->next;

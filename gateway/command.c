@@ -27,7 +27,7 @@ command_out(struct chan *c, const char *s)
 }
 
 /* Text for a pty wants CR LF. */
-static void
+void
 command_out_tty(struct chan *c, const char *s)
 {
 	for (; *s != '\0'; s++) {
@@ -37,7 +37,7 @@ command_out_tty(struct chan *c, const char *s)
 	}
 }
 
-static void
+void
 command_end(struct chan *c, int status)
 {
 	c->our_exit = status;
@@ -81,7 +81,6 @@ command_targets(struct chan *c)
 	command_end(c, 0);
 }
 
-static void command_usage(struct chan *, const char *);
 
 /*
  * ssh joins a remote command's words with spaces: an option's value is
@@ -357,9 +356,9 @@ command_decide(struct chan *c, uint32_t action, int argc, char **argv)
 	static const char *const approve[] = { "comment", NULL };
 	static const char *const deny[] = { "reason", NULL };
 	static const char *const none[] = { NULL };
-	char vals[1][STORE_REASON_MAX + 2], bad[48], *out, *end;
+	char vals[1][STORE_REASON_MAX + 2], bad[48], *out;
 	const char *text = "";
-	uint64_t id;
+	long long id;
 	int pos[4], rc;
 
 	if (command_opts(argc, argv, 1, action == DECIDE_APPROVE ? approve :
@@ -370,10 +369,8 @@ command_decide(struct chan *c, uint32_t action, int argc, char **argv)
 		    "ID [--reason TEXT]" : "usage: cancel ID");
 		return;
 	}
-	id = strtoull(argv[pos[0]], &end, 10);
-	if (!isdigit((unsigned char)argv[pos[0]][0]) || *end != '\0' ||
-	    id == 0) {
-		command_usage(c, "a request ID is a number");
+	if (id_parse(argv[pos[0]], &id) != JG_OK) {
+		command_usage(c, "a request ID is a number from 1 to 2^53");
 		return;
 	}
 	if (action != DECIDE_CANCEL)
@@ -618,187 +615,7 @@ command_sessions(struct chan *c)
 	free(text);
 }
 
-static uint64_t
-command_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-command_play_timer(evutil_socket_t fd, short ev, void *arg)
-{
-	struct chan *c = arg;
-
-	(void)fd;
-	(void)ev;
-	worker_poll(c->w);
-}
-
-/*
- * An auditor replays a session through the gateway: the master checked the
- * role and handed us that one recording (read-only) and a socket on which
- * the keeper writes its key. The recording is verified in full first; a
- * damaged one is refused with the reason, a truncated one plays after a
- * warning.
- */
-static void
-command_replay(struct chan *c, const char *arg)
-{
-	struct worker *w = c->w;
-	struct buf *b = buf_new(4096);
-	struct rec_event_view ev;
-	unsigned char key[REC_KEYBYTES];
-	char msg[300], err[JG_ERRLEN], *end;
-	const struct rec_header *h;
-	uint32_t ok = 0;
-	uint64_t id, gotid;
-	int fd = -1, kfd = -1, rc;
-
-	id = strtoull(arg, &end, 10);
-	if (!isdigit((unsigned char)arg[0]) || *end != '\0' || id == 0) {
-		buf_free(b);
-		command_usage(c, "replay needs a session id");
-		return;
-	}
-	rc = buf_put_u64(b, id);
-	if (rc == JG_OK)
-		rc = worker_master_call(w, MSG_W_REPLAY, b, MSG_M_REPLAY, b,
-		    &fd);
-	if (rc == JG_OK && (buf_get_u32(b, &ok) != JG_OK ||
-	    buf_get_cstring(b, msg, sizeof(msg)) != JG_OK ||
-	    buf_get_u64(b, &gotid) != JG_OK || gotid != id))
-		rc = JG_EINVAL;
-	if (rc == JG_OK && ok)
-		rc = worker_master_wait(w, MSG_M_REPLAY_KEY, b, &kfd);
-	buf_free(b);
-	if (rc != JG_OK || !ok || fd == -1 || kfd == -1) {
-		if (fd != -1)
-			close(fd);
-		if (kfd != -1)
-			close(kfd);
-		chan_notice(c, rc == JG_OK && msg[0] ? msg : "cannot replay "
-		    "right now");
-		command_end(c, 1);
-		return;
-	}
-	sodium_mlock(key, sizeof(key));
-	rc = keeper_reckey_read(kfd, WORKER_MSG_TIMEOUT_MS, key, err,
-	    sizeof(err));
-	close(kfd);
-	if (rc == JG_OK)
-		rc = rec_reader_open(fd, key, id, &c->player, err, sizeof(err));
-	sodium_munlock(key, sizeof(key));
-	if (rc != JG_OK) {
-		close(fd);
-		snprintf(msg, sizeof(msg), "session %llu: %s",
-		    (unsigned long long)id, err);
-		chan_notice(c, msg);
-		command_end(c, 1);
-		return;
-	}
-	c->play_fd = fd;
-	while ((rc = rec_reader_next(c->player, &ev)) == 1)
-		;
-	if (rc != 0 && strncmp(rec_reader_error(c->player), "truncated", 9) !=
-	    0) {
-		snprintf(msg, sizeof(msg), "session %llu: %s: refusing to play "
-		    "it", (unsigned long long)id, rec_reader_error(c->player));
-		chan_notice(c, msg);
-		command_end(c, 1);
-		return;
-	}
-	h = rec_reader_header(c->player);
-	snprintf(msg, sizeof(msg), "session %llu: %s on %s as %s, %s%s%s "
-	    "(q to quit)%s\n", (unsigned long long)id, h->user, h->target,
-	    h->login, h->kind, h->command[0] ? " " : "", h->command,
-	    rc != 0 ? "; warning: truncated, playing what is intact" : "");
-	command_out_tty(c, msg);
-	if (rec_reader_seek(c->player, 0) != JG_OK) {
-		chan_notice(c, "cannot rewind the recording");
-		command_end(c, 1);
-		return;
-	}
-	c->play_fd = fd;
-	c->play_ev = evtimer_new(w->base, command_play_timer, c);
-	c->play_t0 = command_now_ms();
-	c->state = CH_PLAY;
-	command_play(c);
-}
-
-/*
- * Show every event that is due, as long as the client keeps up; long idle
- * gaps are cut to two seconds. q or ^C stops.
- */
 void
-command_play(struct chan *c)
-{
-	struct timeval tv;
-	uint64_t now, due;
-	unsigned char ch;
-	char line[96];
-	int rc;
-
-	while (buf_len(c->to_up) > 0) {
-		buf_get_u8(c->to_up, &ch);
-		if (ch == 'q' || ch == 3) {
-			command_out_tty(c, "\n");
-			command_end(c, 0);
-			return;
-		}
-	}
-	while (buf_len(c->to_down) < 256 * 1024) {
-		if (!c->play_pending) {
-			rc = rec_reader_next(c->player, &c->play_ev_view);
-			if (rc != 1) {
-				snprintf(line, sizeof(line), "\n[end of the "
-				    "recording%s]\n", rc == 0 ? "" :
-				    ": truncated");
-				command_out_tty(c, line);
-				command_end(c, 0);
-				return;
-			}
-			if (c->play_ev_view.t_ms > c->play_last + 2000)
-				c->play_shift += c->play_ev_view.t_ms -
-				    c->play_last - 2000;
-			c->play_last = c->play_ev_view.t_ms;
-			c->play_pending = 1;
-		}
-		now = command_now_ms();
-		due = c->play_t0 + c->play_ev_view.t_ms - c->play_shift;
-		if (due > now) {
-			tv.tv_sec = (time_t)((due - now) / 1000);
-			tv.tv_usec = (suseconds_t)((due - now) % 1000) * 1000;
-			evtimer_add(c->play_ev, &tv);
-			return;
-		}
-		if (c->play_ev_view.type == REC_OUT ||
-		    c->play_ev_view.type == REC_ERR)
-			buf_put(c->to_down, c->play_ev_view.data,
-			    c->play_ev_view.len);
-		c->play_pending = 0;
-	}
-}
-
-void
-command_play_free(struct chan *c)
-{
-	if (c->play_ev != NULL)
-		event_free(c->play_ev);
-	c->play_ev = NULL;
-	if (c->tick != NULL)
-		event_free(c->tick);
-	c->tick = NULL;
-	if (c->player != NULL) {
-		rec_reader_free(c->player);
-		close(c->play_fd);
-	}
-	c->player = NULL;
-}
-
-static void
 command_usage(struct chan *c, const char *what)
 {
 	char msg[256];
@@ -963,4 +780,13 @@ command_start(struct chan *c)
 		command_usage(c, msg);
 	}
 	free(copy);
+}
+
+/* What command mode keeps per channel, let go when the channel ends. */
+void
+command_free(struct chan *c)
+{
+	if (c->tick != NULL)
+		event_free(c->tick);
+	c->tick = NULL;
 }

@@ -35,8 +35,4 @@ struct worker_args {
 };
 void worker_main(struct worker_args *) __attribute__((noreturn));
 
-/* privsep.c */
-int privsep_drop(const char *user, char *err, size_t errlen);
-void privsep_close_from(int lowfd, const int *keep, size_t nkeep);
-
 #endif /* GATEWAY_H */

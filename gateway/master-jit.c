@@ -345,7 +345,7 @@ jit_notify(struct master *m, const char *event, const struct store_request *r)
 		return;
 	}
 	m->notify[i].pid = pid;
-	m->notify[i].deadline = master_now() + JIT_NOTIFY_TIMEOUT;
+	m->notify[i].deadline = clock_sec() + JIT_NOTIFY_TIMEOUT;
 }
 
 int
@@ -453,7 +453,7 @@ master_jit_tick(struct master *m, int changed)
 	struct store_grant g;
 	struct peer *p;
 	char msg[256];
-	time_t now = master_now(), left;
+	time_t now = clock_sec(), left;
 	size_t i;
 	int n = 0, n2 = 0;
 

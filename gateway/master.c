@@ -34,15 +34,6 @@
 static void master_peer_io(evutil_socket_t, short, void *);
 static void master_peer_drop(struct master *, struct peer *, const char *);
 
-time_t
-master_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 /* Arm the write event when a queue holds more than the socket took. */
 static void
 master_flush(struct msgconn *c, struct event *wev)
@@ -115,7 +106,7 @@ static void
 master_penalty_fail(struct master *m, const char *addr)
 {
 	struct penalty *p = master_penalty(m, addr, 1);
-	time_t now = master_now();
+	time_t now = clock_sec();
 	size_t i, recent = 0, cap = 16;
 
 	p->last = now;
@@ -139,7 +130,7 @@ master_penalised(struct master *m, const char *addr)
 {
 	struct penalty *p = master_penalty(m, addr, 0);
 
-	return p != NULL && p->until > master_now();
+	return p != NULL && p->until > clock_sec();
 }
 
 /* sshd's MaxStartups start:rate:full, with random early drop. */
@@ -322,7 +313,7 @@ master_accept(evutil_socket_t lfd, short ev, void *arg)
 	p->state = PEER_PREAUTH;
 	p->conn = msg_new(sp[0]);
 	p->conn_id = ++m->conn_seq;
-	p->started = master_now();
+	p->started = clock_sec();
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
 	snprintf(p->source, sizeof(p->source), "%s port %s", addr, port);
 	evutil_make_socket_nonblocking(sp[0]);
@@ -443,8 +434,8 @@ master_deadline_of(const char *iso)
 	time_t t;
 
 	if (time_parse_iso_utc(iso, &t) != JG_OK)
-		return master_now();
-	return master_now() + (t - time(NULL));
+		return clock_sec();
+	return clock_sec() + (t - time(NULL));
 }
 
 static int
@@ -486,8 +477,8 @@ master_w_authorize(struct master *m, struct peer *p, struct buf *in)
 		p->grant_id = res.grant_id;
 		p->grant_deadline = master_deadline_of(res.grant_ends);
 		/* A grant shorter than a warning's lead is not warned of. */
-		p->grant_warned = p->grant_deadline - master_now() <= 60 ? 0 :
-		    p->grant_deadline - master_now() <= 300 ? 1 : 2;
+		p->grant_warned = p->grant_deadline - clock_sec() <= 60 ? 0 :
+		    p->grant_deadline - clock_sec() <= 300 ? 1 : 2;
 		break;
 	case AUTHZ_DENIED:
 		snprintf(msg, sizeof(msg), "access to %s denied: no access "
@@ -1016,7 +1007,7 @@ master_k_reckey(struct master *m, struct buf *in)
 	    JG_OK)
 		master_peer_send(p, MSG_M_SHUTDOWN, b, -1);
 	buf_free(b);
-	p->kill_at = master_now() + 3;
+	p->kill_at = clock_sec() + 3;
 }
 
 static void
@@ -1404,7 +1395,7 @@ master_check_access(struct master *m)
 		buf_reset(b);
 		if (buf_put_cstring(b, "your access was removed") == JG_OK)
 			master_peer_send(p, MSG_M_SHUTDOWN, b, -1);
-		p->kill_at = master_now() + 3;
+		p->kill_at = clock_sec() + 3;
 	}
 	return 1;
 }
@@ -1413,7 +1404,7 @@ static void
 master_tick(evutil_socket_t fd, short ev, void *arg)
 {
 	struct master *m = arg;
-	time_t now = master_now();
+	time_t now = clock_sec();
 	struct peer *p;
 
 	(void)fd;
@@ -1473,7 +1464,7 @@ master_signal(evutil_socket_t sig, short ev, void *arg)
 		log_info("stopping: no new connections, %d s for live ones",
 		    GATEWAY_STOP_GRACE);
 		m->stopping = 1;
-		m->stop_deadline = master_now() + GATEWAY_STOP_GRACE;
+		m->stop_deadline = clock_sec() + GATEWAY_STOP_GRACE;
 		master_unlisten(m);
 		master_tell_all(m, "the gateway is stopping");
 		if (m->peers == NULL)

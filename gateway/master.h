@@ -100,7 +100,6 @@ struct master {
 };
 
 /* master.c */
-time_t master_now(void);
 void master_peer_send(struct peer *, uint32_t type, struct buf *, int fd);
 void master_peer_kill(struct peer *, const char *why);
 void master_audit(struct master *, const char *actor, const char *action,

@@ -29,18 +29,9 @@ struct record_screen {
 };
 
 static uint64_t
-record_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
 record_t(const struct chan *c)
 {
-	return record_now_ms() - c->rec_t0;
+	return clock_ms() - c->rec_t0;
 }
 
 /* A recording failure ends the channel; nothing unrecorded goes out. */
@@ -138,7 +129,7 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 	    "shell" : main->kind == REQ_EXEC ? "exec" : "subsystem");
 	snprintf(h.command, sizeof(h.command), "%s", main->value != NULL ?
 	    main->value : main->name);
-	c->rec_t0 = record_now_ms();
+	c->rec_t0 = clock_ms();
 	rc = rec_writer_open(fd, key, &h, &c->rec);
 	sodium_munlock(key, sizeof(key));	/* wipes it too */
 	if (rc != JG_OK) {

@@ -568,13 +568,14 @@ worker_main(struct worker_args *a)
 	struct timeval tv;
 	char err[JG_ERRLEN];
 	struct buf *b;
-	int one = 1;
+	int one = 1, dropped;
 
 	w->cfg = a->cfg;
 	w->client_fd = a->client_fd;
 	w->keeper_fd = -1;
 	snprintf(w->source, sizeof(w->source), "%s", a->source);
-	if (privsep_drop(w->cfg->worker_user, err, sizeof(err)) != JG_OK) {
+	if (privsep_drop(w->cfg->worker_user, &dropped, err, sizeof(err)) !=
+	    JG_OK) {
 		log_error("worker: %s: closing the connection", err);
 		_exit(1);
 	}

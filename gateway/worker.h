@@ -39,6 +39,7 @@ enum chan_state {
 };
 
 struct worker;
+struct chan_play;
 
 struct chan {
 	struct chan *next;
@@ -75,15 +76,7 @@ struct chan {
 	int rec_failed;
 	struct record_screen *screen;	/* pty sessions: the terminal, for
 					   keyframes (record.c) */
-	/* an auditor's replay through the gateway (command.c) */
-	struct rec_reader *player;
-	int play_fd;		/* the recording, read-only */
-	struct event *play_ev;
-	struct rec_event_view play_ev_view;
-	int play_pending;	/* play_ev_view holds an event not yet shown */
-	uint64_t play_t0;	/* monotonic ms when playing began */
-	uint64_t play_shift;	/* ms skipped over long idle gaps */
-	uint64_t play_last;	/* recording time of the last event shown */
+	struct chan_play *play;	/* an auditor's replay (command-play.c) */
 	/* just-in-time access in command mode and the waiting flow */
 	struct event *tick;	/* polls the master while waiting/watching */
 	int ask_step;		/* 0 reason, 1 duration */
@@ -181,6 +174,13 @@ const char *record_finish(struct chan *, const char *reason, int status);
 /* command.c */
 void command_start(struct chan *);
 void command_menu_input(struct chan *);
+void command_out_tty(struct chan *, const char *);
+void command_end(struct chan *, int status);
+void command_usage(struct chan *, const char *);
+void command_free(struct chan *);
+
+/* command-play.c */
+void command_replay(struct chan *, const char *arg);
 void command_play(struct chan *);
 void command_play_free(struct chan *);
 void command_ask_start(struct chan *);

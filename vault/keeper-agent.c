@@ -46,21 +46,6 @@
 #define KEEPER_PEM_BEGIN "-----BEGIN OPENSSH PRIVATE KEY-----"
 #define KEEPER_PEM_END "-----END OPENSSH PRIVATE KEY-----"
 
-static void keeper_why(char *, size_t, const char *, ...)
-	    __attribute__((format(printf, 3, 4)));
-
-static void
-keeper_why(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
 /* Wipe and free sodium_malloc memory that may be PROT_NONE. */
 static void
 keeper_secret_free(unsigned char *p)
@@ -313,45 +298,45 @@ keeper_key_load(struct keeper_cred *c, const unsigned char *pt, size_t ptlen,
 
 	/* vault_open NUL-terminates; a NUL inside is not key text. */
 	if (ptlen == 0 || strlen((const char *)pt) != ptlen) {
-		keeper_why(why, whylen, "the stored credential is not a "
+		errf(why, whylen, "the stored credential is not a "
 		    "private key");
 		return JG_EINVAL;
 	}
 	if (ssh_pki_import_privkey_base64((const char *)pt, NULL,
 	    keeper_no_passphrase, NULL, &key) != SSH_OK || key == NULL ||
 	    !ssh_key_is_private(key)) {
-		keeper_why(why, whylen, "the stored private key cannot be "
+		errf(why, whylen, "the stored private key cannot be "
 		    "read (encrypted, or not a private key)");
 		rc = JG_EINVAL;
 		goto out;
 	}
 	if (ssh_key_type(key) != SSH_KEYTYPE_ED25519) {
-		keeper_why(why, whylen, "only ssh-ed25519 target keys are "
+		errf(why, whylen, "only ssh-ed25519 target keys are "
 		    "supported");
 		rc = JG_EINVAL;
 		goto out;
 	}
 	if (keeper_pubkey_blob(key, &blob, &bloblen) != JG_OK) {
-		keeper_why(why, whylen, "cannot export the public key");
+		errf(why, whylen, "cannot export the public key");
 		goto out;
 	}
 	if (keeper_blob_pk(blob, bloblen, &pk) != JG_OK) {
-		keeper_why(why, whylen, "unexpected public key blob");
+		errf(why, whylen, "unexpected public key blob");
 		goto out;
 	}
 	if (ssh_pki_export_privkey_base64(key, NULL, NULL, NULL, &text) !=
 	    SSH_OK || text == NULL) {
-		keeper_why(why, whylen, "cannot export the private key");
+		errf(why, whylen, "cannot export the private key");
 		goto out;
 	}
 	if ((sk = sodium_malloc(KEEPER_ED25519_SK)) == NULL) {
-		keeper_why(why, whylen, "out of locked memory");
+		errf(why, whylen, "out of locked memory");
 		rc = JG_ENOMEM;
 		goto out;
 	}
 	if ((rc = keeper_openssh_secret(text, pk, sk)) != JG_OK ||
 	    (rc = keeper_ed25519_consistent(sk)) != JG_OK) {
-		keeper_why(why, whylen, "cannot read the Ed25519 secret of "
+		errf(why, whylen, "cannot read the Ed25519 secret of "
 		    "the stored key");
 		goto out;
 	}
@@ -388,7 +373,7 @@ keeper_cred_load(struct keeper_cred *c, const char *kind, unsigned char *pt,
 	if (strcmp(kind, "password") == 0) {
 		c->kind = KEEPER_KIND_PASSWORD;
 		if (ptlen == 0 || ptlen > KEEPER_PASSWORD_MAX) {
-			keeper_why(why, whylen, "the stored password is empty "
+			errf(why, whylen, "the stored password is empty "
 			    "or longer than %d bytes", KEEPER_PASSWORD_MAX);
 			keeper_secret_free(pt);
 			return JG_EINVAL;
@@ -404,7 +389,7 @@ keeper_cred_load(struct keeper_cred *c, const char *kind, unsigned char *pt,
 		keeper_secret_free(pt);
 		return rc;
 	}
-	keeper_why(why, whylen, "unknown credential kind \"%.16s\"", kind);
+	errf(why, whylen, "unknown credential kind \"%.16s\"", kind);
 	keeper_secret_free(pt);
 	return JG_EINVAL;
 }
@@ -624,25 +609,10 @@ keeper_agent_answer(struct keeper_cred *c, uint8_t type, struct buf *body,
 	return r;
 }
 
-/* Milliseconds left until end (monotonic), never negative. */
-static int
-keeper_ms_left(const struct timespec *end)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(end->tv_sec - now.tv_sec) * 1000 +
-	    (end->tv_nsec - now.tv_nsec) / 1000000;
-	if (ms < 0)
-		return 0;
-	return ms > 1000000000 ? 1000000000 : (int)ms;
-}
-
 /* Send or receive exactly len bytes before the deadline. */
 static int
 keeper_io_full(int fd, unsigned char *p, size_t len, int sending,
-    const struct timespec *end)
+    uint64_t end)
 {
 	struct pollfd pfd;
 	size_t off = 0;
@@ -668,7 +638,7 @@ keeper_io_full(int fd, unsigned char *p, size_t len, int sending,
 		pfd.fd = fd;
 		pfd.events = sending ? POLLOUT : POLLIN;
 		pfd.revents = 0;
-		r = poll(&pfd, 1, keeper_ms_left(end));
+		r = poll(&pfd, 1, clock_left_ms(end));
 		if (r == 0)
 			return JG_EBUSY;
 		if (r == -1 && errno != EINTR)
@@ -701,49 +671,42 @@ keeper_password_fetch(int fd, int timeout_ms, char **pw, size_t *len,
 {
 	unsigned char req[5] = { 0, 0, 0, 1, AGENT_JG_PASSWORD_REQUEST };
 	unsigned char hdr[4], *body = NULL;
-	struct timespec end;
+	uint64_t end = clock_ms() + (uint64_t)timeout_ms;
 	uint32_t flen, pwlen;
 	char *out;
 	int rc;
 
 	*pw = NULL;
 	*len = 0;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += timeout_ms / 1000;
-	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (end.tv_nsec >= 1000000000) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000;
-	}
-	if ((rc = keeper_io_full(fd, req, sizeof(req), 1, &end)) != JG_OK ||
-	    (rc = keeper_io_full(fd, hdr, sizeof(hdr), 0, &end)) != JG_OK) {
-		keeper_why(err, errlen, "%s", keeper_io_error(rc));
+	if ((rc = keeper_io_full(fd, req, sizeof(req), 1, end)) != JG_OK ||
+	    (rc = keeper_io_full(fd, hdr, sizeof(hdr), 0, end)) != JG_OK) {
+		errf(err, errlen, "%s", keeper_io_error(rc));
 		return rc;
 	}
 	flen = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
 	    (uint32_t)hdr[2] << 8 | hdr[3];
 	if (flen < 1 || flen > KEEPER_AGENT_MAX) {
-		keeper_why(err, errlen, "the vault keeper sent a malformed "
+		errf(err, errlen, "the vault keeper sent a malformed "
 		    "answer");
 		return JG_ECORRUPT;
 	}
 	/* The frame carries the password: locked memory from the start. */
 	if ((body = vault_secret_alloc(flen)) == NULL) {
-		keeper_why(err, errlen, "out of locked memory");
+		errf(err, errlen, "out of locked memory");
 		return JG_ENOMEM;
 	}
-	if ((rc = keeper_io_full(fd, body, flen, 0, &end)) != JG_OK) {
-		keeper_why(err, errlen, "%s", keeper_io_error(rc));
+	if ((rc = keeper_io_full(fd, body, flen, 0, end)) != JG_OK) {
+		errf(err, errlen, "%s", keeper_io_error(rc));
 		goto out;
 	}
 	if (body[0] == AGENT_FAILURE) {
-		keeper_why(err, errlen, "the vault keeper refused the password "
+		errf(err, errlen, "the vault keeper refused the password "
 		    "(already given, or not a password credential)");
 		rc = JG_EAUTH;
 		goto out;
 	}
 	if (body[0] != AGENT_JG_PASSWORD || flen < 5) {
-		keeper_why(err, errlen, "the vault keeper sent a malformed "
+		errf(err, errlen, "the vault keeper sent a malformed "
 		    "answer");
 		rc = JG_ECORRUPT;
 		goto out;
@@ -751,13 +714,13 @@ keeper_password_fetch(int fd, int timeout_ms, char **pw, size_t *len,
 	pwlen = (uint32_t)body[1] << 24 | (uint32_t)body[2] << 16 |
 	    (uint32_t)body[3] << 8 | body[4];
 	if (pwlen != flen - 5 || pwlen == 0) {
-		keeper_why(err, errlen, "the vault keeper sent a malformed "
+		errf(err, errlen, "the vault keeper sent a malformed "
 		    "answer");
 		rc = JG_ECORRUPT;
 		goto out;
 	}
 	if ((out = vault_secret_alloc(pwlen)) == NULL) {
-		keeper_why(err, errlen, "out of locked memory");
+		errf(err, errlen, "out of locked memory");
 		rc = JG_ENOMEM;
 		goto out;
 	}
@@ -771,21 +734,9 @@ out:
 	return rc;
 }
 
-static void
-keeper_deadline(struct timespec *end, int timeout_ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, end);
-	end->tv_sec += timeout_ms / 1000;
-	end->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (end->tv_nsec >= 1000000000) {
-		end->tv_sec++;
-		end->tv_nsec -= 1000000000;
-	}
-}
-
 /* Read one AGENT_JG_RECKEY answer into key (the caller's locked memory). */
 static int
-keeper_reckey_answer(int fd, const struct timespec *end,
+keeper_reckey_answer(int fd, uint64_t end,
     unsigned char key[REC_KEYBYTES], char *err, size_t errlen)
 {
 	unsigned char hdr[4], body[1 + 4 + REC_KEYBYTES];
@@ -793,24 +744,24 @@ keeper_reckey_answer(int fd, const struct timespec *end,
 	int rc;
 
 	if ((rc = keeper_io_full(fd, hdr, sizeof(hdr), 0, end)) != JG_OK) {
-		keeper_why(err, errlen, "%s", keeper_io_error(rc));
+		errf(err, errlen, "%s", keeper_io_error(rc));
 		return rc;
 	}
 	flen = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
 	    (uint32_t)hdr[2] << 8 | hdr[3];
 	if (flen != 1 && flen != sizeof(body)) {
-		keeper_why(err, errlen, "the vault keeper sent a malformed "
+		errf(err, errlen, "the vault keeper sent a malformed "
 		    "answer");
 		return JG_ECORRUPT;
 	}
 	if ((rc = keeper_io_full(fd, body, flen, 0, end)) != JG_OK) {
-		keeper_why(err, errlen, "%s", keeper_io_error(rc));
+		errf(err, errlen, "%s", keeper_io_error(rc));
 		return rc;
 	}
 	if (flen == 1 || body[0] != AGENT_JG_RECKEY || body[1] != 0 ||
 	    body[2] != 0 || body[3] != 0 || body[4] != REC_KEYBYTES) {
 		sodium_memzero(body, sizeof(body));
-		keeper_why(err, errlen, "the vault keeper refused the "
+		errf(err, errlen, "the vault keeper refused the "
 		    "recording key");
 		return JG_EAUTH;
 	}
@@ -828,17 +779,16 @@ keeper_reckey_fetch(int fd, uint64_t session_id, int timeout_ms,
     unsigned char key[REC_KEYBYTES], char *err, size_t errlen)
 {
 	unsigned char req[13] = { 0, 0, 0, 9, AGENT_JG_RECKEY_REQUEST };
-	struct timespec end;
+	uint64_t end = clock_ms() + (uint64_t)timeout_ms;
 	int i, rc;
 
 	for (i = 0; i < 8; i++)
 		req[5 + i] = (unsigned char)(session_id >> (56 - 8 * i));
-	keeper_deadline(&end, timeout_ms);
-	if ((rc = keeper_io_full(fd, req, sizeof(req), 1, &end)) != JG_OK) {
-		keeper_why(err, errlen, "%s", keeper_io_error(rc));
+	if ((rc = keeper_io_full(fd, req, sizeof(req), 1, end)) != JG_OK) {
+		errf(err, errlen, "%s", keeper_io_error(rc));
 		return rc;
 	}
-	return keeper_reckey_answer(fd, &end, key, err, errlen);
+	return keeper_reckey_answer(fd, end, key, err, errlen);
 }
 
 /* An auditor's worker: the key of the recording it was handed to replay. */
@@ -846,8 +796,7 @@ int
 keeper_reckey_read(int fd, int timeout_ms, unsigned char key[REC_KEYBYTES],
     char *err, size_t errlen)
 {
-	struct timespec end;
+	uint64_t end = clock_ms() + (uint64_t)timeout_ms;
 
-	keeper_deadline(&end, timeout_ms);
-	return keeper_reckey_answer(fd, &end, key, err, errlen);
+	return keeper_reckey_answer(fd, end, key, err, errlen);
 }

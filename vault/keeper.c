@@ -28,15 +28,11 @@
 #define _GNU_SOURCE 1
 #endif
 
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,22 +106,8 @@ keeper_log_options(int to_stderr, int level)
 	keeper_log_level = level;
 }
 
-static void keeper_err(char *, size_t, const char *, ...)
-	    __attribute__((format(printf, 3, 4)));
 static void keeper_fatal(struct keeper *, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
-
-static void
-keeper_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static void
 keeper_reg_free(struct keeper_reg *reg)
@@ -800,11 +782,10 @@ keeper_master_write(evutil_socket_t fd, short what, void *arg)
 	keeper_master_flush(arg);
 }
 
-/* Close every descriptor but 0, 1, 2 and the master's socket, by number. */
+/* Keep only 0, 1, 2 and the master's socket (moved to KEEPER_MASTER_FD). */
 static int
 keeper_close_fds(int sock)
 {
-	long max, i;
 	int fd;
 
 	if (sock != KEEPER_MASTER_FD) {
@@ -812,17 +793,7 @@ keeper_close_fds(int sock)
 			return -1;
 		close(sock);
 	}
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, KEEPER_MASTER_FD + 1, ~0U, 0) == 0)
-		goto stdio;
-#endif
-	if ((max = sysconf(_SC_OPEN_MAX)) < 0 || max > 1048576)
-		max = 1048576;
-	for (i = KEEPER_MASTER_FD + 1; i < max; i++)
-		close((int)i);
-#ifdef SYS_close_range
-stdio:
-#endif
+	privsep_close_from(KEEPER_MASTER_FD + 1, NULL, 0);
 	/* Keep 0-2 taken so nothing we open lands there and gets written to. */
 	for (fd = 0; fd < KEEPER_MASTER_FD; fd++)
 		if (fcntl(fd, F_GETFD) == -1 &&
@@ -855,54 +826,6 @@ keeper_signals(void)
 }
 
 /*
- * Become KeeperUser for good. Never falls back to root: a missing user or
- * a uid 0 account is an error, and we check that root cannot come back.
- */
-static int
-keeper_drop_privileges(const char *user)
-{
-	struct passwd *pw;
-	uid_t ru, eu, su;
-	gid_t rg, eg, sg;
-
-	if (geteuid() != 0) {
-		log_info("keeper running as uid %lu (not root)",
-		    (unsigned long)geteuid());
-		return JG_OK;
-	}
-	errno = 0;
-	if ((pw = getpwnam(user)) == NULL) {
-		log_error("keeper: KeeperUser %s does not exist: refusing to "
-		    "keep the vault as root", user);
-		return JG_ERR;
-	}
-	if (pw->pw_uid == 0) {
-		log_error("keeper: KeeperUser %s has uid 0: refusing to keep "
-		    "the vault as root", user);
-		return JG_ERR;
-	}
-	if (setgroups(0, NULL) == -1 ||
-	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
-		log_error("keeper: cannot become %s: %s", user,
-		    strerror(errno));
-		return JG_ERR;
-	}
-	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1 ||
-	    ru != pw->pw_uid || eu != pw->pw_uid || su != pw->pw_uid ||
-	    rg != pw->pw_gid || eg != pw->pw_gid || sg != pw->pw_gid ||
-	    getgroups(0, NULL) != 0 || setresuid(0, 0, 0) != -1 ||
-	    setresgid(0, 0, 0) != -1 || getuid() == 0 || geteuid() == 0 ||
-	    getgid() == 0) {
-		log_error("keeper: privileges not fully dropped to %s", user);
-		return JG_ERR;
-	}
-	log_info("keeper running as %s (uid %lu)", user,
-	    (unsigned long)pw->pw_uid);
-	return JG_OK;
-}
-
-/*
  * Each registration holds a descriptor. Running out would make the kernel
  * drop a passed descriptor (MSG_CTRUNC, fatal for the keeper), so raise the
  * soft limit as far as allowed and refuse registrations well before it.
@@ -910,23 +833,13 @@ keeper_drop_privileges(const char *user)
 static size_t
 keeper_fd_budget(void)
 {
-	struct rlimit rl;
-	rlim_t want = KEEPER_REG_MAX + KEEPER_FD_SPARE;
+	long lim = privsep_fd_limit(KEEPER_REG_MAX + KEEPER_FD_SPARE);
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return 0;
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
-		    rl.rlim_max > want ? want : rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
-		    getrlimit(RLIMIT_NOFILE, &rl) == -1)
-			return 0;
-	}
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+	if (lim >= KEEPER_REG_MAX + KEEPER_FD_SPARE)
 		return KEEPER_REG_MAX;
-	if (rl.rlim_cur <= 2 * KEEPER_FD_SPARE)
-		return rl.rlim_cur / 2;
-	return (size_t)(rl.rlim_cur - KEEPER_FD_SPARE);
+	if (lim <= 2 * KEEPER_FD_SPARE)
+		return (size_t)(lim / 2);
+	return (size_t)(lim - KEEPER_FD_SPARE);
 }
 
 /* The child: never returns. */
@@ -934,6 +847,8 @@ static void __attribute__((noreturn))
 keeper_main(const struct config *cfg, int sock)
 {
 	struct keeper k;
+	char err[JG_ERRLEN];
+	int dropped;
 
 	memset(&k, 0, sizeof(k));
 	keeper_signals();
@@ -961,8 +876,19 @@ keeper_main(const struct config *cfg, int sock)
 	/* Any user may raise its soft limit up to the hard one. */
 	k.reg_max = keeper_fd_budget();
 	log_debug("keeper: up to %zu registrations", k.reg_max);
-	if (keeper_drop_privileges(cfg->keeper_user) != JG_OK)
+	/* Never falls back to root: a missing user or uid 0 is an error. */
+	if (privsep_drop(cfg->keeper_user, &dropped, err, sizeof(err)) !=
+	    JG_OK) {
+		log_error("keeper: KeeperUser: %s: refusing to keep the vault "
+		    "as root", err);
 		keeper_exit(&k, JG_EXIT_FAIL);
+	}
+	if (dropped)
+		log_info("keeper running as %s (uid %lu)", cfg->keeper_user,
+		    (unsigned long)getuid());
+	else
+		log_info("keeper running as uid %lu (not root)",
+		    (unsigned long)getuid());
 	/* A change of credentials resets the dumpable flag: set it again. */
 	if (core_dumps_disable() != JG_OK)
 		keeper_fatal(&k, "cannot disable core dumps: %s",
@@ -1001,12 +927,12 @@ keeper_start(const struct config *cfg, int *fd_out, char *err, size_t errlen)
 
 	*fd_out = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		keeper_err(err, errlen, "vault keeper: socketpair: %s",
+		errf(err, errlen, "vault keeper: socketpair: %s",
 		    strerror(errno));
 		return -1;
 	}
 	if ((pid = fork()) == -1) {
-		keeper_err(err, errlen, "vault keeper: fork: %s",
+		errf(err, errlen, "vault keeper: fork: %s",
 		    strerror(errno));
 		close(sv[0]);
 		close(sv[1]);

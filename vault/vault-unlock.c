@@ -39,21 +39,6 @@
 #define VAULT_MODE_FILE "file"
 #define VAULT_MODE_PASSPHRASE "passphrase"
 
-static void vault_uerr(char *, size_t, const char *, ...)
-	    __attribute__((format(printf, 3, 4)));
-
-static void
-vault_uerr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static int
 vault_new_path(const struct config *cfg, char *buf, size_t len)
 {
@@ -70,18 +55,18 @@ vault_meta(struct store *store, struct store_vault_meta *meta, char *err,
 	int rc;
 
 	if ((rc = store_vault_meta_get(store, meta)) != JG_OK) {
-		vault_uerr(err, errlen, "cannot read the vault parameters: %s",
+		errf(err, errlen, "cannot read the vault parameters: %s",
 		    store_errmsg(store));
 		return rc;
 	}
 	if (!meta->present) {
-		vault_uerr(err, errlen, "vault not initialised: run jumpgate "
+		errf(err, errlen, "vault not initialised: run jumpgate "
 		    "init");
 		return JG_ENOENT;
 	}
 	if (strcmp(meta->mode, VAULT_MODE_FILE) != 0 &&
 	    strcmp(meta->mode, VAULT_MODE_PASSPHRASE) != 0) {
-		vault_uerr(err, errlen, "unknown vault mode \"%.16s\" in the "
+		errf(err, errlen, "unknown vault mode \"%.16s\" in the "
 		    "database", meta->mode);
 		return JG_ECORRUPT;
 	}
@@ -96,12 +81,12 @@ vault_mode_matches(const struct config *cfg,
 	int file = strcmp(meta->mode, VAULT_MODE_FILE) == 0;
 
 	if (file && cfg->vault_key_file[0] == '\0') {
-		vault_uerr(err, errlen, "this vault is opened by a key file, "
+		errf(err, errlen, "this vault is opened by a key file, "
 		    "but %s sets no VaultKeyFile", cfg->path);
 		return JG_EINVAL;
 	}
 	if (!file && cfg->vault_key_file[0] != '\0') {
-		vault_uerr(err, errlen, "this vault is opened by a passphrase, "
+		errf(err, errlen, "this vault is opened by a passphrase, "
 		    "but %s sets VaultKeyFile %s", cfg->path,
 		    cfg->vault_key_file);
 		return JG_EINVAL;
@@ -119,7 +104,7 @@ vault_rekey_recover(const struct config *cfg,
 	int rc;
 
 	if (vault_new_path(cfg, path, sizeof(path)) != JG_OK) {
-		vault_uerr(err, errlen, "VaultKeyFile %s: path too long",
+		errf(err, errlen, "VaultKeyFile %s: path too long",
 		    cfg->vault_key_file);
 		return JG_EINVAL;
 	}
@@ -138,17 +123,17 @@ vault_rekey_recover(const struct config *cfg,
 			return JG_OK;
 		}
 		if (rc != JG_EAUTH) {
-			vault_uerr(err, errlen, "%s: cannot compute its key "
+			errf(err, errlen, "%s: cannot compute its key "
 			    "check value", path);
 			return rc;
 		}
 	} else if (rc != JG_ECORRUPT) {
 		/* Unreadable or unsafe: it may be the only copy; keep it. */
-		vault_uerr(err, errlen, "interrupted vault rekey: %s", why);
+		errf(err, errlen, "interrupted vault rekey: %s", why);
 		return rc;
 	}
 	if (unlink(path) == -1) {
-		vault_uerr(err, errlen, "interrupted vault rekey: cannot "
+		errf(err, errlen, "interrupted vault rekey: cannot "
 		    "remove %s: %s", path, strerror(errno));
 		return JG_ERR;
 	}
@@ -166,7 +151,7 @@ vault_unlock_passphrase(const struct store_vault_meta *meta,
 
 	*keyp = NULL;
 	if (!meta->present || strcmp(meta->mode, VAULT_MODE_PASSPHRASE) != 0) {
-		vault_uerr(err, errlen, "this vault is not opened by a "
+		errf(err, errlen, "this vault is not opened by a "
 		    "passphrase");
 		return JG_EINVAL;
 	}
@@ -175,7 +160,7 @@ vault_unlock_passphrase(const struct store_vault_meta *meta,
 		return rc;
 	if ((rc = vault_key_verify(key, meta->check)) != JG_OK) {
 		vault_key_free(key);
-		vault_uerr(err, errlen, rc == JG_EAUTH ? "wrong vault "
+		errf(err, errlen, rc == JG_EAUTH ? "wrong vault "
 		    "passphrase" : "cannot compute the vault key check value");
 		return rc;
 	}
@@ -196,7 +181,7 @@ vault_unlock(const struct config *cfg, struct store *store,
 
 	*keyp = NULL;
 	if (vault_init() != JG_OK) {
-		vault_uerr(err, errlen, "cannot initialise libsodium");
+		errf(err, errlen, "cannot initialise libsodium");
 		return JG_ERR;
 	}
 	if ((rc = vault_meta(store, &meta, err, errlen)) != JG_OK ||
@@ -220,11 +205,11 @@ vault_unlock(const struct config *cfg, struct store *store,
 	if ((rc = vault_key_verify(key, meta.check)) != JG_OK) {
 		vault_key_free(key);
 		if (rc == JG_EAUTH)
-			vault_uerr(err, errlen, "wrong vault key (VaultKeyFile "
+			errf(err, errlen, "wrong vault key (VaultKeyFile "
 			    "%s does not match this vault)",
 			    cfg->vault_key_file);
 		else
-			vault_uerr(err, errlen, "cannot compute the vault key "
+			errf(err, errlen, "cannot compute the vault key "
 			    "check value");
 		return rc;
 	}
@@ -257,7 +242,7 @@ vault_meta_passphrase(const char *passphrase_file, const char *prompt,
 	if (vault_key_check_value(*keyp, meta->check) != JG_OK) {
 		vault_key_free(*keyp);
 		*keyp = NULL;
-		vault_uerr(err, errlen, "cannot compute the vault key check "
+		errf(err, errlen, "cannot compute the vault key check "
 		    "value");
 		return JG_ERR;
 	}
@@ -281,16 +266,16 @@ vault_setup(const struct config *cfg, struct store *store,
 	int rc, created = 0;
 
 	if (vault_init() != JG_OK) {
-		vault_uerr(err, errlen, "cannot initialise libsodium");
+		errf(err, errlen, "cannot initialise libsodium");
 		return JG_ERR;
 	}
 	if ((rc = store_vault_meta_get(store, &meta)) != JG_OK) {
-		vault_uerr(err, errlen, "cannot read the vault parameters: %s",
+		errf(err, errlen, "cannot read the vault parameters: %s",
 		    store_errmsg(store));
 		return rc;
 	}
 	if (meta.present) {
-		vault_uerr(err, errlen, "the vault is already initialised");
+		errf(err, errlen, "the vault is already initialised");
 		return JG_EEXIST;
 	}
 	if (cfg->vault_key_file[0] == '\0') {
@@ -304,7 +289,7 @@ vault_setup(const struct config *cfg, struct store *store,
 		    errlen);
 		if (rc == JG_ENOENT) {
 			if ((rc = vault_key_generate(&key)) != JG_OK) {
-				vault_uerr(err, errlen, "out of memory for "
+				errf(err, errlen, "out of memory for "
 				    "the vault key");
 				return rc;
 			}
@@ -317,14 +302,14 @@ vault_setup(const struct config *cfg, struct store *store,
 		} else if (rc != JG_OK)
 			return rc;
 		if (vault_key_check_value(key, meta.check) != JG_OK) {
-			vault_uerr(err, errlen, "cannot compute the vault key "
+			errf(err, errlen, "cannot compute the vault key "
 			    "check value");
 			rc = JG_ERR;
 			goto fail;
 		}
 	}
 	if ((rc = store_vault_meta_init(store, &meta)) != JG_OK) {
-		vault_uerr(err, errlen, "cannot store the vault parameters: %s",
+		errf(err, errlen, "cannot store the vault parameters: %s",
 		    store_errmsg(store));
 		goto fail;
 	}
@@ -357,7 +342,7 @@ vault_reseal_one(void *arg, const struct store_secret *sec,
 	rc = vault_open(r->old, sec->target, sec->kind, sec->version,
 	    sec->sealed, sec->sealed_len, &pt, &ptlen);
 	if (rc != JG_OK) {
-		vault_uerr(r->err, sizeof(r->err), "the secret of %s does not "
+		errf(r->err, sizeof(r->err), "the secret of %s does not "
 		    "open with the current vault key: rekey aborted, nothing "
 		    "changed", sec->target);
 		return rc;
@@ -366,7 +351,7 @@ vault_reseal_one(void *arg, const struct store_secret *sec,
 	    ptlen, sealed, len);
 	vault_secret_free(pt, ptlen);
 	if (rc != JG_OK) {
-		vault_uerr(r->err, sizeof(r->err), "cannot seal the secret of "
+		errf(r->err, sizeof(r->err), "cannot seal the secret of "
 		    "%s: rekey aborted, nothing changed", sec->target);
 		return rc;
 	}
@@ -396,7 +381,7 @@ vault_rekey(const struct config *cfg, struct store *store,
 		return rc;
 	/* The caller's key must be this vault's, or nothing would open. */
 	if ((rc = vault_key_verify(old, meta.check)) != JG_OK) {
-		vault_uerr(err, errlen, "wrong vault key");
+		errf(err, errlen, "wrong vault key");
 		return rc;
 	}
 	memset(&r, 0, sizeof(r));
@@ -404,24 +389,24 @@ vault_rekey(const struct config *cfg, struct store *store,
 	file = strcmp(meta.mode, VAULT_MODE_FILE) == 0;
 	if (file) {
 		if (new_passphrase_file != NULL) {
-			vault_uerr(err, errlen, "this vault is opened by "
+			errf(err, errlen, "this vault is opened by "
 			    "VaultKeyFile, not a passphrase: "
 			    "--new-passphrase-file does not apply");
 			return JG_EINVAL;
 		}
 		if (vault_new_path(cfg, newpath, sizeof(newpath)) != JG_OK) {
-			vault_uerr(err, errlen, "VaultKeyFile %s: path too "
+			errf(err, errlen, "VaultKeyFile %s: path too "
 			    "long", cfg->vault_key_file);
 			return JG_EINVAL;
 		}
 		vault_meta_file(&newmeta);
 		if ((rc = vault_key_generate(&r.new)) != JG_OK) {
-			vault_uerr(err, errlen, "out of memory for the vault "
+			errf(err, errlen, "out of memory for the vault "
 			    "key");
 			return rc;
 		}
 		if (vault_key_check_value(r.new, newmeta.check) != JG_OK) {
-			vault_uerr(err, errlen, "cannot compute the vault key "
+			errf(err, errlen, "cannot compute the vault key "
 			    "check value");
 			vault_key_free(r.new);
 			return JG_ERR;
@@ -443,9 +428,9 @@ vault_rekey(const struct config *cfg, struct store *store,
 	vault_key_free(r.new);
 	if (rc != JG_OK) {
 		if (r.err[0] != '\0')
-			vault_uerr(err, errlen, "%s", r.err);
+			errf(err, errlen, "%s", r.err);
 		else
-			vault_uerr(err, errlen, "vault rekey failed, nothing "
+			errf(err, errlen, "vault rekey failed, nothing "
 			    "changed: %s", store_errmsg(store));
 		/*
 		 * Whether the commit happened is decided the way the next
@@ -462,7 +447,7 @@ vault_rekey(const struct config *cfg, struct store *store,
 	sodium_memzero(&r, sizeof(r));
 	if (file && (rc = vault_key_file_replace(newpath, cfg->vault_key_file,
 	    why, sizeof(why))) != JG_OK) {
-		vault_uerr(err, errlen, "vault rekeyed, but the new key is "
+		errf(err, errlen, "vault rekeyed, but the new key is "
 		    "still in %s (%s): the next vault command puts it in "
 		    "place; do not delete it", newpath, why);
 		return rc;

@@ -46,21 +46,6 @@ struct vault_key {
 	unsigned char k[VAULT_KEY_LEN];
 };
 
-static void vault_err(char *, size_t, const char *, ...)
-	    __attribute__((format(printf, 3, 4)));
-
-static void
-vault_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 int
 vault_init(void)
 {
@@ -125,45 +110,6 @@ vault_key_generate(struct vault_key **keyp)
 	return JG_OK;
 }
 
-/* Read exactly len bytes, retrying short reads; 0 on success. */
-static int
-vault_read_full(int fd, unsigned char *buf, size_t len)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < len) {
-		n = read(fd, buf + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	return 0;
-}
-
-static int
-vault_write_full(int fd, const unsigned char *buf, size_t len)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < len) {
-		n = write(fd, buf + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		off += (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * A key file must be a regular file of exactly VAULT_KEY_LEN bytes that only
  * its owner (the caller or root) may read or write: anyone else who can read
@@ -186,50 +132,50 @@ vault_key_load_file(const char *path, struct vault_key **keyp, char *err,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd == -1) {
 		rc = errno == ENOENT ? JG_ENOENT : JG_ERR;
-		vault_err(err, errlen, "VaultKeyFile %s: %s", path,
+		errf(err, errlen, "VaultKeyFile %s: %s", path,
 		    strerror(errno));
 		return rc;
 	}
 	if (fstat(fd, &st) == -1) {
-		vault_err(err, errlen, "VaultKeyFile %s: %s", path,
+		errf(err, errlen, "VaultKeyFile %s: %s", path,
 		    strerror(errno));
 		close(fd);
 		return JG_ERR;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		vault_err(err, errlen, "VaultKeyFile %s: not a regular file",
+		errf(err, errlen, "VaultKeyFile %s: not a regular file",
 		    path);
 		close(fd);
 		return JG_EINVAL;
 	}
 	if ((st.st_mode & 077) != 0) {
-		vault_err(err, errlen, "VaultKeyFile %s: mode %04o, must be "
+		errf(err, errlen, "VaultKeyFile %s: mode %04o, must be "
 		    "0600", path, (unsigned int)(st.st_mode & 07777));
 		close(fd);
 		return JG_EINVAL;
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		vault_err(err, errlen, "VaultKeyFile %s: owned by uid %lu, "
+		errf(err, errlen, "VaultKeyFile %s: owned by uid %lu, "
 		    "must be owned by uid %lu or root", path,
 		    (unsigned long)st.st_uid, (unsigned long)geteuid());
 		close(fd);
 		return JG_EINVAL;
 	}
 	if (st.st_size != VAULT_KEY_LEN) {
-		vault_err(err, errlen, "VaultKeyFile %s: must be exactly %d "
+		errf(err, errlen, "VaultKeyFile %s: must be exactly %d "
 		    "bytes, found %lld", path, VAULT_KEY_LEN,
 		    (long long)st.st_size);
 		close(fd);
 		return JG_ECORRUPT;
 	}
 	if ((key = vault_key_alloc()) == NULL) {
-		vault_err(err, errlen, "out of memory for the vault key");
+		errf(err, errlen, "out of memory for the vault key");
 		close(fd);
 		return JG_ENOMEM;
 	}
 	/* Straight into the locked page: no copy of the key elsewhere. */
-	if (vault_read_full(fd, key->k, sizeof(key->k)) == -1) {
-		vault_err(err, errlen, "VaultKeyFile %s: %s", path,
+	if (fd_read_full(fd, key->k, sizeof(key->k)) != JG_OK) {
+		errf(err, errlen, "VaultKeyFile %s: %s", path,
 		    strerror(errno));
 		vault_key_free(key);
 		close(fd);
@@ -242,7 +188,7 @@ vault_key_load_file(const char *path, struct vault_key **keyp, char *err,
 	sodium_memzero(&extra, sizeof(extra));
 	close(fd);
 	if (n != 0) {
-		vault_err(err, errlen, "VaultKeyFile %s: must be exactly %d "
+		errf(err, errlen, "VaultKeyFile %s: must be exactly %d "
 		    "bytes, found more", path, VAULT_KEY_LEN);
 		vault_key_free(key);
 		return JG_ECORRUPT;
@@ -277,16 +223,16 @@ vault_fsync_parent(const char *path, char *err, size_t errlen)
 	int fd;
 
 	if (vault_dirname(path, dir, sizeof(dir)) == -1) {
-		vault_err(err, errlen, "%s: path too long", path);
+		errf(err, errlen, "%s: path too long", path);
 		return JG_EINVAL;
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1) {
-		vault_err(err, errlen, "%s: %s", dir, strerror(errno));
+		errf(err, errlen, "%s: %s", dir, strerror(errno));
 		return JG_ERR;
 	}
 	if (fsync(fd) == -1) {
-		vault_err(err, errlen, "fsync %s: %s", dir, strerror(errno));
+		errf(err, errlen, "fsync %s: %s", dir, strerror(errno));
 		close(fd);
 		return JG_ERR;
 	}
@@ -308,7 +254,7 @@ vault_key_write_file(struct vault_key *key, const char *path, char *err,
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
 	    O_NOCTTY, 0600);
 	if (fd == -1) {
-		vault_err(err, errlen, "VaultKeyFile %s: %s", path,
+		errf(err, errlen, "VaultKeyFile %s: %s", path,
 		    strerror(errno));
 		return errno == EEXIST ? JG_EEXIST : JG_ERR;
 	}
@@ -316,9 +262,9 @@ vault_key_write_file(struct vault_key *key, const char *path, char *err,
 	if (fchmod(fd, 0600) == -1)
 		goto fail;
 	vault_key_show(key);
-	rc = vault_write_full(fd, key->k, sizeof(key->k));
+	rc = fd_write_all(fd, key->k, sizeof(key->k), NULL);
 	vault_key_hide(key);
-	if (rc == -1 || fsync(fd) == -1)
+	if (rc != JG_OK || fsync(fd) == -1)
 		goto fail;
 	if (close(fd) == -1) {
 		fd = -1;
@@ -330,7 +276,7 @@ vault_key_write_file(struct vault_key *key, const char *path, char *err,
 	}
 	return JG_OK;
 fail:
-	vault_err(err, errlen, "VaultKeyFile %s: %s", path, strerror(errno));
+	errf(err, errlen, "VaultKeyFile %s: %s", path, strerror(errno));
 	if (fd != -1)
 		close(fd);
 	unlink(path);
@@ -343,7 +289,7 @@ vault_key_file_replace(const char *from, const char *to, char *err,
     size_t errlen)
 {
 	if (rename(from, to) == -1) {
-		vault_err(err, errlen, "rename %s to %s: %s", from, to,
+		errf(err, errlen, "rename %s to %s: %s", from, to,
 		    strerror(errno));
 		return JG_ERR;
 	}
@@ -387,22 +333,22 @@ vault_key_derive(const char *pass, size_t len,
 	    ops > crypto_pwhash_OPSLIMIT_MAX ||
 	    mem < crypto_pwhash_MEMLIMIT_MIN ||
 	    mem > crypto_pwhash_MEMLIMIT_MAX || mem > SIZE_MAX) {
-		vault_err(err, errlen, "invalid vault key derivation "
+		errf(err, errlen, "invalid vault key derivation "
 		    "parameters (ops %llu, mem %llu)", ops, mem);
 		return JG_ECORRUPT;
 	}
 	if (len < 1 || len > VAULT_PASS_MAX) {
-		vault_err(err, errlen, "vault passphrase must be 1 to %d bytes",
+		errf(err, errlen, "vault passphrase must be 1 to %d bytes",
 		    VAULT_PASS_MAX);
 		return JG_EINVAL;
 	}
 	if ((key = vault_key_alloc()) == NULL) {
-		vault_err(err, errlen, "out of memory for the vault key");
+		errf(err, errlen, "out of memory for the vault key");
 		return JG_ENOMEM;
 	}
 	if (crypto_pwhash(key->k, sizeof(key->k), pass, len, salt, ops,
 	    (size_t)mem, crypto_pwhash_ALG_ARGON2ID13) != 0) {
-		vault_err(err, errlen, "vault key derivation failed: cannot "
+		errf(err, errlen, "vault key derivation failed: cannot "
 		    "get %llu MiB of memory", mem / (1024 * 1024));
 		vault_key_free(key);
 		return JG_ENOMEM;
@@ -601,7 +547,7 @@ vault_passphrase_file(const char *path, char *buf, size_t cap, size_t *lenp,
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd == -1) {
-		vault_err(err, errlen, "passphrase file %s: %s", path,
+		errf(err, errlen, "passphrase file %s: %s", path,
 		    strerror(errno));
 		return JG_ERR;
 	}
@@ -611,7 +557,7 @@ vault_passphrase_file(const char *path, char *buf, size_t cap, size_t *lenp,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			vault_err(err, errlen, "passphrase file %s: %s", path,
+			errf(err, errlen, "passphrase file %s: %s", path,
 			    strerror(errno));
 			close(fd);
 			return JG_ERR;
@@ -625,12 +571,12 @@ vault_passphrase_file(const char *path, char *buf, size_t cap, size_t *lenp,
 	if (nl != NULL)
 		len = (size_t)(nl - buf);
 	if (len > cap) {
-		vault_err(err, errlen, "passphrase file %s: first line longer "
+		errf(err, errlen, "passphrase file %s: first line longer "
 		    "than %zu bytes", path, cap);
 		return JG_EINVAL;
 	}
 	if (len == 0) {
-		vault_err(err, errlen, "passphrase file %s: empty passphrase",
+		errf(err, errlen, "passphrase file %s: empty passphrase",
 		    path);
 		return JG_EINVAL;
 	}
@@ -668,7 +614,7 @@ vault_tty_line(int fd, const char *prompt, char *buf, size_t cap,
 	ssize_t n;
 
 	if (tcgetattr(fd, &saved) == -1) {
-		vault_err(err, errlen, "no terminal to ask for the vault "
+		errf(err, errlen, "no terminal to ask for the vault "
 		    "passphrase: use --passphrase-file");
 		return JG_ERR;
 	}
@@ -686,14 +632,13 @@ vault_tty_line(int fd, const char *prompt, char *buf, size_t cap,
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK);
 	quiet.c_lflag |= ECHONL | ICANON;
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) == -1) {
-		vault_err(err, errlen, "cannot turn off terminal echo: %s",
+		errf(err, errlen, "cannot turn off terminal echo: %s",
 		    strerror(errno));
 		rc = JG_ERR;
 		goto restore;
 	}
-	if (vault_write_full(fd, (const unsigned char *)prompt,
-	    strlen(prompt)) == -1) {
-		vault_err(err, errlen, "terminal: %s", strerror(errno));
+	if (fd_write_all(fd, prompt, strlen(prompt), NULL) != JG_OK) {
+		errf(err, errlen, "terminal: %s", strerror(errno));
 		rc = JG_ERR;
 		goto restore_tty;
 	}
@@ -703,12 +648,12 @@ vault_tty_line(int fd, const char *prompt, char *buf, size_t cap,
 		if (n == -1 && errno == EINTR && vault_tty_signo == 0)
 			continue;
 		if (n == -1 && errno == EINTR) {
-			vault_err(err, errlen, "interrupted");
+			errf(err, errlen, "interrupted");
 			rc = JG_ERR;
 			break;
 		}
 		if (n == -1) {
-			vault_err(err, errlen, "terminal: %s", strerror(errno));
+			errf(err, errlen, "terminal: %s", strerror(errno));
 			rc = JG_ERR;
 			break;
 		}
@@ -733,12 +678,12 @@ restore:
 		return rc;
 	}
 	if (toolong) {
-		vault_err(err, errlen, "passphrase longer than %zu bytes", cap);
+		errf(err, errlen, "passphrase longer than %zu bytes", cap);
 		sodium_memzero(buf, cap + 1);
 		return JG_EINVAL;
 	}
 	if (len == 0) {
-		vault_err(err, errlen, "empty passphrase");
+		errf(err, errlen, "empty passphrase");
 		return JG_EINVAL;
 	}
 	*lenp = len;
@@ -756,7 +701,7 @@ vault_passphrase_read(const char *file, const char *prompt, int confirm,
 	*passp = NULL;
 	*lenp = 0;
 	if ((pass = vault_secret_alloc(VAULT_PASS_MAX + 1)) == NULL) {
-		vault_err(err, errlen, "out of memory for the passphrase");
+		errf(err, errlen, "out of memory for the passphrase");
 		return JG_ENOMEM;
 	}
 	if (file != NULL) {
@@ -766,7 +711,7 @@ vault_passphrase_read(const char *file, const char *prompt, int confirm,
 	}
 	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd == -1) {
-		vault_err(err, errlen, "no terminal to ask for the vault "
+		errf(err, errlen, "no terminal to ask for the vault "
 		    "passphrase: use --passphrase-file");
 		rc = JG_ERR;
 		goto done;
@@ -776,7 +721,7 @@ vault_passphrase_read(const char *file, const char *prompt, int confirm,
 	if (rc != JG_OK || !confirm)
 		goto done;
 	if ((again = vault_secret_alloc(VAULT_PASS_MAX + 1)) == NULL) {
-		vault_err(err, errlen, "out of memory for the passphrase");
+		errf(err, errlen, "out of memory for the passphrase");
 		rc = JG_ENOMEM;
 		goto done;
 	}
@@ -784,7 +729,7 @@ vault_passphrase_read(const char *file, const char *prompt, int confirm,
 	    &len2, err, errlen);
 	if (rc == JG_OK && (len != len2 || sodium_memcmp(pass, again, len)
 	    != 0)) {
-		vault_err(err, errlen, "passphrases do not match");
+		errf(err, errlen, "passphrases do not match");
 		rc = JG_EINVAL;
 	}
 done:

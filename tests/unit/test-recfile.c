@@ -15,6 +15,7 @@
 #include <vterm.h>
 
 #include "jumpgate.h"
+#include "replay.h"
 
 static char path[64], path2[64];
 static unsigned char key[REC_KEYBYTES];
@@ -128,7 +129,7 @@ read_all(const char *p, uint64_t expect, char *err, size_t errlen,
 	*nout = 0;
 	fd = open(p, O_RDONLY);
 	assert_true(fd >= 0);
-	if (rec_reader_open(fd, key, expect, &r, err, errlen) != JG_OK) {
+	if (rec_reader_open(fd, key, expect, &r, NULL, err, errlen) != JG_OK) {
 		close(fd);
 		return -1;
 	}
@@ -180,7 +181,7 @@ test_round_trip(void **state)
 	assert_int_equal(read_all(path, 12, err, sizeof(err), &n, NULL), 0);
 	assert_int_equal(n, 100 + 40 * 2);	/* 70000-byte events split */
 	fd = open(path, O_RDONLY);
-	assert_int_equal(rec_reader_open(fd, key, 12, &r, err, sizeof(err)),
+	assert_int_equal(rec_reader_open(fd, key, 12, &r, NULL, err, sizeof(err)),
 	    JG_OK);
 	assert_string_equal(rec_reader_header(r)->user, "alice");
 	assert_int_equal(rec_reader_header(r)->cols, 80);
@@ -221,7 +222,7 @@ test_seek(void **state)
 	(void)state;
 	write_recording(path, 5, 0);
 	fd = open(path, O_RDONLY);
-	assert_int_equal(rec_reader_open(fd, key, 5, &r, err, sizeof(err)),
+	assert_int_equal(rec_reader_open(fd, key, 5, &r, NULL, err, sizeof(err)),
 	    JG_OK);
 	assert_int_equal(rec_reader_seek(r, 31000), JG_OK);
 	assert_int_equal(rec_reader_next(r, &ev), 1);
@@ -442,7 +443,7 @@ test_keyframes(void **state)
 
 	/* Read: a keyframe, at its segment's start, before any other event. */
 	fd = open(path, O_RDONLY);
-	assert_int_equal(rec_reader_open(fd, key, 12, &r, err, sizeof(err)),
+	assert_int_equal(rec_reader_open(fd, key, 12, &r, NULL, err, sizeof(err)),
 	    JG_OK);
 	while (rec_reader_next(r, &ev) == 1) {
 		nev++;

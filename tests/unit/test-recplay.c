@@ -10,14 +10,14 @@
 
 #include <cmocka.h>
 
-#include "../../cli/cli.h"
+#include "replay.h"
 
 static uint64_t
 tp(const char *s)
 {
 	uint64_t ms = 12345;
 
-	assert_int_equal(rec_time_parse(s, &ms), JG_OK);
+	assert_int_equal(replay_time_parse(s, &ms), JG_OK);
 	return ms;
 }
 
@@ -43,7 +43,7 @@ test_time_parse(void **state)
 	assert_int_equal(tp("3:12"), 192000);
 	assert_int_equal(tp("75:00"), 4500000);
 	for (i = 0; bad[i] != NULL; i++)
-		assert_int_not_equal(rec_time_parse(bad[i], &ms), JG_OK);
+		assert_int_not_equal(replay_time_parse(bad[i], &ms), JG_OK);
 }
 
 static void
@@ -52,11 +52,11 @@ test_hms(void **state)
 	char b[32];
 
 	(void)state;
-	rec_hms(0, b, sizeof(b));
+	replay_hms(0, b, sizeof(b));
 	assert_string_equal(b, "00:00:00");
-	rec_hms(192999, b, sizeof(b));
+	replay_hms(192999, b, sizeof(b));
 	assert_string_equal(b, "00:03:12");
-	rec_hms(100ULL * 3600 * 1000, b, sizeof(b));
+	replay_hms(100ULL * 3600 * 1000, b, sizeof(b));
 	assert_string_equal(b, "100:00:00");
 }
 
@@ -64,13 +64,13 @@ test_hms(void **state)
 static void
 strip(const char *s, size_t step, char *out)
 {
-	struct rec_strip st;
+	struct replay_strip st;
 	size_t n = strlen(s), i, k, o = 0;
 
-	rec_strip_init(&st);
+	replay_strip_init(&st);
 	for (i = 0; i < n; i += k) {
 		k = n - i < step ? n - i : step;
-		o += rec_strip_feed(&st, (const unsigned char *)s + i, k,
+		o += replay_strip_feed(&st, (const unsigned char *)s + i, k,
 		    (unsigned char *)out + o);
 	}
 	out[o] = '\0';
@@ -110,15 +110,15 @@ test_strip(void **state)
 static void
 json(const char **pieces, char *out)
 {
-	struct rec_utf8 u;
+	struct replay_utf8 u;
 	char buf[512];
 	size_t i, o = 0, n;
 
-	rec_utf8_init(&u);
+	replay_utf8_init(&u);
 	for (i = 0; pieces[i] != NULL; i++) {
 		n = strlen(pieces[i]);
-		assert_true(rec_json_max(n) <= sizeof(buf));
-		rec_json_utf8(&u, (const unsigned char *)pieces[i], n,
+		assert_true(replay_json_max(n) <= sizeof(buf));
+		replay_json_utf8(&u, (const unsigned char *)pieces[i], n,
 		    pieces[i + 1] == NULL, buf);
 		o += (size_t)sprintf(out + o, "%s|", buf);
 	}

@@ -1,8 +1,8 @@
-/* rec-text.c: pure text helpers of the recording commands: times, escape stripping, UTF-8 for JSON. */
+/* text.c: pure text helpers of replay: times into a recording, escape stripping, UTF-8 for JSON. */
 
 /*
  * Nothing here touches the store, the vault or a file, so the unit test
- * (tests/unit/test-recplay.c) links this file alone. Escape stripping and
+ * (tests/unit/test-recplay.c) drives it alone. Escape stripping and
  * UTF-8 decoding are streaming state machines: a sequence split across two
  * events of a recording is handled as if it came in one piece.
  */
@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "replay.h"
 
-#define REC_TIME_MAX_S (366ULL * 86400)
+#define REPLAY_TIME_MAX_S (366ULL * 86400)
 
 /* Digits only, at most 12 of them; 0 and the value, or -1. */
 static int
-rec_time_digits(const char *s, size_t n, uint64_t *v)
+replay_time_digits(const char *s, size_t n, uint64_t *v)
 {
 	size_t i;
 
@@ -38,7 +38,7 @@ rec_time_digits(const char *s, size_t n, uint64_t *v)
  * "2h", "1d") or "[[H:]M:]S" with M and S below 60 after the first field.
  */
 int
-rec_time_parse(const char *s, uint64_t *ms)
+replay_time_parse(const char *s, uint64_t *ms)
 {
 	const char *p, *colon, *dot;
 	uint64_t v, total = 0, frac = 0;
@@ -51,31 +51,31 @@ rec_time_parse(const char *s, uint64_t *ms)
 		for (p = s;; p = colon + 1) {
 			colon = strchr(p, ':');
 			n = colon != NULL ? (size_t)(colon - p) : strlen(p);
-			if (rec_time_digits(p, n, &v) != 0 || ++fields > 3 ||
+			if (replay_time_digits(p, n, &v) != 0 || ++fields > 3 ||
 			    (fields > 1 && (v >= 60 || n != 2)))
 				return JG_EINVAL;
 			total = total * 60 + v;
 			if (colon == NULL)
 				break;
 		}
-		if (total > REC_TIME_MAX_S)
+		if (total > REPLAY_TIME_MAX_S)
 			return JG_EINVAL;
 		*ms = total * 1000;
 		return JG_OK;
 	}
 	n = strspn(s, "0123456789");
 	if (s[n] == '\0' || s[n] == '.') {
-		if (rec_time_digits(s, n, &v) != 0)
+		if (replay_time_digits(s, n, &v) != 0)
 			return JG_EINVAL;
 		if (s[n] == '.') {
 			dot = s + n + 1;
 			n = strlen(dot);
-			if (n == 0 || n > 3 || rec_time_digits(dot, n, &frac))
+			if (n == 0 || n > 3 || replay_time_digits(dot, n, &frac))
 				return JG_EINVAL;
 			for (; n < 3; n++)
 				frac *= 10;
 		}
-		if (v > REC_TIME_MAX_S)
+		if (v > REPLAY_TIME_MAX_S)
 			return JG_EINVAL;
 		*ms = v * 1000 + frac;
 		return JG_OK;
@@ -87,7 +87,7 @@ rec_time_parse(const char *s, uint64_t *ms)
 }
 
 void
-rec_hms(uint64_t ms, char *out, size_t len)
+replay_hms(uint64_t ms, char *out, size_t len)
 {
 	uint64_t s = ms / 1000;
 
@@ -101,7 +101,7 @@ rec_hms(uint64_t ms, char *out, size_t len)
 enum { STRIP_GROUND = 0, STRIP_ESC, STRIP_ESC_INTER, STRIP_CSI, STRIP_STRING };
 
 void
-rec_strip_init(struct rec_strip *st)
+replay_strip_init(struct replay_strip *st)
 {
 	memset(st, 0, sizeof(*st));
 }
@@ -112,7 +112,7 @@ rec_strip_init(struct rec_strip *st)
  * three-byte ESC sequences, CR, and every other C0 control but TAB and LF.
  */
 size_t
-rec_strip_feed(struct rec_strip *st, const unsigned char *in, size_t n,
+replay_strip_feed(struct replay_strip *st, const unsigned char *in, size_t n,
     unsigned char *out)
 {
 	size_t i, o = 0;
@@ -176,19 +176,19 @@ rec_strip_feed(struct rec_strip *st, const unsigned char *in, size_t n,
 /* UTF-8 into the body of a JSON string. */
 
 void
-rec_utf8_init(struct rec_utf8 *u)
+replay_utf8_init(struct replay_utf8 *u)
 {
 	memset(u, 0, sizeof(*u));
 }
 
 size_t
-rec_json_max(size_t n)
+replay_json_max(size_t n)
 {
 	return 6 * (n + 4) + 1;
 }
 
 static size_t
-rec_json_byte(unsigned char b, char *out)
+replay_json_byte(unsigned char b, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 
@@ -219,17 +219,17 @@ rec_json_byte(unsigned char b, char *out)
 	return 1;
 }
 
-#define REC_FFFD "\xef\xbf\xbd"
+#define REPLAY_FFFD "\xef\xbf\xbd"
 
 /*
  * Decode u's carried tail then in[0..n) as UTF-8 into out (which holds at
- * least rec_json_max(n) bytes), JSON-escaped, NUL-terminated; returns the
+ * least replay_json_max(n) bytes), JSON-escaped, NUL-terminated; returns the
  * length. Invalid bytes become U+FFFD, one per maximal invalid subpart (as
  * the WHATWG decoder does). An incomplete sequence at the end is carried
  * in u to the next call, or, when final, replaced by U+FFFD.
  */
 size_t
-rec_json_utf8(struct rec_utf8 *u, const unsigned char *in, size_t n,
+replay_json_utf8(struct replay_utf8 *u, const unsigned char *in, size_t n,
     int final, char *out)
 {
 	unsigned char tail[4], b, c, lo, hi;
@@ -241,7 +241,7 @@ rec_json_utf8(struct rec_utf8 *u, const unsigned char *in, size_t n,
 	while (i < total) {
 		b = AT(i);
 		if (b < 0x80) {
-			o += rec_json_byte(b, out + o);
+			o += replay_json_byte(b, out + o);
 			i++;
 			continue;
 		}
@@ -262,7 +262,7 @@ rec_json_utf8(struct rec_utf8 *u, const unsigned char *in, size_t n,
 			else if (b == 0xf4)
 				hi = 0x8f;
 		} else {
-			memcpy(out + o, REC_FFFD, 3);
+			memcpy(out + o, REPLAY_FFFD, 3);
 			o += 3;
 			i++;
 			continue;
@@ -283,7 +283,7 @@ rec_json_utf8(struct rec_utf8 *u, const unsigned char *in, size_t n,
 			for (; i < total; i++)
 				u->tail[u->ntail++] = AT(i);
 		} else {
-			memcpy(out + o, REC_FFFD, 3);
+			memcpy(out + o, REPLAY_FFFD, 3);
 			o += 3;
 			i += k;
 		}

@@ -1,0 +1,472 @@
+/* reader.c: the recording file reader: records framed, segments authenticated, events bounded, damage named. */
+
+/*
+ * This is the parser of stored data that every player, export, search and
+ * verification goes through, and the one the fuzzers drive: every length
+ * is checked against the format's maximum before a byte is read into
+ * memory, every chunk is authenticated before its events are parsed, and
+ * an event's length is checked against what its chunk holds. What went
+ * wrong is a status code (rec_reader_status), with a sentence for people
+ * beside it (rec_reader_error); callers decide by the code.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "recfile.h"
+#include "replay.h"
+
+struct rec_reader {
+	int fd;
+	unsigned char key[REC_KEYBYTES];
+	unsigned char hdrhash[REC_HASHBYTES];
+	struct rec_header hdr;
+	off_t data_start;		/* first segment record */
+	crypto_secretstream_xchacha20poly1305_state st;
+	int in_segment;
+	uint32_t segno;
+	uint64_t seg_start_ms;
+	unsigned char prev_mac[REC_MACBYTES];
+	unsigned char last_mac[REC_MACBYTES];
+	uint64_t chunkno;		/* 1-based, over the whole file */
+	struct buf *plain;		/* current chunk's events */
+	unsigned char *rec;		/* one record */
+	unsigned char *m;		/* one chunk's plaintext */
+	int final;			/* end mark seen */
+	int done;
+	uint64_t last_ms;
+	struct rec_summary summary;
+	int status;			/* enum rec_read_status */
+	char err[256];
+};
+
+static int rec_reader_fail(struct rec_reader *, int, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Remember what went wrong (the first thing only) and say so. */
+static int
+rec_reader_fail(struct rec_reader *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->status == REC_READ_OK) {
+		r->status = status;
+		va_start(ap, fmt);
+		vsnprintf(r->err, sizeof(r->err), fmt, ap);
+		va_end(ap);
+	}
+	return status == REC_READ_IO ? JG_ERR : JG_ECORRUPT;
+}
+
+static int
+rec_reader_truncated(struct rec_reader *r)
+{
+	char t[32];
+
+	replay_hms(r->last_ms, t, sizeof(t));
+	return rec_reader_fail(r, REC_READ_TRUNCATED, "truncated after %s "
+	    "(no end mark)", t);
+}
+
+/*
+ * Read one record: 1 read, 0 clean end of file, JG_ECORRUPT torn (the file
+ * stops inside it), JG_EINVAL larger than the format allows, JG_ERR I/O.
+ */
+static int
+rec_read_record(int fd, char *kind, unsigned char *payload, size_t *len)
+{
+	unsigned char h[REC_RECORD_HDR];
+	ssize_t n;
+	size_t got = 0, want;
+
+	while (got < sizeof(h)) {
+		n = read(fd, h + got, sizeof(h) - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return JG_ERR;
+		if (n == 0)
+			return got == 0 ? 0 : JG_ECORRUPT;
+		got += (size_t)n;
+	}
+	*kind = (char)h[0];
+	want = recfmt_be32(h + 1);
+	if (want > REC_RECORD_MAX)
+		return JG_EINVAL;
+	got = 0;
+	while (got < want) {
+		n = read(fd, payload + got, want - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return JG_ERR;
+		if (n == 0)
+			return JG_ECORRUPT;
+		got += (size_t)n;
+	}
+	*len = want;
+	return 1;
+}
+
+static int
+rec_reader_start_segment(struct rec_reader *r, const unsigned char *p,
+    size_t len)
+{
+	unsigned char k[REC_SS_KEYBYTES];
+	uint32_t segno;
+	uint64_t start;
+	int rc;
+
+	if (len != REC_SEGMENT_LEN)
+		return rec_reader_fail(r, REC_READ_DAMAGED, "segment %u is "
+		    "malformed", r->segno + 1);
+	segno = recfmt_be32(p);
+	start = recfmt_be64(p + 4);
+	if (r->in_segment && segno != r->segno + 1)
+		return rec_reader_fail(r, REC_READ_DAMAGED, "segment %u "
+		    "follows segment %u: segments are missing or reordered",
+		    segno, r->segno);
+	recfmt_segment_key(r->key, segno, k);
+	rc = crypto_secretstream_xchacha20poly1305_init_pull(&r->st, p + 12,
+	    k);
+	sodium_memzero(k, sizeof(k));
+	if (rc != 0)
+		return rec_reader_fail(r, REC_READ_DAMAGED, "segment %u is "
+		    "malformed", segno);
+	if (r->in_segment)
+		memcpy(r->prev_mac, r->last_mac, REC_MACBYTES);
+	r->segno = segno;
+	r->seg_start_ms = start;
+	r->in_segment = 1;
+	return JG_OK;
+}
+
+static int
+rec_reader_chunk(struct rec_reader *r, const unsigned char *c, size_t clen)
+{
+	unsigned char ad[REC_AD_LEN], tag;
+	unsigned long long mlen;
+
+	r->chunkno++;
+	if (r->final)
+		return rec_reader_fail(r, REC_READ_DAMAGED, "data after the "
+		    "end mark");
+	if (!r->in_segment || clen < REC_SS_ABYTES || clen > REC_RECORD_MAX)
+		return rec_reader_fail(r, REC_READ_DAMAGED, "chunk %llu fails "
+		    "authentication", (unsigned long long)r->chunkno);
+	recfmt_ad(ad, r->hdr.session_id, r->segno, r->seg_start_ms,
+	    r->prev_mac, r->hdrhash);
+	if (crypto_secretstream_xchacha20poly1305_pull(&r->st, r->m, &mlen,
+	    &tag, c, clen, ad, sizeof(ad)) != 0)
+		return rec_reader_fail(r, REC_READ_DAMAGED, "chunk %llu fails "
+		    "authentication", (unsigned long long)r->chunkno);
+	memcpy(r->last_mac, c + clen - REC_MACBYTES, REC_MACBYTES);
+	buf_reset(r->plain);
+	if (buf_put(r->plain, r->m, (size_t)mlen) != JG_OK)
+		return rec_reader_fail(r, REC_READ_IO, "out of memory");
+	sodium_memzero(r->m, (size_t)mlen);
+	if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)
+		r->final = 1;
+	return JG_OK;
+}
+
+/*
+ * Open a reader on fd (read from its current offset, which must be the
+ * file's start). The header must be a jumpgate recording of the expected
+ * session (0: any). On failure *out is NULL, *status (may be NULL) says
+ * EMPTY, DAMAGED or IO, and err says it in words.
+ */
+int
+rec_reader_open(int fd, const unsigned char key[REC_KEYBYTES],
+    uint64_t expect_session, struct rec_reader **out, int *status,
+    char *err, size_t errlen)
+{
+	struct rec_reader *r;
+	struct buf *hb;
+	size_t len;
+	char kind;
+	int rc;
+
+	*out = NULL;
+	r = xcalloc(1, sizeof(*r));
+	r->fd = fd;
+	memcpy(r->key, key, REC_KEYBYTES);
+	r->rec = xcalloc(1, REC_RECORD_MAX);
+	r->m = xcalloc(1, REC_RECORD_MAX);
+	r->plain = buf_new(REC_RECORD_MAX);
+	rc = rec_read_record(fd, &kind, r->rec, &len);
+	if (rc == 0)
+		rec_reader_fail(r, REC_READ_EMPTY, "empty recording");
+	else if (rc == JG_ERR)
+		rec_reader_fail(r, REC_READ_IO, "%s", strerror(errno));
+	else if (rc != 1 || kind != REC_KIND_HEADER)
+		rec_reader_fail(r, REC_READ_DAMAGED, "not a jumpgate "
+		    "recording");
+	if (r->status == REC_READ_OK) {
+		crypto_generichash(r->hdrhash, sizeof(r->hdrhash), r->rec,
+		    len, NULL, 0);
+		hb = buf_new(REC_RECORD_MAX);
+		if (buf_put(hb, r->rec, len) != JG_OK ||
+		    recfmt_header_decode(hb, &r->hdr) != JG_OK)
+			rec_reader_fail(r, REC_READ_DAMAGED, "not a jumpgate "
+			    "recording (bad header)");
+		buf_free(hb);
+	}
+	if (r->status == REC_READ_OK && expect_session != 0 &&
+	    r->hdr.session_id != expect_session)
+		rec_reader_fail(r, REC_READ_DAMAGED, "belongs to session %llu, "
+		    "not %llu", (unsigned long long)r->hdr.session_id,
+		    (unsigned long long)expect_session);
+	if (r->status == REC_READ_OK &&
+	    (r->data_start = lseek(fd, 0, SEEK_CUR)) == -1)
+		rec_reader_fail(r, REC_READ_IO, "%s", strerror(errno));
+	if (r->status != REC_READ_OK) {
+		if (status != NULL)
+			*status = r->status;
+		errf(err, errlen, "%s", r->err);
+		rec_reader_free(r);
+		return JG_ECORRUPT;
+	}
+	if (status != NULL)
+		*status = REC_READ_OK;
+	*out = r;
+	return JG_OK;
+}
+
+const struct rec_header *
+rec_reader_header(const struct rec_reader *r)
+{
+	return &r->hdr;
+}
+
+int
+rec_reader_status(const struct rec_reader *r)
+{
+	return r->status;
+}
+
+const char *
+rec_reader_error(const struct rec_reader *r)
+{
+	return r->err;
+}
+
+uint64_t
+rec_reader_last_ms(const struct rec_reader *r)
+{
+	return r->last_ms;
+}
+
+/* The END event's data: the summary, to its last byte. */
+static int
+rec_reader_summary_parse(struct rec_reader *r, const unsigned char *d,
+    size_t n)
+{
+	struct buf *b = buf_new(REC_RECORD_MAX);
+	uint32_t status = 0;
+	int rc;
+
+	rc = buf_put(b, d, n);
+	if (rc == JG_OK)
+		rc = buf_get_u64(b, &r->summary.duration_ms);
+	if (rc == JG_OK)
+		rc = buf_get_u64(b, &r->summary.bytes_in);
+	if (rc == JG_OK)
+		rc = buf_get_u64(b, &r->summary.bytes_out);
+	if (rc == JG_OK)
+		rc = buf_get_u64(b, &r->summary.events);
+	if (rc == JG_OK)
+		rc = buf_get_u32(b, &status);
+	if (rc == JG_OK)
+		rc = buf_get_cstring(b, r->summary.reason,
+		    sizeof(r->summary.reason));
+	if (rc == JG_OK && buf_len(b) != 0)
+		rc = JG_ECORRUPT;
+	buf_free(b);
+	r->summary.exit_status = (int32_t)status;
+	return rc;
+}
+
+/* The next event of the chunk in hand; 0 when it holds no more. */
+static int
+rec_reader_event(struct rec_reader *r, struct rec_event_view *ev)
+{
+	uint64_t t;
+	uint32_t len;
+	uint8_t type, chan;
+
+	if (buf_len(r->plain) == 0)
+		return 0;
+	if (buf_get_u64(r->plain, &t) != JG_OK ||
+	    buf_get_u8(r->plain, &type) != JG_OK ||
+	    buf_get_u8(r->plain, &chan) != JG_OK ||
+	    buf_get_u32(r->plain, &len) != JG_OK || len > buf_len(r->plain))
+		return rec_reader_fail(r, REC_READ_DAMAGED, "chunk %llu holds "
+		    "a malformed event", (unsigned long long)r->chunkno);
+	ev->t_ms = t;
+	ev->type = type;
+	ev->channel = chan;
+	ev->data = buf_ptr(r->plain);
+	ev->len = len;
+	buf_consume(r->plain, len);
+	r->last_ms = t;
+	if (type == REC_END) {
+		/* The summary is the last event, in the FINAL chunk. */
+		if (!r->final || buf_len(r->plain) != 0 ||
+		    rec_reader_summary_parse(r, ev->data, ev->len) != JG_OK)
+			return rec_reader_fail(r, REC_READ_DAMAGED, "the end "
+			    "mark holds no summary");
+		r->done = 1;
+	}
+	return 1;
+}
+
+/*
+ * Next event: 1 and *ev filled, 0 at the end mark, negative on damage
+ * (rec_reader_status and rec_reader_error say what). ev->data points into
+ * the reader and stays valid until the next call.
+ */
+int
+rec_reader_next(struct rec_reader *r, struct rec_event_view *ev)
+{
+	size_t rlen;
+	char kind;
+	int rc;
+
+	if (r->status != REC_READ_OK)
+		return r->status == REC_READ_IO ? JG_ERR : JG_ECORRUPT;
+	for (;;) {
+		if ((rc = rec_reader_event(r, ev)) != 0)
+			return rc;
+		if (r->done) {
+			/* Nothing may follow the end mark. */
+			if (rec_read_record(r->fd, &kind, r->rec, &rlen) != 0)
+				return rec_reader_fail(r, REC_READ_DAMAGED,
+				    "data after the end mark");
+			return 0;
+		}
+		if (r->final)
+			return rec_reader_fail(r, REC_READ_DAMAGED, "the end "
+			    "mark holds no summary");
+		rc = rec_read_record(r->fd, &kind, r->rec, &rlen);
+		if (rc == 0 || rc == JG_ECORRUPT)
+			return rec_reader_truncated(r);
+		if (rc == JG_EINVAL)
+			return rec_reader_fail(r, REC_READ_DAMAGED, "a record "
+			    "is larger than the format allows");
+		if (rc < 0)
+			return rec_reader_fail(r, REC_READ_IO, "%s",
+			    strerror(errno));
+		if (kind == REC_KIND_SEGMENT)
+			rc = rec_reader_start_segment(r, r->rec, rlen);
+		else if (kind == REC_KIND_CHUNK)
+			rc = rec_reader_chunk(r, r->rec, rlen);
+		else
+			rc = rec_reader_fail(r, REC_READ_DAMAGED, "unknown "
+			    "record after chunk %llu",
+			    (unsigned long long)r->chunkno);
+		if (rc != JG_OK)
+			return rc;
+	}
+}
+
+int
+rec_reader_summary(const struct rec_reader *r, struct rec_summary *s)
+{
+	if (!r->done)
+		return JG_ENOENT;
+	*s = r->summary;
+	return JG_OK;
+}
+
+/*
+ * Position at the segment that holds time t_ms: scan the segment headers
+ * (skipping chunks by their lengths), then start decoding there. The
+ * previous segment's last MAC, which the target segment's additional data
+ * needs, is the last 16 bytes of the chunk just before it. A seek also
+ * forgets what an earlier pass found wrong: the part sought to is read
+ * afresh, and authenticated as it is read.
+ */
+int
+rec_reader_seek(struct rec_reader *r, uint64_t t_ms)
+{
+	unsigned char h[REC_RECORD_HDR], mac[REC_MACBYTES];
+	unsigned char best_mac[REC_MACBYTES], seg[REC_SEGMENT_LEN];
+	off_t off = r->data_start, best = -1;
+	size_t len;
+
+	memset(mac, 0, sizeof(mac));
+	memset(best_mac, 0, sizeof(best_mac));
+	for (;;) {
+		if (pread(r->fd, h, sizeof(h), off) != (ssize_t)sizeof(h))
+			break;
+		len = recfmt_be32(h + 1);
+		if (len > REC_RECORD_MAX)
+			break;
+		if (h[0] == REC_KIND_SEGMENT) {
+			if (len != sizeof(seg) ||
+			    pread(r->fd, seg, len, off + REC_RECORD_HDR) !=
+			    (ssize_t)len)
+				break;
+			if (best != -1 && recfmt_be64(seg + 4) > t_ms)
+				break;
+			best = off;
+			memcpy(best_mac, mac, sizeof(mac));
+		} else if (h[0] == REC_KIND_CHUNK && len >= REC_MACBYTES) {
+			if (pread(r->fd, mac, REC_MACBYTES, off +
+			    REC_RECORD_HDR + (off_t)len - REC_MACBYTES) !=
+			    REC_MACBYTES)
+				break;
+		} else
+			break;
+		off += REC_RECORD_HDR + (off_t)len;
+	}
+	if (best == -1)
+		return JG_ENOENT;
+	if (lseek(r->fd, best, SEEK_SET) == -1)
+		return JG_ERR;
+	buf_reset(r->plain);
+	r->in_segment = 0;
+	r->final = r->done = 0;
+	r->status = REC_READ_OK;
+	r->err[0] = '\0';
+	memcpy(r->prev_mac, best_mac, REC_MACBYTES);
+	memcpy(r->last_mac, best_mac, REC_MACBYTES);
+	return JG_OK;
+}
+
+/* Back to the first event, as just opened. */
+int
+rec_reader_rewind(struct rec_reader *r)
+{
+	if (lseek(r->fd, r->data_start, SEEK_SET) == -1)
+		return JG_ERR;
+	buf_reset(r->plain);
+	r->in_segment = 0;
+	r->segno = 0;
+	r->chunkno = 0;
+	r->final = r->done = 0;
+	r->last_ms = 0;
+	r->status = REC_READ_OK;
+	r->err[0] = '\0';
+	memset(&r->summary, 0, sizeof(r->summary));
+	memset(r->prev_mac, 0, sizeof(r->prev_mac));
+	memset(r->last_mac, 0, sizeof(r->last_mac));
+	return JG_OK;
+}
+
+void
+rec_reader_free(struct rec_reader *r)
+{
+	if (r == NULL)
+		return;
+	sodium_memzero(r->key, sizeof(r->key));
+	sodium_memzero(&r->st, sizeof(r->st));
+	free(r->rec);
+	freezero(r->m, REC_RECORD_MAX);
+	buf_free(r->plain);
+	free(r);
+}
