@@ -3,6 +3,7 @@
 #define CLI_H
 
 #include "jumpgate.h"
+#include "proto.h"
 #include "replay.h"
 
 struct cli {
@@ -39,6 +40,10 @@ int cmd_access(struct cli *, int, char **);
 int cmd_vault(struct cli *, int, char **);
 /* cmd-unseal.c */
 int cmd_unseal(struct cli *, int, char **);
+/* ctl.c: the control socket */
+struct msgconn *ctl_connect(const struct config *, char *err, size_t errlen);
+int ctl_call(struct msgconn *, int queued, int timeout_ms, uint32_t *type,
+	    struct buf *in, char *err, size_t errlen);
 /* cmd-sessions.c */
 int cmd_sessions(struct cli *, int, char **);
 /* cmd-audit.c */
@@ -74,6 +79,8 @@ struct cli_rec {
 #define CLI_REC_NONE 1			/* the session has no recording */
 int cli_rec_open(struct rec_vault *, long long id, int flags,
 	    struct cli_rec *, char *err, size_t errlen);
+int cli_rec_open_one(struct rec_vault *, long long id, int flags,
+	    struct cli_rec *);
 void cli_rec_close(struct cli_rec *);
 void rec_vault_done(struct rec_vault *);
 

@@ -108,11 +108,25 @@ access_add(struct cli *c, int argc, char **argv)
 	return JG_EXIT_OK;
 }
 
+static void
+access_json_object(struct json *j, const void *elem)
+{
+	const struct store_rule *e = elem;
+
+	json_key_int(j, "id", e->id);
+	json_key_str(j, "role", e->role);
+	json_key_str(j, "target_glob", e->target_glob);
+	json_key_str(j, "approval_by", e->approval_role[0] ?
+	    e->approval_role : NULL);
+	json_key_int(j, "approvals", e->approvals);
+	json_key_int(j, "max_duration", e->max_duration);
+	json_key_str(j, "created", e->created);
+}
+
 static int
 access_list(struct cli *c, int json)
 {
 	struct store_rule *v;
-	struct json *j;
 	size_t n, i;
 	int rc;
 
@@ -120,24 +134,9 @@ access_list(struct cli *c, int json)
 		return JG_EXIT_FAIL;
 	if ((rc = store_rule_list(c->store, &v, &n)) != JG_OK)
 		return cli_store_fail(c, rc, NULL);
-	if (json) {
-		j = json_new(stdout);
-		json_array_begin(j);
-		for (i = 0; i < n; i++) {
-			json_object_begin(j);
-			json_key_int(j, "id", v[i].id);
-			json_key_str(j, "role", v[i].role);
-			json_key_str(j, "target_glob", v[i].target_glob);
-			json_key_str(j, "approval_by", v[i].approval_role[0] ?
-			    v[i].approval_role : NULL);
-			json_key_int(j, "approvals", v[i].approvals);
-			json_key_int(j, "max_duration", v[i].max_duration);
-			json_key_str(j, "created", v[i].created);
-			json_object_end(j);
-		}
-		json_array_end(j);
-		json_free(j);
-	} else {
+	if (json)
+		json_list(stdout, v, n, sizeof(*v), access_json_object);
+	else {
 		printf("%-5s %-16s %-24s %-16s %9s %12s\n", "ID", "ROLE",
 		    "TARGET_GLOB", "APPROVAL_BY", "APPROVALS", "MAX_DURATION");
 		for (i = 0; i < n; i++) {

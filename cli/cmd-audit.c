@@ -24,35 +24,34 @@ audit_since(const char *s, time_t *out)
 	return JG_EINVAL;
 }
 
+static void
+audit_json_object(struct json *j, const void *elem)
+{
+	const struct store_audit *e = elem;
+	char hex[65];
+
+	sodium_bin2hex(hex, sizeof(hex), e->hash, 32);
+	json_key_int(j, "id", e->id);
+	json_key_str(j, "time", e->time);
+	json_key_str(j, "actor", e->actor);
+	json_key_int(j, "uid", e->uid);
+	json_key_str(j, "action", e->action);
+	json_key_str(j, "detail", e->detail);
+	json_key_str(j, "hash", hex);
+}
+
 static int
 audit_list(struct cli *c, time_t since, int json)
 {
 	struct store_audit *v;
-	struct json *j;
 	size_t n, i;
-	char hex[65];
 	int rc;
 
 	if ((rc = store_audit_list(c->store, since, &v, &n)) != JG_OK)
 		return cli_store_fail(c, rc, NULL);
-	if (json) {
-		j = json_new(stdout);
-		json_array_begin(j);
-		for (i = 0; i < n; i++) {
-			sodium_bin2hex(hex, sizeof(hex), v[i].hash, 32);
-			json_object_begin(j);
-			json_key_int(j, "id", v[i].id);
-			json_key_str(j, "time", v[i].time);
-			json_key_str(j, "actor", v[i].actor);
-			json_key_int(j, "uid", v[i].uid);
-			json_key_str(j, "action", v[i].action);
-			json_key_str(j, "detail", v[i].detail);
-			json_key_str(j, "hash", hex);
-			json_object_end(j);
-		}
-		json_array_end(j);
-		json_free(j);
-	} else {
+	if (json)
+		json_list(stdout, v, n, sizeof(*v), audit_json_object);
+	else {
 		for (i = 0; i < n; i++) {
 			char when[32];
 

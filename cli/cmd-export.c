@@ -44,11 +44,11 @@ cmd_export(struct cli *c, int argc, char **argv)
 	struct rec_vault v;
 	struct cli_rec rec;
 	const char *passfile = NULL, *val, *idarg = NULL, *outpath = NULL;
-	char err[JG_ERRLEN], tmp[JG_PATH_MAX], title[512];
+	char tmp[JG_PATH_MAX], title[512];
 	const struct rec_header *h;
 	FILE *f = NULL;
 	long long id;
-	int k, bad = 0, rc, ret = JG_EXIT_FAIL, werr;
+	int k, bad = 0, ret = JG_EXIT_FAIL, werr;
 
 	for (k = 1; k < argc; k++) {
 		if ((val = cli_opt(argc, argv, &k, "--passphrase-file", &bad)))
@@ -80,16 +80,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 	memset(&v, 0, sizeof(v));
 	v.c = c;
 	v.passphrase_file = passfile;
-	rc = cli_rec_open(&v, id, REPLAY_VERIFY, &rec, err, sizeof(err));
-	if (rc == JG_ENOENT)
-		cli_error("no such session: %lld", id);
-	else if (rc == CLI_REC_NONE)
-		cli_error("session %lld has no recording", id);
-	else if (rc == JG_EAUTH)
-		cli_error("%s", err);
-	else if (rc != JG_OK)
-		cli_error("session %lld: %s", id, err);
-	if (rc != JG_OK)
+	if (cli_rec_open_one(&v, id, REPLAY_VERIFY, &rec) != JG_OK)
 		goto out;
 	if (rec.chk.status == REPLAY_DAMAGED) {
 		cli_error("session %lld: %s: refusing to export it", id,

@@ -15,27 +15,19 @@
 #define REVOKE_USAGE "jumpgate revoke ID"
 
 static void
-grants_json(const struct store_grant *v, size_t n)
+grants_json_object(struct json *j, const void *elem)
 {
-	struct json *j = json_new(stdout);
-	size_t i;
+	const struct store_grant *e = elem;
 
-	json_array_begin(j);
-	for (i = 0; i < n; i++) {
-		json_object_begin(j);
-		json_key_int(j, "id", v[i].id);
-		json_key_int(j, "request", v[i].request_id);
-		json_key_str(j, "user", v[i].user);
-		json_key_str(j, "target", v[i].target);
-		json_key_str(j, "starts", v[i].starts);
-		json_key_str(j, "ends", v[i].ends);
-		json_key_str(j, "state", v[i].state);
-		json_key_str(j, "revoked_by", v[i].revoked_by[0] ?
-		    v[i].revoked_by : NULL);
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_free(j);
+	json_key_int(j, "id", e->id);
+	json_key_int(j, "request", e->request_id);
+	json_key_str(j, "user", e->user);
+	json_key_str(j, "target", e->target);
+	json_key_str(j, "starts", e->starts);
+	json_key_str(j, "ends", e->ends);
+	json_key_str(j, "state", e->state);
+	json_key_str(j, "revoked_by", e->revoked_by[0] ?
+	    e->revoked_by : NULL);
 }
 
 int
@@ -60,7 +52,7 @@ cmd_grants(struct cli *c, int argc, char **argv)
 	if ((rc = store_grant_list(c->store, active, NULL, &v, &n)) != JG_OK)
 		return cli_store_fail(c, rc, NULL);
 	if (json) {
-		grants_json(v, n);
+		json_list(stdout, v, n, sizeof(*v), grants_json_object);
 		free(v);
 		return JG_EXIT_OK;
 	}

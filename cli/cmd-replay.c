@@ -253,10 +253,10 @@ cmd_replay(struct cli *c, int argc, char **argv)
 	struct rec_vault v;
 	struct cli_rec rec;
 	const char *passfile = NULL, *val, *idarg = NULL;
-	char err[JG_ERRLEN], hms[32];
+	char hms[32];
 	double speed = 1.0, idle = 0;
 	long long id;
-	int k, bad = 0, cat = 0, rc, ret = JG_EXIT_FAIL;
+	int k, bad = 0, cat = 0, ret = JG_EXIT_FAIL;
 
 	memset(&o, 0, sizeof(o));
 	for (k = 1; k < argc; k++) {
@@ -302,16 +302,7 @@ cmd_replay(struct cli *c, int argc, char **argv)
 	memset(&v, 0, sizeof(v));
 	v.c = c;
 	v.passphrase_file = passfile;
-	rc = cli_rec_open(&v, id, REPLAY_VERIFY, &rec, err, sizeof(err));
-	if (rc == JG_ENOENT)
-		cli_error("no such session: %lld", id);
-	else if (rc == CLI_REC_NONE)
-		cli_error("session %lld has no recording", id);
-	else if (rc == JG_EAUTH)
-		cli_error("%s", err);
-	else if (rc != JG_OK)
-		cli_error("session %lld: %s", id, err);
-	if (rc != JG_OK)
+	if (cli_rec_open_one(&v, id, REPLAY_VERIFY, &rec) != JG_OK)
 		goto out;
 	switch (rec.chk.status) {
 	case REPLAY_DAMAGED:

@@ -20,7 +20,6 @@
 #define REQUESTS_USAGE "jumpgate requests [--pending] [--json]"
 #define APPROVE_USAGE "jumpgate approve ID --as USER [--comment TEXT]"
 #define DENY_USAGE "jumpgate deny ID --as USER [--reason TEXT]"
-#define REQUESTS_REASON_COLS 40
 
 /* Expired requests and grants first: nobody decides on a stale state. */
 int
@@ -36,92 +35,45 @@ cli_jit_sweep(struct cli *c)
 	return JG_EXIT_OK;
 }
 
-static long
-requests_age(const char *created)
-{
-	time_t t, now = time(NULL);
-
-	if (time_parse_iso_utc(created, &t) != JG_OK || t > now)
-		return 0;
-	return (long)(now - t);
-}
-
 static void
-requests_age_text(long age, char *out, size_t len)
+requests_json_object(struct json *j, const void *elem)
 {
-	if (age < 60)
-		snprintf(out, len, "%lds", age);
-	else if (age < 3600)
-		snprintf(out, len, "%ldm", age / 60);
-	else if (age < 86400)
-		snprintf(out, len, "%ldh%02ldm", age / 3600, age % 3600 / 60);
+	const struct store_request *e = elem;
+
+	json_key_int(j, "id", e->id);
+	json_key_str(j, "user", e->user);
+	json_key_str(j, "target", e->target);
+	json_key_str(j, "reason", e->reason);
+	json_key_int(j, "duration", e->duration);
+	json_key_str(j, "state", e->state);
+	json_key_int(j, "approvals", e->approvals);
+	json_key_int(j, "approvals_needed", e->approvals_needed);
+	json_key_str(j, "approval_role", e->approval_role);
+	json_key_int(j, "age", listing_age(e->created));
+	json_key_str(j, "created", e->created);
+	json_key_str(j, "decided", e->decided[0] ? e->decided :
+	    NULL);
+	json_key_str(j, "decided_by", e->decided_by[0] ?
+	    e->decided_by : NULL);
+	json_key_str(j, "comment", e->comment[0] ? e->comment :
+	    NULL);
+	if (e->grant_id > 0)
+		json_key_int(j, "grant", e->grant_id);
 	else
-		snprintf(out, len, "%ldd%02ldh", age / 86400,
-		    age % 86400 / 3600);
-}
-
-static void
-requests_json(const struct store_request *v, size_t n)
-{
-	struct json *j = json_new(stdout);
-	size_t i;
-
-	json_array_begin(j);
-	for (i = 0; i < n; i++) {
-		json_object_begin(j);
-		json_key_int(j, "id", v[i].id);
-		json_key_str(j, "user", v[i].user);
-		json_key_str(j, "target", v[i].target);
-		json_key_str(j, "reason", v[i].reason);
-		json_key_int(j, "duration", v[i].duration);
-		json_key_str(j, "state", v[i].state);
-		json_key_int(j, "approvals", v[i].approvals);
-		json_key_int(j, "approvals_needed", v[i].approvals_needed);
-		json_key_str(j, "approval_role", v[i].approval_role);
-		json_key_int(j, "age", requests_age(v[i].created));
-		json_key_str(j, "created", v[i].created);
-		json_key_str(j, "decided", v[i].decided[0] ? v[i].decided :
-		    NULL);
-		json_key_str(j, "decided_by", v[i].decided_by[0] ?
-		    v[i].decided_by : NULL);
-		json_key_str(j, "comment", v[i].comment[0] ? v[i].comment :
-		    NULL);
-		if (v[i].grant_id > 0)
-			json_key_int(j, "grant", v[i].grant_id);
-		else
-			json_key_null(j, "grant");
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_free(j);
+		json_key_null(j, "grant");
 }
 
 static void
 requests_table(const struct store_request *v, size_t n)
 {
-	char dur[32], age[32], created[32], appr[32];
-	char reason[REQUESTS_REASON_COLS + 1];
-	size_t i, len;
+	char line[1024];
+	size_t i;
 
-	printf("%5s %-12s %-12s %-*s %8s %-9s %9s %6s  %s\n", "ID", "USER",
-	    "TARGET", REQUESTS_REASON_COLS, "REASON", "DURATION", "STATE",
-	    "APPROVALS", "AGE", "CREATED");
+	listing_requests_head(line, sizeof(line));
+	fputs(line, stdout);
 	for (i = 0; i < n; i++) {
-		len = strlen(v[i].reason);
-		if (len > REQUESTS_REASON_COLS)
-			snprintf(reason, sizeof(reason), "%.*s...",
-			    REQUESTS_REASON_COLS - 3, v[i].reason);
-		else
-			snprintf(reason, sizeof(reason), "%s", v[i].reason);
-		duration_format(v[i].duration, dur, sizeof(dur));
-		requests_age_text(requests_age(v[i].created), age,
-		    sizeof(age));
-		time_local_iso(v[i].created, created, sizeof(created));
-		snprintf(appr, sizeof(appr), "%d/%d", v[i].approvals,
-		    v[i].approvals_needed);
-		printf("%5lld %-12s %-12s %-*s %8s %-9s %9s %6s  %s\n",
-		    v[i].id, v[i].user, v[i].target, REQUESTS_REASON_COLS,
-		    reason, dur, v[i].state, appr, age, created);
+		listing_requests_row(&v[i], line, sizeof(line));
+		fputs(line, stdout);
 	}
 }
 
@@ -148,7 +100,7 @@ cmd_requests(struct cli *c, int argc, char **argv)
 	if ((rc = store_request_list(c->store, &f, &v, &n)) != JG_OK)
 		return cli_store_fail(c, rc, NULL);
 	if (json)
-		requests_json(v, n);
+		json_list(stdout, v, n, sizeof(*v), requests_json_object);
 	else
 		requests_table(v, n);
 	free(v);

@@ -9,35 +9,27 @@
 	"[--json]"
 
 static void
-sessions_json(const struct store_session *v, size_t n)
+sessions_json_object(struct json *j, const void *elem)
 {
-	struct json *j = json_new(stdout);
-	size_t i;
+	const struct store_session *e = elem;
 
-	json_array_begin(j);
-	for (i = 0; i < n; i++) {
-		json_object_begin(j);
-		json_key_int(j, "id", v[i].id);
-		json_key_str(j, "user", v[i].user);
-		json_key_str(j, "target", v[i].target);
-		json_key_str(j, "login", v[i].login);
-		json_key_str(j, "source", v[i].source);
-		json_key_str(j, "started", v[i].started);
-		json_key_str(j, "ended", v[i].ended[0] ? v[i].ended : NULL);
-		json_key_int(j, "bytes_in", v[i].bytes_in);
-		json_key_int(j, "bytes_out", v[i].bytes_out);
-		if (v[i].exit_status < 0)
-			json_key_null(j, "exit_status");
-		else
-			json_key_int(j, "exit_status", v[i].exit_status);
-		json_key_str(j, "state", v[i].state);
-		json_key_str(j, "kind", v[i].kind);
-		json_key_str(j, "command", v[i].detail);
-		json_key_str(j, "end_reason", v[i].end_reason);
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_free(j);
+	json_key_int(j, "id", e->id);
+	json_key_str(j, "user", e->user);
+	json_key_str(j, "target", e->target);
+	json_key_str(j, "login", e->login);
+	json_key_str(j, "source", e->source);
+	json_key_str(j, "started", e->started);
+	json_key_str(j, "ended", e->ended[0] ? e->ended : NULL);
+	json_key_int(j, "bytes_in", e->bytes_in);
+	json_key_int(j, "bytes_out", e->bytes_out);
+	if (e->exit_status < 0)
+		json_key_null(j, "exit_status");
+	else
+		json_key_int(j, "exit_status", e->exit_status);
+	json_key_str(j, "state", e->state);
+	json_key_str(j, "kind", e->kind);
+	json_key_str(j, "command", e->detail);
+	json_key_str(j, "end_reason", e->end_reason);
 }
 
 int
@@ -45,7 +37,7 @@ cmd_sessions(struct cli *c, int argc, char **argv)
 {
 	struct store_session_filter f;
 	struct store_session *v;
-	char started[32], ended[32], exitbuf[16];
+	char line[1024];
 	const char *val;
 	size_t n, i;
 	int k, bad = 0, json = 0, rc;
@@ -78,25 +70,15 @@ cmd_sessions(struct cli *c, int argc, char **argv)
 	if ((rc = store_session_list(c->store, &f, &v, &n)) != JG_OK)
 		return cli_store_fail(c, rc, NULL);
 	if (json) {
-		sessions_json(v, n);
+		json_list(stdout, v, n, sizeof(*v), sessions_json_object);
 		free(v);
 		return JG_EXIT_OK;
 	}
-	printf("%5s %-12s %-12s %-19s %-19s %-11s %5s %10s %10s  %s\n", "ID",
-	    "USER", "TARGET", "STARTED", "ENDED", "STATE", "EXIT", "IN", "OUT",
-	    "COMMAND");
+	listing_sessions_head(line, sizeof(line));
+	fputs(line, stdout);
 	for (i = 0; i < n; i++) {
-		time_local_iso(v[i].started, started, sizeof(started));
-		time_local_iso(v[i].ended, ended, sizeof(ended));
-		if (v[i].exit_status < 0)
-			snprintf(exitbuf, sizeof(exitbuf), "-");
-		else
-			snprintf(exitbuf, sizeof(exitbuf), "%d",
-			    v[i].exit_status);
-		printf("%5lld %-12s %-12s %-19s %-19s %-11s %5s %10lld %10lld  "
-		    "%s%s%s\n", v[i].id, v[i].user, v[i].target, started, ended,
-		    v[i].state, exitbuf, v[i].bytes_in, v[i].bytes_out,
-		    v[i].kind, v[i].detail[0] ? " " : "", v[i].detail);
+		listing_sessions_row(&v[i], line, sizeof(line));
+		fputs(line, stdout);
 	}
 	free(v);
 	return JG_EXIT_OK;

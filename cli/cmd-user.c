@@ -74,11 +74,21 @@ user_add(struct cli *c, int argc, char **argv)
 	return JG_EXIT_OK;
 }
 
+static void
+user_json_object(struct json *j, const void *elem)
+{
+	const struct store_user *e = elem;
+
+	json_key_str(j, "name", e->name);
+	json_key_strv(j, "roles", e->roles, e->nroles);
+	json_key_int(j, "keys", (long long)e->nkeys);
+	json_key_str(j, "created", e->created);
+}
+
 static int
 user_list(struct cli *c, int json)
 {
 	struct store_user *v;
-	struct json *j;
 	size_t n, i, k;
 	int rc;
 
@@ -86,20 +96,9 @@ user_list(struct cli *c, int json)
 		return JG_EXIT_FAIL;
 	if ((rc = store_user_list(c->store, &v, &n)) != JG_OK)
 		return cli_store_fail(c, rc, NULL);
-	if (json) {
-		j = json_new(stdout);
-		json_array_begin(j);
-		for (i = 0; i < n; i++) {
-			json_object_begin(j);
-			json_key_str(j, "name", v[i].name);
-			json_key_strv(j, "roles", v[i].roles, v[i].nroles);
-			json_key_int(j, "keys", (long long)v[i].nkeys);
-			json_key_str(j, "created", v[i].created);
-			json_object_end(j);
-		}
-		json_array_end(j);
-		json_free(j);
-	} else {
+	if (json)
+		json_list(stdout, v, n, sizeof(*v), user_json_object);
+	else {
 		printf("%-20s %-30s %4s  %s\n", "NAME", "ROLES", "KEYS",
 		    "CREATED");
 		for (i = 0; i < n; i++) {
@@ -154,11 +153,22 @@ user_key_add(struct cli *c, int argc, char **argv)
 	return JG_EXIT_OK;
 }
 
+static void
+key_json_object(struct json *j, const void *elem)
+{
+	const struct store_key *e = elem;
+
+	json_key_str(j, "user", e->user);
+	json_key_str(j, "type", e->type);
+	json_key_str(j, "fingerprint", e->fingerprint);
+	json_key_str(j, "comment", e->comment);
+	json_key_str(j, "created", e->created);
+}
+
 static int
 user_key_list(struct cli *c, const char *user, int json)
 {
 	struct store_key *v;
-	struct json *j;
 	size_t n, i;
 	int rc;
 
@@ -166,21 +176,9 @@ user_key_list(struct cli *c, const char *user, int json)
 		return JG_EXIT_FAIL;
 	if ((rc = store_key_list(c->store, user, &v, &n)) != JG_OK)
 		return cli_store_fail(c, rc, NULL);
-	if (json) {
-		j = json_new(stdout);
-		json_array_begin(j);
-		for (i = 0; i < n; i++) {
-			json_object_begin(j);
-			json_key_str(j, "user", v[i].user);
-			json_key_str(j, "type", v[i].type);
-			json_key_str(j, "fingerprint", v[i].fingerprint);
-			json_key_str(j, "comment", v[i].comment);
-			json_key_str(j, "created", v[i].created);
-			json_object_end(j);
-		}
-		json_array_end(j);
-		json_free(j);
-	} else {
+	if (json)
+		json_list(stdout, v, n, sizeof(*v), key_json_object);
+	else {
 		printf("%-20s %-20s %-52s %s\n", "USER", "TYPE", "FINGERPRINT",
 		    "COMMENT");
 		for (i = 0; i < n; i++)

@@ -159,3 +159,23 @@ cli_rec_open(struct rec_vault *v, long long id, int flags, struct cli_rec *rec,
 	vault_secret_free(key, keylen);
 	return JG_OK;
 }
+
+/* cli_rec_open for the one session a command names: its error said once. */
+int
+cli_rec_open_one(struct rec_vault *v, long long id, int flags,
+    struct cli_rec *rec)
+{
+	char err[JG_ERRLEN];
+	int rc;
+
+	rc = cli_rec_open(v, id, flags, rec, err, sizeof(err));
+	if (rc == JG_ENOENT)
+		cli_error("no such session: %lld", id);
+	else if (rc == CLI_REC_NONE)
+		cli_error("session %lld has no recording", id);
+	else if (rc == JG_EAUTH)
+		cli_error("%s", err);
+	else if (rc != JG_OK)
+		cli_error("session %lld: %s", id, err);
+	return rc;
+}

@@ -139,3 +139,25 @@ json_key_strv(struct json *j, const char *key, char *const *v, size_t n)
 	}
 	fputc(']', j->f);
 }
+
+/*
+ * A --json listing: one array of n objects from v (elements of elsize
+ * bytes), each object's members written by fn, to f.
+ */
+void
+json_list(FILE *f, const void *v, size_t n, size_t elsize,
+    void (*fn)(struct json *, const void *elem))
+{
+	struct json *j = json_new(f);
+	const unsigned char *p = v;
+	size_t i;
+
+	json_array_begin(j);
+	for (i = 0; i < n; i++) {
+		json_object_begin(j);
+		fn(j, p + i * elsize);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_free(j);
+}

@@ -133,6 +133,8 @@ void json_key_null(struct json *, const char *key);
 void json_key_strv(struct json *, const char *key, char *const *v, size_t n);
 void json_free(struct json *);
 void json_write_string(FILE *, const char *);
+void json_list(FILE *, const void *v, size_t n, size_t elsize,
+	    void (*fn)(struct json *, const void *elem));
 
 /* sshkey.c */
 #define SSHKEY_FP_LEN 128
@@ -229,6 +231,7 @@ void store_close(struct store *);
 const char *store_errmsg(struct store *);
 int store_data_version(struct store *, long long *);
 
+/* store-user.c: users, keys, targets, access rules */
 int store_user_add(struct store *, const struct store_actor *,
 	    const char *name, char *const *roles, size_t nroles,
 	    const struct sshkey_pub *key);
@@ -258,6 +261,7 @@ int store_rule_add(struct store *, const struct store_actor *,
 int store_rule_del(struct store *, const struct store_actor *, long long id);
 int store_rule_list(struct store *, struct store_rule **, size_t *);
 
+/* store-vault.c: vault metadata, sealed secrets, rekey */
 int store_vault_meta_get(struct store *, struct store_vault_meta *);
 int store_vault_meta_init(struct store *, const struct store_vault_meta *);
 int store_secret_put(struct store *, const struct store_actor *,
@@ -275,6 +279,7 @@ typedef int (*store_reseal_cb)(void *arg, const struct store_secret *old,
 int store_vault_rekey(struct store *, const struct store_actor *,
 	    const struct store_vault_meta *newmeta, store_reseal_cb, void *);
 
+/* store-audit.c */
 int store_audit_add(struct store *, const struct store_actor *,
 	    const char *action, const char *detail);
 int store_audit_list(struct store *, time_t since, struct store_audit **,
@@ -312,15 +317,7 @@ int authz_targets(struct store *, const char *user, struct authz_target **,
 	    size_t *);
 const char *authz_how_name(int);
 
-/* notify.c: NotifyCommand, run outside the event loop */
-#define NOTIFY_JSON_MAX 4096
-struct store_request;
-pid_t notify_run(const char *command, const char *json, int timeout_sec);
-void notify_reap(pid_t, int status);
-int notify_request_json(const char *event, const struct store_request *,
-	    char *out, size_t outlen);
-
-/* store.c: sessions */
+/* store-session.c */
 struct store_session {
 	long long id;
 	char user[JG_NAME_MAX + 1];
@@ -359,7 +356,7 @@ int store_session_set_key(struct store *, long long id,
 /* The vault names a recording key "session-ID", kind "reckey", version 1. */
 #define STORE_RECKEY_KIND "reckey"
 
-/* store.c: just-in-time access (requests, approvals, grants) */
+/* store-jit.c: just-in-time access (requests, approvals, grants) */
 #define STORE_REASON_MAX 500
 struct store_request {
 	long long id;
@@ -419,6 +416,13 @@ int store_grant_revoke(struct store *, const struct store_actor *,
 	    long long id);
 int store_grants_expire(struct store *, int *n);
 
+/* listing.c: rows of the listings shared by the tool and the gateway */
+void listing_sessions_head(char *, size_t);
+void listing_sessions_row(const struct store_session *, char *, size_t);
+void listing_requests_head(char *, size_t);
+void listing_requests_row(const struct store_request *, char *, size_t);
+long listing_age(const char *created);
+
 /* buf.c */
 struct buf;
 struct buf *buf_new(size_t max);
@@ -460,73 +464,7 @@ int msg_flush_wait(struct msgconn *, int timeout_ms);
 int msg_get_wait(struct msgconn *, uint32_t *type, struct buf *, int *fd,
 	    int timeout_ms);
 
-/*
- * Messages between jumpgated's processes (gateway/proto.md tells which
- * process may send which, and in what state).
- */
-enum msg_type {
-	/* worker -> master */
-	MSG_W_HELLO = 1,		/* u32 pid */
-	MSG_W_KEY_OWNER,		/* cstring login user, cstring fp */
-	MSG_W_AUTH_FAIL,		/* cstring user, cstring reason */
-	MSG_W_AUTH_OK,			/* cstring user, cstring fp */
-	MSG_W_AUTHORIZE,		/* cstring target */
-	MSG_W_TARGETS,			/* (none) */
-	MSG_W_SESSION_OPEN,		/* cstring kind, cstring detail */
-	MSG_W_SESSION_END,		/* u64 id, u32 exit, u64 in, u64 out,
-					   cstring reason */
-	MSG_W_AUDIT,			/* cstring action, cstring detail */
-	MSG_W_SESSIONS,			/* (none): auditors only */
-	MSG_W_REPLAY,			/* u64 session id: auditors only */
-	MSG_W_REQUEST,			/* cstring target, reason, u32 seconds */
-	MSG_W_REQUESTS,			/* u32 mode, u64 after id */
-	MSG_W_DECIDE,			/* u32 action, u64 id, cstring text */
-	MSG_W_REQUEST_STATE,		/* u64 id: one of the user's own */
-	/* master -> worker */
-	MSG_M_KEY_OWNER = 100,		/* u32 ok */
-	MSG_M_AUTHORIZE,		/* u32 ok, cstring message, target... */
-	MSG_M_TARGETS,			/* cstring text */
-	MSG_M_SESSION,			/* u32 ok, u64 id, cstring message */
-	MSG_M_SHUTDOWN,			/* cstring message */
-	MSG_M_TEXT,			/* u32 ok, string text */
-	MSG_M_REPLAY,			/* u32 ok, cstring message, u64 id;
-					   + the recording, read-only */
-	MSG_M_REPLAY_KEY,		/* + a socket the keeper writes the key to */
-	MSG_M_REQUEST,			/* u32 ok, u64 id, string text */
-	MSG_M_REQUEST_STATE,		/* cstring state, cstring by, comment */
-	MSG_M_NOTICE,			/* cstring text: shown, nothing ends */
-	/* master -> keeper */
-	MSG_K_META = 200,		/* vault meta */
-	MSG_K_UNSEAL,			/* string passphrase */
-	MSG_K_REGISTER,			/* u64 conn, cstring target, kind, u32
-					   version, string sealed; + fd */
-	MSG_K_UNREGISTER,		/* u64 conn */
-	MSG_K_RECKEY_OPEN,		/* u64 session, string sealed; + fd */
-	/* keeper -> master */
-	MSG_K_STATUS = 300,		/* u32 unsealed, cstring message */
-	MSG_K_REGISTERED,		/* u64 conn, u32 ok, cstring message */
-	MSG_K_RECKEY,			/* u64 conn, u64 session, string sealed */
-};
-
-/* On a registration socket: the ssh-agent protocol, plus one private pair. */
-/* MSG_W_DECIDE actions and MSG_W_REQUESTS modes. */
-#define DECIDE_APPROVE 1
-#define DECIDE_DENY 2
-#define DECIDE_CANCEL 3
-#define REQUESTS_ALL 0		/* the user's own and those they may decide */
-#define REQUESTS_NEW 1		/* pending ones they may decide, id > after */
-
-#define AGENT_FAILURE 5
-#define AGENT_REQUEST_IDENTITIES 11
-#define AGENT_IDENTITIES_ANSWER 12
-#define AGENT_SIGN_REQUEST 13
-#define AGENT_SIGN_RESPONSE 14
-#define AGENT_JG_PASSWORD_REQUEST 200	/* jumpgate's own: the password */
-#define AGENT_JG_PASSWORD 201		/* string password */
-#define AGENT_JG_RECKEY_REQUEST 202	/* u64 session id */
-#define AGENT_JG_RECKEY 203		/* string key (32 bytes) */
-
-/* recfile.c (recorder/): the recording file format */
+/* writer.c, format.c (recorder/): the recording file format and its writer */
 #define REC_KEYBYTES 32
 #define REC_FORMAT_VERSION 1
 enum rec_type {
@@ -642,12 +580,5 @@ int vault_rekey(const struct config *, struct store *,
 void keeper_log_options(int to_stderr, int level);
 pid_t keeper_start(const struct config *, int *fd_out, char *err,
 	    size_t errlen);
-/* keeper-agent.c (vault/): the worker's side of its registration socket. */
-int keeper_reckey_fetch(int fd, uint64_t session_id, int timeout_ms,
-	    unsigned char key[REC_KEYBYTES], char *err, size_t errlen);
-int keeper_reckey_read(int fd, int timeout_ms,
-	    unsigned char key[REC_KEYBYTES], char *err, size_t errlen);
-int keeper_password_fetch(int fd, int timeout_ms, char **pw, size_t *len,
-	    char *err, size_t errlen);
 
 #endif /* JUMPGATE_H */

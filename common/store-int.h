@@ -21,7 +21,16 @@ int store_end(struct store *, int rc);
 void store_now(char *buf, size_t len);
 void store_col_text(sqlite3_stmt *, int col, char *dst, size_t len);
 int store_collect(struct store *, sqlite3_stmt *, size_t elsize,
-	    void (*row)(sqlite3_stmt *, void *), void **out, size_t *n);
+	    void (*row)(sqlite3_stmt *, void *), void (*free_list)(void *, size_t),
+	    void **out, size_t *n);
+int store_one(struct store *, int rc, void *v, size_t n, void *out,
+	    size_t elsize, const char *fmt, ...)
+	    __attribute__((format(printf, 7, 8)));
+int store_delete(struct store *, const struct store_actor *,
+	    const char *sql, const char *key, long long id,
+	    const char *notfound, const char *action, const char *field);
+
+/* store-audit.c */
 int store_audit_append(struct store *, const struct store_actor *,
 	    const char *action, const char *detail);
 

@@ -69,9 +69,10 @@ jit_name_valid(struct store *s, const char *what, const char *name)
 	"a.request_id = r.id), r.decided_by, r.comment, r.grant_id"
 
 static void
-jit_request_row(sqlite3_stmt *st, struct store_request *r)
+jit_request_row(sqlite3_stmt *st, void *elem)
 {
-	memset(r, 0, sizeof(*r));
+	struct store_request *r = elem;
+
 	r->id = sqlite3_column_int64(st, 0);
 	store_col_text(st, 1, r->user, sizeof(r->user));
 	store_col_text(st, 2, r->target, sizeof(r->target));
@@ -94,10 +95,8 @@ static int
 jit_requests_query(struct store *s, const struct store_request_filter *f,
     long long id, struct store_request **out, size_t *n)
 {
-	struct store_request *v = NULL, *nv;
 	sqlite3_stmt *st;
 	char fmt[5];
-	size_t cnt = 0;
 	int rc;
 
 	*out = NULL;
@@ -118,48 +117,23 @@ jit_requests_query(struct store *s, const struct store_request_filter *f,
 	    (long long)f->pending_only, f->user, f->approver, id);
 	if (rc != JG_OK)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nv = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		v = nv;
-		jit_request_row(st, &v[cnt]);
-		cnt++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return store_rc(s, rc);
-	}
-	*out = v;
-	*n = cnt;
-	return JG_OK;
+	return store_collect(s, st, sizeof(struct store_request),
+	    jit_request_row, NULL, (void **)out, n);
 }
 
 int
 store_request_get(struct store *s, long long id, struct store_request *r)
 {
 	struct store_request_filter f;
-	struct store_request *v;
-	size_t n;
+	struct store_request *v = NULL;
+	size_t n = 0;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
-	if (id < 1) {
-		snprintf(s->err, sizeof(s->err), "no such request: %lld", id);
-		return JG_ENOENT;
-	}
-	if ((rc = jit_requests_query(s, &f, id, &v, &n)) != JG_OK)
-		return rc;
-	if (n == 0) {
-		free(v);
-		snprintf(s->err, sizeof(s->err), "no such request: %lld", id);
-		return JG_ENOENT;
-	}
-	*r = v[0];
-	free(v);
-	return JG_OK;
+	/* No query at all for an id that cannot be one. */
+	rc = id < 1 ? JG_OK : jit_requests_query(s, &f, id, &v, &n);
+	return store_one(s, rc, v, n, r, sizeof(*r), "no such request: %lld",
+	    id);
 }
 
 int
@@ -452,7 +426,7 @@ jit_ids(struct store *s, const char *sql, const char *cut, long long **out,
 	*n = 0;
 	if ((rc = store_prepare(s, &st, sql, "s", cut)) != JG_OK)
 		return rc;
-	return store_collect(s, st, sizeof(long long), jit_id_row,
+	return store_collect(s, st, sizeof(long long), jit_id_row, NULL,
 	    (void **)out, n);
 }
 
@@ -576,28 +550,19 @@ jit_grants_query(struct store *s, const char *where, const char *fmt,
 	if ((rc = store_prepare(s, &st, sql, fmt, now, a1, a2, id)) != JG_OK)
 		return rc;
 	return store_collect(s, st, sizeof(struct store_grant),
-	    jit_grants_query_row, (void **)out, n);
+	    jit_grants_query_row, NULL, (void **)out, n);
 }
 
 int
 store_grant_get(struct store *s, long long id, struct store_grant *g)
 {
-	struct store_grant *v;
-	size_t n;
+	struct store_grant *v = NULL;
+	size_t n = 0;
 	int rc;
 
-	if ((rc = jit_grants_query(s, "?1 IS NOT NULL AND ?2 IS NULL AND "
-	    "?3 IS NULL AND id = ?4", "snni", NULL, NULL, id, &v, &n)) !=
-	    JG_OK)
-		return rc;
-	if (n == 0) {
-		free(v);
-		snprintf(s->err, sizeof(s->err), "no such grant: %lld", id);
-		return JG_ENOENT;
-	}
-	*g = v[0];
-	free(v);
-	return JG_OK;
+	rc = jit_grants_query(s, "?1 IS NOT NULL AND ?2 IS NULL AND ?3 IS NULL "
+	    "AND id = ?4", "snni", NULL, NULL, id, &v, &n);
+	return store_one(s, rc, v, n, g, sizeof(*g), "no such grant: %lld", id);
 }
 
 int
@@ -615,28 +580,20 @@ int
 store_grant_active(struct store *s, const char *user, const char *target,
     struct store_grant *g)
 {
-	struct store_grant *v;
-	size_t n;
+	struct store_grant *v = NULL;
+	size_t n = 0;
 	int rc;
 
 	if (user == NULL || target == NULL)
 		return JG_ENOENT;
 	/* The one that lasts longest, if several overlap. */
-	if ((rc = jit_grants_query(s, "state = 'active' AND ends > ?1 AND "
-	    "user = ?2 AND target = ?3 AND ?4 = 0 AND id = (SELECT id FROM "
-	    "grants WHERE state = 'active' AND ends > ?1 AND user = ?2 AND "
-	    "target = ?3 ORDER BY ends DESC, id DESC LIMIT 1)", "sssi", user,
-	    target, 0, &v, &n)) != JG_OK)
-		return rc;
-	if (n == 0) {
-		free(v);
-		snprintf(s->err, sizeof(s->err), "no active grant for %s to "
-		    "%s", user, target);
-		return JG_ENOENT;
-	}
-	*g = v[0];
-	free(v);
-	return JG_OK;
+	rc = jit_grants_query(s, "state = 'active' AND ends > ?1 AND user = ?2 "
+	    "AND target = ?3 AND ?4 = 0 AND id = (SELECT id FROM grants WHERE "
+	    "state = 'active' AND ends > ?1 AND user = ?2 AND target = ?3 "
+	    "ORDER BY ends DESC, id DESC LIMIT 1)", "sssi", user, target, 0,
+	    &v, &n);
+	return store_one(s, rc, v, n, g, sizeof(*g), "no active grant for %s "
+	    "to %s", user, target);
 }
 
 int

@@ -347,9 +347,8 @@ chan_refuse(struct chan *c, const char *msg)
 		return;
 	chan_notice(c, msg);
 	c->our_exit = 1;
-	snprintf(c->end_reason, sizeof(c->end_reason), "%s",
-	    c->w->stop_reason != NULL ? c->w->stop_reason : c->w->shutdown ?
-	    "gateway stopped" : "refused");
+	c->end = c->w->shutdown ? END_STOPPED : c->w->idle_stop ? END_IDLE :
+	    END_REFUSED;
 }
 
 static const char *
@@ -368,31 +367,23 @@ static int
 chan_session_open(struct chan *c, const struct chreq *r)
 {
 	struct worker *w = c->w;
-	struct buf *b = buf_new(MSG_MAX);
-	char detail[256], text[400];
-	uint32_t ok = 0;
-	uint64_t id = 0;
+	struct w_session_open rq;
+	struct m_session an;
+	char text[400];
 	size_t i;
-	int rc, fd = -1;
+	int fd = -1;
 
-	snprintf(detail, sizeof(detail), "%s", r->value != NULL ? r->value :
-	    r->name);
-	rc = buf_put_cstring(b, chan_kind_name(r->kind));
-	if (rc == JG_OK)
-		rc = buf_put_cstring(b, detail);
-	if (rc == JG_OK)
-		rc = worker_master_call(w, MSG_W_SESSION_OPEN, b,
-		    MSG_M_SESSION, b, &fd);
-	if (rc == JG_OK && (buf_get_u32(b, &ok) != JG_OK ||
-	    buf_get_u64(b, &id) != JG_OK))
-		rc = JG_EINVAL;
-	buf_free(b);
-	if (rc != JG_OK || !ok || fd == -1) {
+	snprintf(rq.kind, sizeof(rq.kind), "%s", chan_kind_name(r->kind));
+	snprintf(rq.detail, sizeof(rq.detail), "%s", r->value != NULL ?
+	    r->value : r->name);
+	if (worker_call(w, w_session_open_send(w->master, &rq, -1),
+	    MSG_M_SESSION, &an, sizeof(an), &fd) != JG_OK || !an.ok ||
+	    fd == -1 || an.id == 0) {
 		if (fd != -1)
 			close(fd);
 		return JG_ERR;
 	}
-	c->session_id = (long long)id;
+	c->session_id = (long long)an.id;
 	/* Recorded from its first byte, or not at all. */
 	if (record_start(c, r, fd) != JG_OK)
 		return JG_ERR;
@@ -402,11 +393,11 @@ chan_session_open(struct chan *c, const struct chreq *r)
 			    c->reqs[i].name, c->reqs[i].cols, c->reqs[i].rows);
 			record_text(c, REC_REQUEST, text);
 		}
-	snprintf(text, sizeof(text), "%s%s%s", chan_kind_name(r->kind),
-	    detail[0] ? " " : "", detail);
+	snprintf(text, sizeof(text), "%s%s%s", rq.kind, rq.detail[0] ? " " :
+	    "", rq.detail);
 	record_text(c, REC_REQUEST, text);
 	log_info("session %lld: %s on %s: %s %s", c->session_id, w->user,
-	    w->target, chan_kind_name(r->kind), detail);
+	    w->target, rq.kind, rq.detail);
 	return JG_OK;
 }
 
@@ -478,7 +469,7 @@ chan_replay_all(struct chan *c)
 		r = &c->reqs[c->replayed];
 		if ((r->kind == REQ_SHELL || r->kind == REQ_EXEC ||
 		    r->kind == REQ_SUBSYSTEM) && c->session_id == 0 &&
-		    c->rec == NULL && chan_session_open(c, r) != JG_OK) {
+		    chan_session_open(c, r) != JG_OK) {
 			chan_refuse(c, "the gateway cannot record this session "
 			    "right now: refused");
 			return;
@@ -593,7 +584,7 @@ chan_pump(struct chan *c)
 	struct worker *w = c->w;
 
 	if (c->down_closed && c->state < CH_FINISH) {
-		snprintf(c->end_reason, sizeof(c->end_reason), "client closed");
+		c->end = END_CLIENT_CLOSED;
 		c->state = CH_FINISH;
 	}
 	if (c->our_exit >= 0 && c->state < CH_FINISH &&
@@ -633,8 +624,7 @@ chan_pump(struct chan *c)
 		    REC_OUT) < 0 ||
 		    chan_write(c, c->down, c->to_err, 1, &c->bytes_out,
 		    REC_ERR) < 0) {
-			snprintf(c->end_reason, sizeof(c->end_reason),
-			    "write failed");
+			c->end = END_WRITE_FAILED;
 			c->state = CH_FINISH;
 			break;
 		}
@@ -657,8 +647,7 @@ chan_pump(struct chan *c)
 			    (ssh_channel_poll(c->up, 0) > 0 ||
 			    ssh_channel_poll(c->up, 1) > 0))
 				break;
-			snprintf(c->end_reason, sizeof(c->end_reason), "%s",
-			    c->exit_set ? "exit" : "target closed");
+			c->end = c->exit_set ? END_EXIT : END_TARGET_CLOSED;
 			c->state = CH_FINISH;
 		}
 		break;
@@ -683,7 +672,7 @@ chan_pump(struct chan *c)
 	    c->state == CH_WAIT || c->state == CH_WATCH) &&
 	    (chan_write(c, c->down, c->to_down, 0, &c->bytes_out, 0) < 0 ||
 	    chan_write(c, c->down, c->to_err, 1, &c->bytes_out, 0) < 0)) {
-		snprintf(c->end_reason, sizeof(c->end_reason), "write failed");
+		c->end = END_WRITE_FAILED;
 		c->state = CH_FINISH;
 	}
 	if (c->state == CH_FINISH) {
@@ -733,13 +722,15 @@ chan_pump_all(struct worker *w)
 }
 
 static void
-chan_session_end(struct chan *c, const char *reason)
+chan_session_end(struct chan *c)
 {
 	struct worker *w = c->w;
-	const char *state;
-	struct buf *b;
+	struct w_session_end se;
+	const char *reason = end_reason_name(c->end, w->stop);
 	uint32_t status;
 
+	if (reason == NULL)
+		reason = "closed";
 	if (c->session_id == 0) {
 		record_finish(c, reason, -1);
 		return;
@@ -755,17 +746,16 @@ chan_session_end(struct chan *c, const char *reason)
 		    status >> 8, status };
 		record_event(c, REC_EXIT, st, sizeof(st));
 	}
-	state = record_finish(c, reason, (int)status);
-	b = buf_new(1024);
-	if (buf_put_u64(b, (uint64_t)c->session_id) == JG_OK &&
-	    buf_put_u32(b, status) == JG_OK &&
-	    buf_put_u64(b, c->bytes_in) == JG_OK &&
-	    buf_put_u64(b, c->bytes_out) == JG_OK &&
-	    buf_put_cstring(b, reason) == JG_OK &&
-	    buf_put_cstring(b, state) == JG_OK &&
-	    msg_queue_buf(w->master, MSG_W_SESSION_END, b, -1) == JG_OK)
-		msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS);
-	buf_free(b);
+	memset(&se, 0, sizeof(se));
+	se.recorded = record_finish(c, reason, (int)status);
+	se.id = (uint64_t)c->session_id;
+	se.exit_status = status;
+	se.bytes_in = c->bytes_in;
+	se.bytes_out = c->bytes_out;
+	se.reason = c->end;
+	se.stop = c->end != END_STOPPED ? 0 : w->stop != 0 ? w->stop :
+	    STOP_GATEWAY;
+	worker_flush(w, w_session_end_send(w->master, &se, -1));
 	log_info("session %lld ended: %s (in %llu, out %llu bytes)",
 	    c->session_id, reason, (unsigned long long)c->bytes_in,
 	    (unsigned long long)c->bytes_out);
@@ -778,7 +768,9 @@ chan_free(struct chan *c)
 	struct chan **cp;
 	size_t i;
 
-	chan_session_end(c, c->end_reason[0] ? c->end_reason : "closed");
+	if (c->end == 0)
+		c->end = END_CLOSED;
+	chan_session_end(c);
 	command_play_free(c);
 	command_free(c);
 	for (cp = &c->w->chans; *cp != NULL; cp = &(*cp)->next)
@@ -807,12 +799,11 @@ chan_free(struct chan *c)
 }
 
 void
-chan_free_all(struct worker *w, const char *reason)
+chan_free_all(struct worker *w, uint32_t end)
 {
 	while (w->chans != NULL) {
-		if (w->chans->end_reason[0] == '\0')
-			snprintf(w->chans->end_reason,
-			    sizeof(w->chans->end_reason), "%s", reason);
+		if (w->chans->end == 0)
+			w->chans->end = end;
 		chan_free(w->chans);
 	}
 }

@@ -66,37 +66,32 @@ play_timer(evutil_socket_t fd, short ev, void *arg)
 
 /* Ask the master for session id's recording and its key; JG_OK or refused. */
 static int
-play_fetch(struct chan *c, long long id, int *fd, unsigned char *key,
-    char *msg, size_t msglen)
+play_fetch(struct chan *c, long long id, int *fd, int *live,
+    unsigned char *key, char *msg, size_t msglen)
 {
 	struct worker *w = c->w;
-	struct buf *b = buf_new(4096);
+	struct w_replay rq;
+	struct m_replay an;
 	char err[JG_ERRLEN];
-	uint32_t ok = 0;
-	uint64_t gotid;
 	int kfd = -1, rc;
 
 	*fd = -1;
-	msg[0] = '\0';
-	rc = buf_put_u64(b, (uint64_t)id);
-	if (rc == JG_OK)
-		rc = worker_master_call(w, MSG_W_REPLAY, b, MSG_M_REPLAY, b,
-		    fd);
-	if (rc == JG_OK && (buf_get_u32(b, &ok) != JG_OK ||
-	    buf_get_cstring(b, msg, msglen) != JG_OK ||
-	    buf_get_u64(b, &gotid) != JG_OK || gotid != (uint64_t)id))
+	rq.id = (uint64_t)id;
+	rc = worker_call(w, w_replay_send(w->master, &rq, -1), MSG_M_REPLAY,
+	    &an, sizeof(an), fd);
+	if (rc == JG_OK && (an.id != rq.id || (an.ok && *fd == -1)))
 		rc = JG_EINVAL;
-	if (rc == JG_OK && ok)
-		rc = worker_master_wait(w, MSG_M_REPLAY_KEY, b, &kfd);
-	buf_free(b);
-	if (rc != JG_OK || !ok || *fd == -1 || kfd == -1) {
-		if (rc != JG_OK || msg[0] == '\0')
-			snprintf(msg, msglen, "cannot replay right now");
+	if (rc == JG_OK && an.ok)
+		rc = worker_wait(w, MSG_M_REPLAY_KEY, NULL, 0, &kfd);
+	if (rc != JG_OK || !an.ok) {
+		snprintf(msg, msglen, "%s", rc != JG_OK || an.message[0] ==
+		    '\0' ? "cannot replay right now" : an.message);
 		if (kfd != -1)
 			close(kfd);
 		return JG_ERR;
 	}
-	rc = keeper_reckey_read(kfd, WORKER_MSG_TIMEOUT_MS, key, err,
+	*live = an.live != 0;
+	rc = agent_reckey_read(kfd, WORKER_MSG_TIMEOUT_MS, key, err,
 	    sizeof(err));
 	close(kfd);
 	if (rc != JG_OK) {
@@ -118,20 +113,21 @@ command_replay(struct chan *c, const char *arg)
 	const struct rec_header *h;
 	char msg[400];
 	long long id;
-	int fd, rc;
+	int fd, live = 0, rc;
 
 	if (id_parse(arg, &id) != JG_OK) {
 		command_usage(c, "replay needs a session id");
 		return;
 	}
 	sodium_mlock(key, sizeof(key));
-	rc = play_fetch(c, id, &fd, key, msg, sizeof(msg));
+	rc = play_fetch(c, id, &fd, &live, key, msg, sizeof(msg));
 	pp = xcalloc(1, sizeof(*pp));
 	pp->id = id;
 	pp->fd = fd;
 	c->play = pp;
-	if (rc == JG_OK && replay_open(fd, key, (uint64_t)id, REPLAY_VERIFY,
-	    &pp->rp, &chk) == JG_OK && chk.status != REPLAY_DAMAGED)
+	if (rc == JG_OK && replay_open(fd, key, (uint64_t)id, REPLAY_VERIFY |
+	    (live ? REPLAY_LIVE_SESSION : 0), &pp->rp, &chk) == JG_OK &&
+	    chk.status != REPLAY_DAMAGED)
 		rc = JG_OK;
 	else if (rc == JG_OK) {
 		snprintf(msg, sizeof(msg), "session %lld: %s: refusing to play "

@@ -27,18 +27,14 @@
 static int
 jit_request_reply(struct peer *p, int ok, uint64_t id, const char *text)
 {
-	struct buf *b = buf_new(MSG_MAX);
-	int rc;
+	struct m_request an;
 
-	rc = buf_put_u32(b, (uint32_t)ok);
-	if (rc == JG_OK)
-		rc = buf_put_u64(b, id);
-	if (rc == JG_OK)
-		rc = buf_put_string(b, text, strlen(text));
-	if (rc == JG_OK)
-		master_peer_send(p, MSG_M_REQUEST, b, -1);
-	buf_free(b);
-	return rc;
+	an.ok = ok ? 1 : 0;
+	an.id = id;
+	an.text.p = (const unsigned char *)text;
+	an.text.len = strlen(text);
+	master_peer_sent(p, m_request_send(p->conn, &an, -1));
+	return JG_OK;
 }
 
 /* Who may approve: users holding the role, never the requester. */
@@ -73,19 +69,16 @@ static void jit_scan(struct master *);
 
 /* request TARGET --reason TEXT [--duration DUR], from a worker. */
 int
-master_w_request(struct master *m, struct peer *p, struct buf *in)
+master_w_request(struct master *m, struct peer *p, const void *msg)
 {
-	char target[JG_NAME_MAX + 1], reason[STORE_REASON_MAX + 2];
+	const struct w_request *rq = msg;
+	const char *target = rq->target, *reason = rq->reason;
 	char text[2048], dur[32], who[512], maxd[32];
 	struct store_request r;
 	struct store_target t;
 	struct authz_result res;
-	uint32_t secs;
+	uint32_t secs = rq->seconds;
 
-	if (buf_get_cstring(in, target, sizeof(target)) != JG_OK ||
-	    buf_get_cstring(in, reason, sizeof(reason)) != JG_OK ||
-	    buf_get_u32(in, &secs) != JG_OK || buf_len(in) != 0)
-		return JG_EINVAL;
 	if (!name_valid(target))
 		res.how = AUTHZ_NO_TARGET;
 	else if (authz_check(m->store, p->user, target, &res, &t) != JG_OK) {
@@ -149,30 +142,12 @@ master_w_request(struct master *m, struct peer *p, struct buf *in)
 	return jit_request_reply(p, 1, (uint64_t)r.id, text);
 }
 
-static void
-jit_line(const struct store_request *r, char *out, size_t len)
-{
-	char dur[32], when[32];
-	time_t t, age = 0;
-
-	duration_format(r->duration, dur, sizeof(dur));
-	if (time_parse_iso_utc(r->created, &t) == JG_OK)
-		age = time(NULL) - t;
-	if (age < 0)
-		age = 0;
-	duration_format(age < 60 ? (age == 0 ? 1 : age) : age / 60 * 60, when,
-	    sizeof(when));
-	snprintf(out, len, "%5lld %-12s %-12s %-9s %-6s %d/%d %6s  %s\n",
-	    r->id, r->user, r->target, r->state, dur, r->approvals,
-	    r->approvals_needed, when, r->reason);
-}
-
 static int
 jit_list_into(struct master *m, const struct store_request_filter *f,
     long long after, struct buf *t, long long *maxid)
 {
 	struct store_request *v;
-	char line[800];
+	char line[1024];
 	size_t n, i;
 	int rc;
 
@@ -183,7 +158,7 @@ jit_list_into(struct master *m, const struct store_request_filter *f,
 			continue;
 		if (v[i].id > *maxid)
 			*maxid = v[i].id;
-		jit_line(&v[i], line, sizeof(line));
+		listing_requests_row(&v[i], line, sizeof(line));
 		rc = buf_put(t, line, strlen(line));
 	}
 	free(v);
@@ -192,22 +167,22 @@ jit_list_into(struct master *m, const struct store_request_filter *f,
 
 /* requests: the user's own and the pending ones they may decide. */
 int
-master_w_requests(struct master *m, struct peer *p, struct buf *in)
+master_w_requests(struct master *m, struct peer *p, const void *msg)
 {
+	const struct w_requests *rq = msg;
 	struct store_request_filter f;
 	struct buf *t;
-	uint32_t mode;
-	uint64_t after;
+	uint32_t mode = rq->mode;
+	uint64_t after = rq->after;
 	long long maxid = 0;
 	int n;
-	const char *head = "   ID USER         TARGET       STATE     DUR    "
-	    "OK        AGE  REASON\n";
+	char head[512];
 	int rc;
 
-	if (buf_get_u32(in, &mode) != JG_OK || buf_get_u64(in, &after) !=
-	    JG_OK || buf_len(in) != 0 || mode > REQUESTS_NEW)
+	if (mode > REQUESTS_NEW || after > ID_MAX)
 		return JG_EINVAL;
 	store_requests_expire(m->store, m->cfg->request_timeout, &n);
+	listing_requests_head(head, sizeof(head));
 	t = buf_new(MSG_MAX - 64);
 	memset(&f, 0, sizeof(f));
 	maxid = (long long)after;
@@ -242,21 +217,20 @@ master_w_requests(struct master *m, struct peer *p, struct buf *in)
 
 /* approve, deny or cancel, as the worker's authenticated user. */
 int
-master_w_decide(struct master *m, struct peer *p, struct buf *in)
+master_w_decide(struct master *m, struct peer *p, const void *msg)
 {
+	const struct w_decide *rq = msg;
 	struct store_actor a = { p->user, -1 };
 	struct store_request after;
-	char text[STORE_REASON_MAX + 2], out[1024];
-	uint32_t action;
-	uint64_t id;
+	const char *text = rq->text;
+	char out[1024];
+	uint64_t id = rq->id;
 	int rc, n;
 
-	if (buf_get_u32(in, &action) != JG_OK || buf_get_u64(in, &id) !=
-	    JG_OK || buf_get_cstring(in, text, sizeof(text)) != JG_OK ||
-	    buf_len(in) != 0 || str_has_control(text))
+	if (str_has_control(text) || id == 0 || id > ID_MAX)
 		return JG_EINVAL;
 	store_requests_expire(m->store, m->cfg->request_timeout, &n);
-	switch (action) {
+	switch (rq->action) {
 	case DECIDE_APPROVE:
 		rc = store_request_approve(m->store, &a, (long long)id, p->user,
 		    text, &after);
@@ -292,29 +266,22 @@ master_w_decide(struct master *m, struct peer *p, struct buf *in)
 
 /* The waiting flow asks how its own request stands. */
 int
-master_w_request_state(struct master *m, struct peer *p, struct buf *in)
+master_w_request_state(struct master *m, struct peer *p, const void *msg)
 {
+	const struct w_request_state *rq = msg;
+	struct m_request_state an;
 	struct store_request r;
-	struct buf *b;
-	uint64_t id;
-	int rc;
 
 	/* Polled every second while a user waits: a read, nothing more. */
-	if (buf_get_u64(in, &id) != JG_OK || buf_len(in) != 0)
-		return JG_EINVAL;
-	if (store_request_get(m->store, (long long)id, &r) != JG_OK ||
+	if (rq->id == 0 || rq->id > ID_MAX ||
+	    store_request_get(m->store, (long long)rq->id, &r) != JG_OK ||
 	    strcmp(r.user, p->user) != 0)
 		return JG_EINVAL;	/* not its own: a broken worker */
-	b = buf_new(2048);
-	rc = buf_put_cstring(b, r.state);
-	if (rc == JG_OK)
-		rc = buf_put_cstring(b, r.decided_by);
-	if (rc == JG_OK)
-		rc = buf_put_cstring(b, r.comment);
-	if (rc == JG_OK)
-		master_peer_send(p, MSG_M_REQUEST_STATE, b, -1);
-	buf_free(b);
-	return rc;
+	snprintf(an.state, sizeof(an.state), "%s", r.state);
+	snprintf(an.by, sizeof(an.by), "%s", r.decided_by);
+	snprintf(an.comment, sizeof(an.comment), "%s", r.comment);
+	master_peer_sent(p, m_request_state_send(p->conn, &an, -1));
+	return JG_OK;
 }
 
 /* NotifyCommand: one JSON document on stdin, outside the loop, bounded. */
@@ -433,13 +400,12 @@ jit_scan(struct master *m)
 }
 
 static void
-jit_tell(struct peer *p, uint32_t type, const char *text)
+jit_notice(struct peer *p, const char *text)
 {
-	struct buf *b = buf_new(1024);
+	struct m_notice n;
 
-	if (buf_put_cstring(b, text) == JG_OK)
-		master_peer_send(p, type, b, -1);
-	buf_free(b);
+	snprintf(n.text, sizeof(n.text), "%s", text);
+	master_peer_sent(p, m_notice_send(p->conn, &n, -1));
 }
 
 /*
@@ -475,25 +441,23 @@ master_jit_tick(struct master *m, int changed)
 			snprintf(msg, sizeof(msg), "access to %s was revoked",
 			    p->target);
 			log_info("%s: %s: ending the connection", p->user, msg);
-			jit_tell(p, MSG_M_SHUTDOWN, msg);
-			p->kill_at = now + 3;
+			master_peer_stop(p, STOP_GRANT_REVOKED, msg);
 			continue;
 		}
 		if (left <= 0) {
 			snprintf(msg, sizeof(msg), "access to %s expired",
 			    p->target);
 			log_info("%s: %s: ending the connection", p->user, msg);
-			jit_tell(p, MSG_M_SHUTDOWN, msg);
-			p->kill_at = now + 3;
+			master_peer_stop(p, STOP_GRANT_EXPIRED, msg);
 		} else if (left <= 60 && p->grant_warned >= 1) {
 			snprintf(msg, sizeof(msg), "access to %s ends in 1 "
 			    "minute", p->target);
-			jit_tell(p, MSG_M_NOTICE, msg);
+			jit_notice(p, msg);
 			p->grant_warned = 0;
 		} else if (left <= 300 && p->grant_warned == 2) {
 			snprintf(msg, sizeof(msg), "access to %s ends in 5 "
 			    "minutes", p->target);
-			jit_tell(p, MSG_M_NOTICE, msg);
+			jit_notice(p, msg);
 			p->grant_warned = 1;
 		}
 	}

@@ -1,20 +1,29 @@
-/* master.h: what the master's files share (master.c, master-jit.c). */
+/* master.h: what the master's files share: master.c (the loop), master-listen.c, master-peer.c, master-session.c, master-keeper.c, master-ctl.c, master-jit.c, notify.c. */
 #ifndef MASTER_H
 #define MASTER_H
 
 #include <netinet/in.h>
 
 #include "gateway.h"
+#include "proto.h"
 
 #define MASTER_MAX_LISTEN CONFIG_LISTEN_MAX * 2
 #define MASTER_PENALTY_SLOTS 4096
 #define MASTER_PEER_SESSIONS 64
 #define MASTER_CTL_MAX 16
+#define MASTER_KILL_GRACE 3	/* seconds a told worker gets to go */
 
+/*
+ * A worker's state: which of its messages the master takes (the dispatch
+ * table in master-peer.c). The table shrinks as the connection goes on:
+ * nothing of the login is asked again after it.
+ */
 enum peer_state {
 	PEER_PREAUTH = 0x1,	/* before public-key authentication */
-	PEER_AUTHED = 0x2,	/* authenticated: target or command mode */
+	PEER_AUTHED = 0x2,	/* logged in, no target yet (command mode) */
+	PEER_AUTHORIZED = 0x4,	/* a target granted: sessions may open */
 };
+#define PEER_LOGGED_IN (PEER_AUTHED | PEER_AUTHORIZED)
 
 struct peer {
 	struct peer *next;
@@ -22,9 +31,9 @@ struct peer {
 	pid_t pid;
 	struct msgconn *conn;
 	struct event *rev, *wev;
-	int state;
+	int state;		/* enum peer_state */
+	uint32_t once;		/* "at most once" messages already taken */
 	int auth_fails;
-	int authorized;		/* AUTHORIZE answered ok once */
 	uint64_t conn_id;
 	char user[JG_NAME_MAX + 1];
 	char fp[SSHKEY_FP_LEN];
@@ -33,7 +42,7 @@ struct peer {
 	char addr[INET6_ADDRSTRLEN];
 	char source[128];
 	time_t started;		/* monotonic seconds */
-	long long sessions[MASTER_PEER_SESSIONS];
+	long long sessions[MASTER_PEER_SESSIONS];	/* < 0: ended */
 	size_t nsessions;
 	int dead;		/* killed; waiting for SIGCHLD */
 	time_t kill_at;		/* told to stop; killed if still here then */
@@ -54,9 +63,8 @@ struct penalty {
 
 struct ctl {
 	struct master *m;
-	int fd;
-	struct event *ev;
-	struct buf *in;
+	struct msgconn *conn;
+	struct event *ev, *wev;
 	int waiting_unseal;
 };
 
@@ -90,7 +98,6 @@ struct master {
 	int stopping;
 	time_t stop_deadline;
 	time_t next_expire;
-	struct buf *scratch;
 	/* pending requests seen, to notify when they change (master-jit.c) */
 	struct master_req { long long id; char state[16]; } *reqs;
 	size_t nreqs;
@@ -100,18 +107,57 @@ struct master {
 };
 
 /* master.c */
-void master_peer_send(struct peer *, uint32_t type, struct buf *, int fd);
-void master_peer_kill(struct peer *, const char *why);
 void master_audit(struct master *, const char *actor, const char *action,
 	    const char *detail);
-int master_text_reply(struct peer *, int ok, const char *text, size_t len);
 time_t master_deadline_of(const char *iso);
 
+/* master-listen.c */
+int master_listen(struct master *);
+void master_unlisten(struct master *);
+void master_penalty_fail(struct master *, const char *addr);
+
+/* master-peer.c */
+int master_handler_rules(uint32_t type, int *states, int *once);
+struct peer *master_peer_new(struct master *, pid_t, int fd,
+	    const char *addr, const char *port);
+struct peer *master_peer_by_pid(struct master *, pid_t);
+void master_peer_sent(struct peer *, int queued);
+void master_peer_kill(struct peer *, const char *why);
+void master_peer_stop(struct peer *, uint32_t reason, const char *message);
+void master_peer_reap(struct master *, struct peer *, int status);
+int master_peer_dispatch(struct master *, struct peer *, uint32_t type,
+	    struct buf *, int fd);
+
+/* master-session.c */
+int master_w_session_open(struct master *, struct peer *, const void *);
+int master_w_session_end(struct master *, struct peer *, const void *);
+int master_w_sessions(struct master *, struct peer *, const void *);
+int master_w_replay(struct master *, struct peer *, const void *);
+int master_text_reply(struct peer *, int ok, const char *text, size_t len);
+
+/* master-keeper.c */
+int master_keeper_start(struct master *, char *err, size_t errlen);
+void master_keeper_listen(struct master *);
+int master_keeper_meta(struct master *);
+void master_keeper_sent(struct master *, int queued);
+
+/* master-ctl.c */
+int master_ctl_listen(struct master *);
+void master_ctl_unsealed(struct master *);
+void master_ctl_close_all(struct master *);
+
+/* notify.c: NotifyCommand, run outside the event loop */
+#define NOTIFY_JSON_MAX 4096
+pid_t notify_run(const char *command, const char *json, int timeout_sec);
+void notify_reap(pid_t, int status);
+int notify_request_json(const char *event, const struct store_request *,
+	    char *out, size_t outlen);
+
 /* master-jit.c */
-int master_w_request(struct master *, struct peer *, struct buf *);
-int master_w_requests(struct master *, struct peer *, struct buf *);
-int master_w_decide(struct master *, struct peer *, struct buf *);
-int master_w_request_state(struct master *, struct peer *, struct buf *);
+int master_w_request(struct master *, struct peer *, const void *);
+int master_w_requests(struct master *, struct peer *, const void *);
+int master_w_decide(struct master *, struct peer *, const void *);
+int master_w_request_state(struct master *, struct peer *, const void *);
 void master_jit_tick(struct master *, int changed);
 int master_notify_reap(struct master *, pid_t, int status);
 

@@ -23,24 +23,29 @@
 
 #include "worker.h"
 
-/* c->screen: the pty session's terminal, as the client sees it. */
-struct record_screen {
-	struct rec_screen *s;
+/* c->rec: what recording keeps per channel. */
+struct chan_rec {
+	struct rec_writer *w;
+	uint64_t t0;		/* monotonic ms at the session's start */
+	int content;		/* 0: a file transfer, counts only */
+	int failed;
+	struct rec_screen *screen;	/* pty sessions: the terminal, for
+					   keyframes */
 };
 
 static uint64_t
 record_t(const struct chan *c)
 {
-	return clock_ms() - c->rec_t0;
+	return clock_ms() - c->rec->t0;
 }
 
 /* A recording failure ends the channel; nothing unrecorded goes out. */
 static void
 record_failed(struct chan *c)
 {
-	if (c->rec_failed)
+	if (c->rec->failed)
 		return;
-	c->rec_failed = 1;
+	c->rec->failed = 1;
 	log_error("session %lld: the recording cannot be written: ending it",
 	    c->session_id);
 	buf_reset(c->to_down);
@@ -55,19 +60,20 @@ record_keyframe(void *arg, struct buf *out)
 {
 	struct chan *c = arg;
 
-	if (c->screen == NULL)
+	if (c->rec->screen == NULL)
 		return JG_OK;
-	return rec_screen_keyframe(c->screen->s, out);
+	return rec_screen_keyframe(c->rec->screen, out);
 }
 
 static void
-record_screen_free(struct chan *c)
+record_free(struct chan *c)
 {
-	if (c->screen == NULL)
+	if (c->rec == NULL)
 		return;
-	rec_screen_free(c->screen->s);
-	free(c->screen);
-	c->screen = NULL;
+	rec_writer_free(c->rec->w);	/* closes the descriptor */
+	rec_screen_free(c->rec->screen);
+	free(c->rec);
+	c->rec = NULL;
 }
 
 /* File transfers are recorded by their counts only. */
@@ -109,7 +115,7 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 		}
 	if (sodium_mlock(key, sizeof(key)) != 0)
 		log_debug("recording key not locked in memory");
-	if (keeper_reckey_fetch(w->keeper_fd, (uint64_t)c->session_id,
+	if (agent_reckey_fetch(w->keeper_fd, (uint64_t)c->session_id,
 	    WORKER_MSG_TIMEOUT_MS, key, err, sizeof(err)) != JG_OK) {
 		log_error("session %lld: no recording key: %s", c->session_id,
 		    err);
@@ -129,26 +135,23 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 	    "shell" : main->kind == REQ_EXEC ? "exec" : "subsystem");
 	snprintf(h.command, sizeof(h.command), "%s", main->value != NULL ?
 	    main->value : main->name);
-	c->rec_t0 = clock_ms();
-	rc = rec_writer_open(fd, key, &h, &c->rec);
+	c->rec = xcalloc(1, sizeof(*c->rec));
+	c->rec->t0 = clock_ms();
+	rc = rec_writer_open(fd, key, &h, &c->rec->w);
 	sodium_munlock(key, sizeof(key));	/* wipes it too */
 	if (rc != JG_OK) {
 		log_error("session %lld: cannot write the recording",
 		    c->session_id);
 		close(fd);
+		free(c->rec);
+		c->rec = NULL;
 		return JG_ERR;
 	}
-	c->rec_content = !record_is_transfer(main);
+	c->rec->content = !record_is_transfer(main);
 	/* Without its screen a session still records; seeks replay more. */
-	if (pty && c->rec_content && c->screen == NULL) {
-		c->screen = calloc(1, sizeof(*c->screen));
-		if (c->screen != NULL &&
-		    (c->screen->s = rec_screen_new(cols, rows)) == NULL) {
-			free(c->screen);
-			c->screen = NULL;
-		}
-		if (c->screen != NULL)
-			rec_writer_set_keyframe(c->rec, record_keyframe, c);
+	if (pty && c->rec->content) {
+		if ((c->rec->screen = rec_screen_new(cols, rows)) != NULL)
+			rec_writer_set_keyframe(c->rec->w, record_keyframe, c);
 		else
 			log_error("session %lld: no memory for the terminal "
 			    "screen: no keyframes", c->session_id);
@@ -159,20 +162,21 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 void
 record_event(struct chan *c, int type, const void *data, size_t len)
 {
-	if (c->rec == NULL || c->rec_failed)
+	if (c->rec == NULL || c->rec->failed)
 		return;
-	if (!c->rec_content && (type == REC_OUT || type == REC_ERR ||
+	if (!c->rec->content && (type == REC_OUT || type == REC_ERR ||
 	    type == REC_IN))
 		return;
 	if (type == REC_IN && !c->w->cfg->record_input)
 		return;
-	if (rec_writer_event(c->rec, record_t(c), type, data, len) != JG_OK) {
+	if (rec_writer_event(c->rec->w, record_t(c), type, data, len) !=
+	    JG_OK) {
 		record_failed(c);
 		return;
 	}
 	/* After the event: a keyframe holds the screen before it. */
-	if (c->screen != NULL && (type == REC_OUT || type == REC_ERR))
-		rec_screen_feed(c->screen->s, data, len);
+	if (c->rec->screen != NULL && (type == REC_OUT || type == REC_ERR))
+		rec_screen_feed(c->rec->screen, data, len);
 }
 
 void
@@ -196,8 +200,8 @@ record_resize(struct chan *c, int cols, int rows)
 	b[6] = (unsigned char)(y >> 8);
 	b[7] = (unsigned char)y;
 	record_event(c, REC_RESIZE, b, sizeof(b));
-	if (c->screen != NULL)
-		rec_screen_resize(c->screen->s, cols, rows);
+	if (c->rec != NULL && c->rec->screen != NULL)
+		rec_screen_resize(c->rec->screen, cols, rows);
 }
 
 void
@@ -206,32 +210,30 @@ record_flush_all(struct worker *w)
 	struct chan *c;
 
 	for (c = w->chans; c != NULL; c = c->next)
-		if (c->rec != NULL && !c->rec_failed &&
-		    rec_writer_flush(c->rec) != JG_OK)
+		if (c->rec != NULL && !c->rec->failed &&
+		    rec_writer_flush(c->rec->w) != JG_OK)
 			record_failed(c);
 }
 
-/* The end mark; returns the session's state for the master. */
-const char *
+/* The end mark; whether it was written (enum rec_state) for the master. */
+uint32_t
 record_finish(struct chan *c, const char *reason, int exit_status)
 {
 	struct rec_summary s;
 	unsigned char counts[16];
 	int i, ok;
 
-	if (c->rec == NULL) {
-		record_screen_free(c);
-		return "complete";
-	}
-	if (!c->rec_content) {
+	if (c->rec == NULL)
+		return RECORDED_COMPLETE;
+	if (!c->rec->content) {
 		for (i = 0; i < 8; i++) {
 			counts[i] = (unsigned char)(c->bytes_in >> (56 - 8 * i));
 			counts[8 + i] = (unsigned char)(c->bytes_out >>
 			    (56 - 8 * i));
 		}
-		if (!c->rec_failed && rec_writer_event(c->rec, record_t(c),
+		if (!c->rec->failed && rec_writer_event(c->rec->w, record_t(c),
 		    REC_BYTES, counts, sizeof(counts)) != JG_OK)
-			c->rec_failed = 1;
+			c->rec->failed = 1;
 	}
 	memset(&s, 0, sizeof(s));
 	s.duration_ms = record_t(c);
@@ -239,9 +241,7 @@ record_finish(struct chan *c, const char *reason, int exit_status)
 	s.bytes_out = c->bytes_out;
 	s.exit_status = exit_status;
 	snprintf(s.reason, sizeof(s.reason), "%s", reason);
-	ok = !c->rec_failed && rec_writer_close(c->rec, &s) == JG_OK;
-	rec_writer_free(c->rec);	/* closes the descriptor */
-	c->rec = NULL;
-	record_screen_free(c);
-	return ok ? "complete" : "truncated";
+	ok = !c->rec->failed && rec_writer_close(c->rec->w, &s) == JG_OK;
+	record_free(c);
+	return ok ? RECORDED_COMPLETE : RECORDED_TRUNCATED;
 }

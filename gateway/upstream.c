@@ -205,7 +205,7 @@ upstream_auth_step(struct worker *w)
 	int r;
 
 	if (strcmp(w->kind, "password") == 0) {
-		if (w->password == NULL && keeper_password_fetch(w->keeper_fd,
+		if (w->password == NULL && agent_password_fetch(w->keeper_fd,
 		    WORKER_MSG_TIMEOUT_MS, &w->password, &w->password_len, err,
 		    sizeof(err)) != JG_OK) {
 			upstream_failf(w, "%s: the vault gave no credential",

@@ -36,72 +36,73 @@ static void worker_down_io(evutil_socket_t, short, void *);
 void
 worker_audit(struct worker *w, const char *action, const char *fmt, ...)
 {
-	char detail[512];
-	struct buf *b = buf_new(4096);
+	struct w_audit a;
 	va_list ap;
 
+	snprintf(a.action, sizeof(a.action), "%s", action);
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(a.detail, sizeof(a.detail), fmt, ap);
 	va_end(ap);
-	if (buf_put_cstring(b, action) == JG_OK &&
-	    buf_put_cstring(b, detail) == JG_OK &&
-	    msg_queue_buf(w->master, MSG_W_AUDIT, b, -1) == JG_OK)
-		msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS);
-	buf_free(b);
+	worker_flush(w, w_audit_send(w->master, &a, -1));
 }
 
-static void
-worker_handle_async(struct worker *w, uint32_t type, struct buf *in)
+/* After a message to the master was queued: send it, within the deadline. */
+int
+worker_flush(struct worker *w, int queued)
 {
-	char text[256];
+	if (queued != JG_OK ||
+	    msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS) != 0)
+		return JG_ERR;
+	return JG_OK;
+}
+
+/* The master's unprompted messages: a notice, or the order to stop. */
+static void
+worker_handle_async(struct worker *w, uint32_t type, struct buf *in, int fd)
+{
+	struct m_shutdown sd;
+	struct m_notice n;
 	struct chan *c;
 
 	if (type == MSG_M_NOTICE) {
-		if (buf_get_cstring(in, text, sizeof(text)) != JG_OK)
+		if (m_notice_dec(in, fd, &n) != JG_OK)
 			fatalx("malformed notice from the master");
 		/* Shown on terminals; a pipe's data is left alone. */
 		for (c = w->chans; c != NULL; c = c->next)
 			if (c->has_pty && c->state == CH_RUNNING)
-				chan_notice(c, text);
-		log_info("%s: %s", w->user, text);
+				chan_notice(c, n.text);
+		log_info("%s: %s", w->user, n.text);
 		return;
 	}
-	if (type != MSG_M_SHUTDOWN ||
-	    buf_get_cstring(in, w->shutdown_msg, sizeof(w->shutdown_msg)) !=
-	    JG_OK)
+	if (type != MSG_M_SHUTDOWN || m_shutdown_dec(in, fd, &sd) != JG_OK ||
+	    stop_reason_name(sd.reason) == NULL)
 		fatalx("unexpected message %u from the master", type);
 	w->shutdown = 1;
 	/* How the sessions end, for their rows and recordings. */
-	if (strstr(w->shutdown_msg, "expired") != NULL)
-		w->stop_reason = "grant expired";
-	else if (strstr(w->shutdown_msg, "revoked") != NULL)
-		w->stop_reason = "grant revoked";
-	else if (strstr(w->shutdown_msg, "removed") != NULL)
-		w->stop_reason = "access removed";
-	else
-		w->stop_reason = "gateway stopped";
+	w->stop = sd.reason;
+	snprintf(w->shutdown_msg, sizeof(w->shutdown_msg), "%s", sd.message);
 }
 
 /*
- * Send one request and wait for its answer. A shutdown notice that
- * arrives meanwhile is remembered; anything else is a broken master.
+ * Send one request (queued is what its typed _send returned) and wait for
+ * the answer of type want, decoded into ans (size bytes: the struct of
+ * that type, or NULL and 0). *fd gets the descriptor that came with it
+ * (NULL: none may). Views in ans point into the worker's receive buffer,
+ * valid until the next call. A shutdown notice that arrives meanwhile is
+ * remembered; anything else is a broken master.
  */
 int
-worker_master_call(struct worker *w, uint32_t type, struct buf *req,
-    uint32_t want, struct buf *reply, int *fd)
+worker_call(struct worker *w, int queued, uint32_t want, void *ans,
+    size_t size, int *fd)
 {
-
-	if (fd != NULL)
-		*fd = -1;
-	if (msg_queue_buf(w->master, type, req, -1) != JG_OK ||
-	    msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS) != 0)
+	if (worker_flush(w, queued) != JG_OK)
 		return JG_ERR;
-	return worker_master_wait(w, want, reply, fd);
+	return worker_wait(w, want, ans, size, fd);
 }
 
 /* Wait for the master's next message of type want (see above). */
 int
-worker_master_wait(struct worker *w, uint32_t want, struct buf *reply,
+worker_wait(struct worker *w, uint32_t want, void *ans, size_t size,
     int *fd)
 {
 	uint32_t got;
@@ -110,20 +111,21 @@ worker_master_wait(struct worker *w, uint32_t want, struct buf *reply,
 	if (fd != NULL)
 		*fd = -1;
 	for (;;) {
-		r = msg_get_wait(w->master, &got, reply, &pfd,
+		r = msg_get_wait(w->master, &got, w->in, &pfd,
 		    WORKER_MSG_TIMEOUT_MS);
 		if (r != 1)
 			return r == 0 ? JG_ERR : r;
-		if (got == want) {
-			if (fd != NULL)
-				*fd = pfd;
-			else if (pfd != -1)
-				close(pfd);
-			return JG_OK;
+		if (got != want) {
+			worker_handle_async(w, got, w->in, pfd);
+			continue;
 		}
-		if (pfd != -1)
+		if (proto_dec(&proto_wm, want, w->in, pfd, ans, size) != JG_OK)
+			fatalx("malformed answer %u from the master", want);
+		if (fd != NULL)
+			*fd = pfd;
+		else if (pfd != -1)
 			close(pfd);
-		worker_handle_async(w, got, reply);
+		return JG_OK;
 	}
 }
 
@@ -131,7 +133,6 @@ static void
 worker_master_io(evutil_socket_t fd, short ev, void *arg)
 {
 	struct worker *w = arg;
-	struct buf *in;
 	uint32_t type;
 	int r, pfd;
 
@@ -141,17 +142,13 @@ worker_master_io(evutil_socket_t fd, short ev, void *arg)
 	if (r == 0 || (r < 0 && r != JG_EBUSY)) {
 		/* Without the master nothing can be recorded: stop. */
 		w->shutdown = 1;
+		w->stop = STOP_GATEWAY;
 		snprintf(w->shutdown_msg, sizeof(w->shutdown_msg),
 		    "the gateway is stopping");
 		event_del(w->master_ev);
 	} else {
-		in = buf_new(MSG_MAX);
-		while ((r = msg_get(w->master, &type, in, &pfd)) == 1) {
-			if (pfd != -1)
-				close(pfd);
-			worker_handle_async(w, type, in);
-		}
-		buf_free(in);
+		while ((r = msg_get(w->master, &type, w->in, &pfd)) == 1)
+			worker_handle_async(w, type, w->in, pfd);
 		if (r < 0)
 			fatalx("malformed message from the master");
 	}
@@ -215,7 +212,7 @@ worker_key_fp(ssh_key key, char *fp, size_t len)
 static void
 worker_auth_failed(struct worker *w, const char *user, const char *why)
 {
-	struct buf *b = buf_new(1024);
+	struct w_auth_fail f;
 
 	/* Like sshd's MaxAuthTries: a client may not try keys forever. */
 	if (++w->auth_failures > WORKER_MAX_AUTH_TRIES) {
@@ -223,12 +220,9 @@ worker_auth_failed(struct worker *w, const char *user, const char *why)
 		    w->source);
 		_exit(1);
 	}
-
-	if (buf_put_cstring(b, user) == JG_OK &&
-	    buf_put_cstring(b, why) == JG_OK &&
-	    msg_queue_buf(w->master, MSG_W_AUTH_FAIL, b, -1) == JG_OK)
-		msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS);
-	buf_free(b);
+	snprintf(f.user, sizeof(f.user), "%s", user);
+	snprintf(f.reason, sizeof(f.reason), "%s", why);
+	worker_flush(w, w_auth_fail_send(w->master, &f, -1));
 }
 
 /*
@@ -241,9 +235,10 @@ worker_auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
     char state, void *arg)
 {
 	struct worker *w = arg;
-	struct buf *b;
+	struct w_key_owner ko;
+	struct m_key_owner an;
+	struct w_auth_ok ao;
 	char fp[SSHKEY_FP_LEN];
-	uint32_t ok = 0;
 	int r;
 
 	(void)s;
@@ -264,32 +259,22 @@ worker_auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
 		return SSH_AUTH_DENIED;
 	if (strcmp(fp, w->probed_fp) == 0 && state == SSH_PUBLICKEY_STATE_NONE)
 		return w->probed_ok ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
-	b = buf_new(4096);
-	if (buf_put_cstring(b, w->user) == JG_OK &&
-	    buf_put_cstring(b, fp) == JG_OK &&
-	    worker_master_call(w, MSG_W_KEY_OWNER, b, MSG_M_KEY_OWNER, b,
-	    NULL) == JG_OK)
-		r = buf_get_u32(b, &ok);
-	else
-		r = JG_ERR;
-	buf_free(b);
+	snprintf(ko.user, sizeof(ko.user), "%s", w->user);
+	snprintf(ko.fp, sizeof(ko.fp), "%s", fp);
+	r = worker_call(w, w_key_owner_send(w->master, &ko, -1),
+	    MSG_M_KEY_OWNER, &an, sizeof(an), NULL);
 	snprintf(w->probed_fp, sizeof(w->probed_fp), "%s", fp);
-	w->probed_ok = r == JG_OK && ok;
+	w->probed_ok = r == JG_OK && an.ok;
 	if (!w->probed_ok) {
 		worker_auth_failed(w, w->user, "key not registered to user");
 		return SSH_AUTH_DENIED;
 	}
 	if (state == SSH_PUBLICKEY_STATE_NONE)
 		return SSH_AUTH_SUCCESS;	/* libssh answers PK_OK */
-	b = buf_new(4096);
-	if (buf_put_cstring(b, w->user) != JG_OK ||
-	    buf_put_cstring(b, fp) != JG_OK ||
-	    msg_queue_buf(w->master, MSG_W_AUTH_OK, b, -1) != JG_OK ||
-	    msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS) != 0) {
-		buf_free(b);
+	snprintf(ao.user, sizeof(ao.user), "%s", w->user);
+	snprintf(ao.fp, sizeof(ao.fp), "%s", fp);
+	if (worker_flush(w, w_auth_ok_send(w->master, &ao, -1)) != JG_OK)
 		return SSH_AUTH_DENIED;
-	}
-	buf_free(b);
 	snprintf(w->fp, sizeof(w->fp), "%s", fp);
 	w->authed = 1;
 	log_info("%s authenticated from %s (%s%s)", w->user, w->source,
@@ -301,46 +286,24 @@ worker_auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
 int
 worker_authorize(struct worker *w, const char *target)
 {
-	struct buf *b = buf_new(MSG_MAX);
-	char tname[JG_NAME_MAX + 1];
-	uint32_t ok, port, how = 0;
-	int fd = -1, r;
+	struct w_authorize rq;
+	struct m_authorize *an = xcalloc(1, sizeof(*an));
+	int fd = -1;
 
 	if (target != w->target)
 		snprintf(w->target, sizeof(w->target), "%s", target);
-	if (buf_put_cstring(b, w->target) != JG_OK ||
-	    worker_master_call(w, MSG_W_AUTHORIZE, b, MSG_M_AUTHORIZE, b,
-	    &fd) != JG_OK) {
+	snprintf(rq.target, sizeof(rq.target), "%s", w->target);
+	if (worker_call(w, w_authorize_send(w->master, &rq, -1),
+	    MSG_M_AUTHORIZE, an, sizeof(*an), &fd) != JG_OK) {
 		snprintf(w->refusal, sizeof(w->refusal), "%s: the gateway "
 		    "cannot check access right now", target);
 		w->authz_state = -1;
-		buf_free(b);
+		free(an);
 		return JG_ERR;
 	}
-	r = buf_get_u32(b, &how);
-	if (r == JG_OK)
-		r = buf_get_u32(b, &ok);
-	if (r == JG_OK)
-		r = buf_get_cstring(b, w->refusal, sizeof(w->refusal));
-	if (r == JG_OK)	/* the master's spelling; empty when refused */
-		r = buf_get_cstring(b, tname, sizeof(tname));
-	if (r == JG_OK && tname[0] != '\0')
-		snprintf(w->target, sizeof(w->target), "%s", tname);
-	if (r == JG_OK)
-		r = buf_get_cstring(b, w->host, sizeof(w->host));
-	if (r == JG_OK)
-		r = buf_get_u32(b, &port);
-	if (r == JG_OK)
-		r = buf_get_cstring(b, w->tlogin, sizeof(w->tlogin));
-	if (r == JG_OK)
-		r = buf_get_cstring(b, w->host_key, sizeof(w->host_key));
-	if (r == JG_OK)
-		r = buf_get_cstring(b, w->kind, sizeof(w->kind));
-	buf_free(b);
-	if (r != JG_OK)
-		fatalx("malformed authorization answer");
-	w->authz_how = (int)how;
-	if (!ok || fd == -1) {
+	w->authz_how = (int)an->how;
+	snprintf(w->refusal, sizeof(w->refusal), "%s", an->message);
+	if (!an->ok || fd == -1) {
 		if (fd != -1)
 			close(fd);
 		if (w->refusal[0] == '\0')
@@ -348,9 +311,17 @@ worker_authorize(struct worker *w, const char *target)
 			    "denied", target);
 		w->authz_state = -1;
 		log_info("%s: %s", w->user, w->refusal);
+		free(an);
 		return JG_ERR;
 	}
-	w->port = (int)port;
+	/* The master's spelling of the target. */
+	snprintf(w->target, sizeof(w->target), "%s", an->target);
+	snprintf(w->host, sizeof(w->host), "%s", an->host);
+	w->port = (int)an->port;
+	snprintf(w->tlogin, sizeof(w->tlogin), "%s", an->login);
+	snprintf(w->host_key, sizeof(w->host_key), "%s", an->host_key);
+	snprintf(w->kind, sizeof(w->kind), "%s", an->kind);
+	free(an);
 	w->keeper_fd = fd;
 	w->authz_state = 1;
 	return JG_OK;
@@ -399,7 +370,7 @@ static void worker_exit(struct worker *, int) __attribute__((noreturn));
 static void
 worker_exit(struct worker *w, int code)
 {
-	chan_free_all(w, w->shutdown ? "gateway stopped" : "disconnected");
+	chan_free_all(w, w->shutdown ? END_STOPPED : END_DISCONNECTED);
 	upstream_close(w);
 	if (w->down != NULL) {
 		ssh_disconnect(w->down);
@@ -542,7 +513,7 @@ worker_idle(evutil_socket_t fd, short ev, void *arg)
 	snprintf(msg, sizeof(msg), "idle for %d s: session closed",
 	    w->cfg->idle_timeout);
 	log_info("%s on %s: %s", w->user, w->target, msg);
-	w->stop_reason = "idle timeout";
+	w->idle_stop = 1;
 	worker_refuse_all(w, msg);
 	chan_pump_all(w);
 	worker_rearm(w);
@@ -566,8 +537,8 @@ worker_main(struct worker_args *a)
 {
 	struct worker *w = xcalloc(1, sizeof(*w));
 	struct timeval tv;
+	struct w_hello hello;
 	char err[JG_ERRLEN];
-	struct buf *b;
 	int one = 1, dropped;
 
 	w->cfg = a->cfg;
@@ -585,12 +556,10 @@ worker_main(struct worker_args *a)
 		_exit(1);
 	}
 	w->master = msg_new(a->master_fd);
-	b = buf_new(64);
-	if (buf_put_u32(b, (uint32_t)getpid()) != JG_OK ||
-	    msg_queue_buf(w->master, MSG_W_HELLO, b, -1) != JG_OK ||
-	    msg_flush_wait(w->master, WORKER_MSG_TIMEOUT_MS) != 0)
+	w->in = buf_new(MSG_MAX);
+	hello.pid = (uint32_t)getpid();
+	if (worker_flush(w, w_hello_send(w->master, &hello, -1)) != JG_OK)
 		_exit(1);
-	buf_free(b);
 	setsockopt(w->client_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((w->down = ssh_new()) == NULL)
 		_exit(1);

@@ -1,8 +1,9 @@
-/* worker.h: what the session worker's files share (worker.c, upstream.c, channel.c, command.c). */
+/* worker.h: what the session worker's files share: worker.c, upstream.c, channel.c, record.c, command.c, command-jit.c, command-play.c. */
 #ifndef WORKER_H
 #define WORKER_H
 
 #include "gateway.h"
+#include "proto.h"
 
 /*
  * Per-direction queues must hold more than libssh's 1.28 MB window refill
@@ -39,7 +40,19 @@ enum chan_state {
 };
 
 struct worker;
-struct chan_play;
+struct chan_rec;			/* recording (record.c) */
+struct chan_play;			/* an auditor's replay (command-play.c) */
+
+/* Command mode: the menu and the access-request screens (command*.c). */
+struct chan_cmd {
+	char line[80];		/* what is typed at the menu or a question */
+	size_t len;
+	struct event *tick;	/* polls the master while waiting/watching */
+	int ask_step;		/* 0 reason, 1 duration */
+	char ask_reason[512];
+	uint64_t req_id;	/* the request waited for */
+	uint64_t watch_max;	/* requests --watch: newest shown */
+};
 
 struct chan {
 	struct chan *next;
@@ -64,25 +77,13 @@ struct chan {
 	char exit_signal[32];
 	int exit_core;
 	int our_exit;		/* exit status we give (refusals) or -1 */
-	char end_reason[64];
+	uint32_t end;		/* enum end_reason, 0: not yet */
 	long long session_id;
 	uint64_t bytes_in, bytes_out;
-	char menu_line[80];	/* what was typed at the menu */
-	size_t menu_len;
-	/* recording (record.c) */
-	struct rec_writer *rec;
-	uint64_t rec_t0;	/* monotonic ms at the session's start */
-	int rec_content;	/* 0: file transfer, counts only */
-	int rec_failed;
-	struct record_screen *screen;	/* pty sessions: the terminal, for
-					   keyframes (record.c) */
-	struct chan_play *play;	/* an auditor's replay (command-play.c) */
-	/* just-in-time access in command mode and the waiting flow */
-	struct event *tick;	/* polls the master while waiting/watching */
-	int ask_step;		/* 0 reason, 1 duration */
-	char ask_reason[512];
-	uint64_t req_id;
-	uint64_t watch_max;
+	/* what each way of using the channel keeps, when it is used so */
+	struct chan_rec *rec;
+	struct chan_cmd *cmd;
+	struct chan_play *play;
 };
 
 enum up_state { UP_NONE = 0, UP_CONNECTING, UP_AUTH, UP_READY, UP_FAILED };
@@ -131,17 +132,20 @@ struct worker {
 	size_t password_len;
 	/* channels */
 	struct chan *chans;
-	int shutdown;		/* the master told us to stop */
-	const char *stop_reason;	/* how sessions end: "idle timeout"... */
-	char shutdown_msg[256];
+	struct buf *in;		/* the master's messages, as they come */
+	int shutdown;		/* the master told us to stop ... */
+	uint32_t stop;		/* ... why: enum stop_reason */
+	char shutdown_msg[256];	/* ... in words, for the user */
+	int idle_stop;		/* IdleTimeout ended the sessions */
 	time_t last_data;
 	int exiting;
 };
 
 /* worker.c */
-int worker_master_call(struct worker *, uint32_t type, struct buf *req,
-	    uint32_t want, struct buf *reply, int *fd);
-int worker_master_wait(struct worker *, uint32_t want, struct buf *reply,
+int worker_flush(struct worker *, int queued);
+int worker_call(struct worker *, int queued, uint32_t want, void *ans,
+	    size_t size, int *fd);
+int worker_wait(struct worker *, uint32_t want, void *ans, size_t size,
 	    int *fd);
 void worker_audit(struct worker *, const char *action, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
@@ -160,7 +164,7 @@ void upstream_close(struct worker *);
 ssh_channel chan_open_request(ssh_session, void *);
 void chan_pump_all(struct worker *);
 void chan_refuse(struct chan *, const char *msg);
-void chan_free_all(struct worker *, const char *reason);
+void chan_free_all(struct worker *, uint32_t end);
 void chan_notice(struct chan *, const char *msg);
 
 /* record.c */
@@ -169,23 +173,31 @@ void record_event(struct chan *, int type, const void *, size_t);
 void record_text(struct chan *, int type, const char *);
 void record_resize(struct chan *, int cols, int rows);
 void record_flush_all(struct worker *);
-const char *record_finish(struct chan *, const char *reason, int status);
+uint32_t record_finish(struct chan *, const char *reason, int status);
 
 /* command.c */
 void command_start(struct chan *);
 void command_menu_input(struct chan *);
+void command_out(struct chan *, const char *);
 void command_out_tty(struct chan *, const char *);
 void command_end(struct chan *, int status);
 void command_usage(struct chan *, const char *);
+char *command_text(const unsigned char *, size_t);
+void command_answer(struct chan *, int ok, const unsigned char *, size_t);
+void command_state(struct chan *);
+int command_line(struct chan *);
 void command_free(struct chan *);
+
+/* command-jit.c */
+int command_jit(struct chan *, int argc, char **argv);
+void command_ask_start(struct chan *);
+void command_ask_input(struct chan *);
+void command_wait_input(struct chan *);
+void command_watch_input(struct chan *);
 
 /* command-play.c */
 void command_replay(struct chan *, const char *arg);
 void command_play(struct chan *);
 void command_play_free(struct chan *);
-void command_ask_start(struct chan *);
-void command_ask_input(struct chan *);
-void command_wait_input(struct chan *);
-void command_watch_input(struct chan *);
 
 #endif /* WORKER_H */

@@ -51,7 +51,7 @@ expect_error "a duration above the rule's maximum is refused" 'at most 2h' \
 	as alice alice@127.0.0.1 request db01 --reason x --duration 3h
 expect_error "a standing or unknown target cannot be requested" 'no such target' \
 	as alice alice@127.0.0.1 request nosuch --reason x
-check_out "requests lists alice's request" 'db01 +pending' \
+check_out "requests lists alice's request" 'db01 +INC-42 disk full +[0-9a-z]+ +pending' \
 	as alice alice@127.0.0.1 requests
 check_out "bob sees it among those he may decide" 'INC-42 disk full' \
 	as bob bob@127.0.0.1 requests

@@ -1,10 +1,12 @@
-/* test-keeper.c: unit tests for the vault keeper process (vault/keeper.c, vault/keeper-agent.c). */
+/* test-keeper.c: unit tests for the vault keeper process (vault/keeper*.c). */
 
 /*
  * The test plays both the master (framed messages on the keeper's socket)
  * and a worker (the ssh-agent protocol on a registration socket) against a
  * real forked keeper, and checks that the keeper exits when the master's
- * socket closes.
+ * socket closes. The messages are built here byte by byte, not with
+ * common/proto-mk.c: an independent check that the wire layout is the one
+ * doc/architecture.md describes.
  */
 
 /* make passes -include config.h; this serves builds by hand. */
@@ -34,6 +36,7 @@
 #include <sodium.h>
 
 #include "jumpgate.h"
+#include "proto.h"
 
 #define WAIT_MS 10000
 #define PASSWORD "s3cret pass word"
@@ -446,12 +449,12 @@ test_password(void **state)
 	assert_int_equal(buf_get_u32(f->b, &nkeys), JG_OK);
 	assert_int_equal(nkeys, 0);
 	/* Once, then never again. */
-	assert_int_equal(keeper_password_fetch(worker, WAIT_MS, &pw, &len, err,
+	assert_int_equal(agent_password_fetch(worker, WAIT_MS, &pw, &len, err,
 	    sizeof(err)), JG_OK);
 	assert_int_equal(len, strlen(PASSWORD));
 	assert_string_equal(pw, PASSWORD);
 	vault_secret_free(pw, len);
-	assert_int_equal(keeper_password_fetch(worker, WAIT_MS, &pw, &len, err,
+	assert_int_equal(agent_password_fetch(worker, WAIT_MS, &pw, &len, err,
 	    sizeof(err)), JG_EAUTH);
 	assert_null(pw);
 	assert_non_null(strstr(err, "refused"));
@@ -602,7 +605,7 @@ test_passphrase(void **state)
 
 	assert_int_equal(do_register(f, 21, "db01", "password", sealed,
 	    sealedlen, &worker, msg, sizeof(msg)), 1);
-	assert_int_equal(keeper_password_fetch(worker, WAIT_MS, &pw, &len, err,
+	assert_int_equal(agent_password_fetch(worker, WAIT_MS, &pw, &len, err,
 	    sizeof(err)), JG_OK);
 	assert_string_equal(pw, PASSWORD);
 	vault_secret_free(pw, len);
@@ -625,6 +628,70 @@ test_master_garbage(void **state)
 	keeper_up(f);
 	send_msg(f, MSG_K_META, b, -1);	/* truncated parameters */
 	keeper_down(f, 1);
+	buf_free(b);
+}
+
+/*
+ * Each message the keeper takes from the master, one byte short and one
+ * byte long: the keeper decodes to the last byte and stops on either.
+ */
+static void
+test_master_short_long(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char salt[VAULT_SALT_LEN] = { 0 }, sealed[48] = { 0 };
+	struct k_meta km;
+	struct k_unseal ku;
+	struct k_register kr;
+	struct k_unregister kn;
+	struct k_reckey_open ko;
+	const struct {
+		uint32_t type;
+		const void *msg;
+		size_t size;
+		int fd;
+	} msgs[] = {
+		{ MSG_K_META, &km, sizeof(km), 0 },
+		{ MSG_K_UNSEAL, &ku, sizeof(ku), 0 },
+		{ MSG_K_REGISTER, &kr, sizeof(kr), 1 },
+		{ MSG_K_UNREGISTER, &kn, sizeof(kn), 0 },
+		{ MSG_K_RECKEY_OPEN, &ko, sizeof(ko), 1 },
+	};
+	struct buf *b = buf_new(MSG_MAX);
+	size_t i, n, cut;
+
+	memset(&km, 0, sizeof(km));
+	snprintf(km.mode, sizeof(km.mode), "file");
+	memcpy(km.salt, salt, sizeof(salt));
+	memcpy(km.check, f->check, sizeof(km.check));
+	ku.passphrase.p = (const unsigned char *)"pass";
+	ku.passphrase.len = 4;
+	memset(&kr, 0, sizeof(kr));
+	kr.conn = 3;
+	snprintf(kr.target, sizeof(kr.target), "db01");
+	snprintf(kr.kind, sizeof(kr.kind), "password");
+	kr.version = 1;
+	kr.sealed.p = sealed;
+	kr.sealed.len = sizeof(sealed);
+	kn.conn = 3;
+	ko.session = 5;
+	ko.sealed.p = sealed;
+	ko.sealed.len = sizeof(sealed);
+	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++)
+		for (cut = 0; cut < 2; cut++) {
+			buf_reset(b);
+			assert_int_equal(proto_enc(&proto_mk, msgs[i].type, b,
+			    msgs[i].msg, msgs[i].size), JG_OK);
+			n = buf_len(b);
+			if (cut == 0)
+				buf_unreserve(b, 1);
+			else
+				assert_int_equal(buf_put_u8(b, 0), JG_OK);
+			assert_int_equal(buf_len(b), cut == 0 ? n - 1 : n + 1);
+			keeper_up(f);
+			send_msg(f, msgs[i].type, b, msgs[i].fd ? dup(0) : -1);
+			keeper_down(f, 1);
+		}
 	buf_free(b);
 }
 
@@ -656,6 +723,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_passphrase, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_master_garbage, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_master_short_long, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_missing_user, setup,
 		    teardown),

@@ -18,7 +18,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "jumpgate.h"
+#include "master.h"
 #include "store-int.h"
 
 static char dbpath[64];

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "jumpgate.h"
+#include "master.h"
 
 /* In the child, between fork and exec: system calls only. */
 static void __attribute__((noreturn))

@@ -1,0 +1,94 @@
+/* listing.c: the rows of the listings people read both on the host (jumpgate) and through the gateway: sessions and access requests. */
+
+/*
+ * One layout per listing, so `jumpgate sessions` and `ssh carol@gw
+ * sessions`, `jumpgate requests` and `ssh bob@gw requests` show the same
+ * columns; times are local, durations as DUR, long reasons cut to their
+ * column with "...". JSON listings are the tool's own (cli/).
+ */
+
+#include <string.h>
+#include <time.h>
+
+#include "jumpgate.h"
+
+#define LISTING_REASON_COLS 40
+
+void
+listing_sessions_head(char *out, size_t len)
+{
+	snprintf(out, len, "%5s %-12s %-12s %-19s %-19s %-11s %5s %10s %10s  "
+	    "%s\n", "ID", "USER", "TARGET", "STARTED", "ENDED", "STATE", "EXIT",
+	    "IN", "OUT", "COMMAND");
+}
+
+void
+listing_sessions_row(const struct store_session *s, char *out, size_t len)
+{
+	char started[32], ended[32], status[16];
+
+	time_local_iso(s->started, started, sizeof(started));
+	time_local_iso(s->ended, ended, sizeof(ended));
+	if (s->exit_status < 0)
+		snprintf(status, sizeof(status), "-");
+	else
+		snprintf(status, sizeof(status), "%d", s->exit_status);
+	snprintf(out, len, "%5lld %-12s %-12s %-19s %-19s %-11s %5s %10lld "
+	    "%10lld  %s%s%s\n", s->id, s->user, s->target, started, ended,
+	    s->state, status, s->bytes_in, s->bytes_out, s->kind,
+	    s->detail[0] ? " " : "", s->detail);
+}
+
+/* Seconds since a request was filed (0 if it is in the future). */
+long
+listing_age(const char *created)
+{
+	time_t t, now = time(NULL);
+
+	if (time_parse_iso_utc(created, &t) != JG_OK || t > now)
+		return 0;
+	return (long)(now - t);
+}
+
+static void
+listing_age_text(long age, char *out, size_t len)
+{
+	if (age < 60)
+		snprintf(out, len, "%lds", age);
+	else if (age < 3600)
+		snprintf(out, len, "%ldm", age / 60);
+	else if (age < 86400)
+		snprintf(out, len, "%ldh%02ldm", age / 3600, age % 3600 / 60);
+	else
+		snprintf(out, len, "%ldd%02ldh", age / 86400,
+		    age % 86400 / 3600);
+}
+
+void
+listing_requests_head(char *out, size_t len)
+{
+	snprintf(out, len, "%5s %-12s %-12s %-*s %8s %-9s %9s %6s  %s\n",
+	    "ID", "USER", "TARGET", LISTING_REASON_COLS, "REASON", "DURATION",
+	    "STATE", "APPROVALS", "AGE", "CREATED");
+}
+
+void
+listing_requests_row(const struct store_request *r, char *out, size_t len)
+{
+	char dur[32], age[32], created[32], appr[32];
+	char reason[LISTING_REASON_COLS + 1];
+
+	if (strlen(r->reason) > LISTING_REASON_COLS)
+		snprintf(reason, sizeof(reason), "%.*s...",
+		    LISTING_REASON_COLS - 3, r->reason);
+	else
+		snprintf(reason, sizeof(reason), "%s", r->reason);
+	duration_format(r->duration, dur, sizeof(dur));
+	listing_age_text(listing_age(r->created), age, sizeof(age));
+	time_local_iso(r->created, created, sizeof(created));
+	snprintf(appr, sizeof(appr), "%d/%d", r->approvals,
+	    r->approvals_needed);
+	snprintf(out, len, "%5lld %-12s %-12s %-*s %8s %-9s %9s %6s  %s\n",
+	    r->id, r->user, r->target, LISTING_REASON_COLS, reason, dur,
+	    r->state, appr, age, created);
+}

@@ -1,0 +1,244 @@
+/* master-listen.c: the master's listeners and pre-auth limits: MaxStartups, per-source penalties, one worker forked per connection. */
+
+/*
+ * Nothing here waits: a connection is accepted, checked against the
+ * source's penalty and sshd's MaxStartups early drop, and handed to a
+ * freshly forked worker with its own socket pair, all in one callback.
+ * The child closes every descriptor but the client and its pair by number
+ * before anything else (common/privsep.c), so no worker holds the
+ * database, a listener or another connection.
+ */
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "master.h"
+
+/* Per-source penalties: repeated failed authentications block a source. */
+
+static struct penalty *
+master_penalty(struct master *m, const char *addr, int create)
+{
+	struct penalty *p, *oldest = NULL;
+	size_t i;
+
+	for (i = 0; i < MASTER_PENALTY_SLOTS; i++) {
+		p = &m->penalties[i];
+		if (p->addr[0] != '\0' && strcmp(p->addr, addr) == 0)
+			return p;
+		if (oldest == NULL || p->last < oldest->last)
+			oldest = p;
+	}
+	if (!create)
+		return NULL;
+	memset(oldest, 0, sizeof(*oldest));
+	snprintf(oldest->addr, sizeof(oldest->addr), "%s", addr);
+	return oldest;
+}
+
+void
+master_penalty_fail(struct master *m, const char *addr)
+{
+	struct penalty *p = master_penalty(m, addr, 1);
+	time_t now = clock_sec();
+	size_t i, recent = 0, cap = 16;
+
+	p->last = now;
+	p->fails[p->nfails++ % cap] = now;
+	for (i = 0; i < cap && i < p->nfails; i++)
+		if (now - p->fails[i] < m->cfg->penalty_window)
+			recent++;
+	if ((int)recent >= m->cfg->penalty_failures ||
+	    (m->cfg->penalty_failures > (int)cap && recent == cap)) {
+		p->until = now + m->cfg->penalty_duration;
+		p->nfails = 0;
+		log_info("source %s: %zu failed authentications within %d s, "
+		    "refused for %d s", addr, recent, m->cfg->penalty_window,
+		    m->cfg->penalty_duration);
+		master_audit(m, "jumpgated", "penalty", addr);
+	}
+}
+
+static int
+master_penalised(struct master *m, const char *addr)
+{
+	struct penalty *p = master_penalty(m, addr, 0);
+
+	return p != NULL && p->until > clock_sec();
+}
+
+/* sshd's MaxStartups start:rate:full, with random early drop. */
+static int
+master_startups_drop(struct master *m)
+{
+	const struct config *c = m->cfg;
+	unsigned p;
+
+	if ((int)m->preauth >= c->max_startups_full)
+		return 1;
+	if ((int)m->preauth < c->max_startups_begin)
+		return 0;
+	if (c->max_startups_full <= c->max_startups_begin)
+		return 1;
+	p = (unsigned)(c->max_startups_rate + (100 - c->max_startups_rate) *
+	    ((int)m->preauth - c->max_startups_begin) /
+	    (c->max_startups_full - c->max_startups_begin));
+	return randombytes_uniform(100) < p;
+}
+
+static void
+master_accept(evutil_socket_t lfd, short ev, void *arg)
+{
+	struct master *m = arg;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct worker_args wa;
+	struct peer *p;
+	char addr[INET6_ADDRSTRLEN], port[16];
+	int fd, sp[2], keep[3];
+	pid_t pid;
+
+	(void)ev;
+	fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+	if (fd == -1) {
+		if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_error("accept: %s", strerror(errno));
+		return;
+	}
+	if (getnameinfo((struct sockaddr *)&ss, sl, addr, sizeof(addr), port,
+	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		close(fd);
+		return;
+	}
+	if (m->stopping) {
+		close(fd);
+		return;
+	}
+	if (master_penalised(m, addr)) {
+		log_verbose("refused %s: penalty for failed authentications",
+		    addr);
+		close(fd);
+		return;
+	}
+	if (master_startups_drop(m)) {
+		log_info("drop connection from %s: MaxStartups (%zu pre-auth)",
+		    addr, m->preauth);
+		close(fd);
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_error("socketpair: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		log_error("fork: %s", strerror(errno));
+		close(fd);
+		close(sp[0]);
+		close(sp[1]);
+		return;
+	}
+	if (pid == 0) {
+		/* The child keeps the client, its master link and stdio only. */
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGPIPE, SIG_IGN);
+		keep[0] = fd;
+		keep[1] = sp[1];
+		privsep_close_from(3, keep, 2);
+		memset(&wa, 0, sizeof(wa));
+		wa.cfg = m->cfg;
+		wa.bind = m->bind;
+		wa.client_fd = fd;
+		wa.master_fd = sp[1];
+		snprintf(wa.source, sizeof(wa.source), "%s port %s", addr,
+		    port);
+		worker_main(&wa);
+	}
+	close(fd);
+	close(sp[1]);
+	p = master_peer_new(m, pid, sp[0], addr, port);
+	log_verbose("connection from %s: worker %ld", p->source, (long)pid);
+}
+
+/* Listeners. */
+
+int
+master_listen(struct master *m)
+{
+	struct addrinfo hints, *res, *ai;
+	size_t i;
+	int fd, one = 1, rc;
+
+	for (i = 0; i < m->cfg->nlisten; i++) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+		if ((rc = getaddrinfo(m->cfg->listen[i].host,
+		    m->cfg->listen[i].port, &hints, &res)) != 0) {
+			log_error("ListenAddress %s:%s: %s",
+			    m->cfg->listen[i].host, m->cfg->listen[i].port,
+			    gai_strerror(rc));
+			return JG_ERR;
+		}
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			if (m->nlisten == MASTER_MAX_LISTEN)
+				break;
+			fd = socket(ai->ai_family, ai->ai_socktype |
+			    SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+			if (fd == -1)
+				continue;
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+			    sizeof(one));
+			if (ai->ai_family == AF_INET6)
+				setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+				    sizeof(one));
+			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+			    listen(fd, 128) == -1) {
+				log_error("listen on %s:%s: %s",
+				    m->cfg->listen[i].host,
+				    m->cfg->listen[i].port, strerror(errno));
+				close(fd);
+				freeaddrinfo(res);
+				return JG_ERR;
+			}
+			m->lfds[m->nlisten] = fd;
+			m->lev[m->nlisten] = event_new(m->base, fd,
+			    EV_READ | EV_PERSIST, master_accept, m);
+			event_add(m->lev[m->nlisten], NULL);
+			m->nlisten++;
+			log_info("listening on %s:%s", m->cfg->listen[i].host,
+			    m->cfg->listen[i].port);
+		}
+		freeaddrinfo(res);
+	}
+	return JG_OK;
+}
+
+void
+master_unlisten(struct master *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nlisten; i++) {
+		event_free(m->lev[i]);
+		close(m->lfds[i]);
+	}
+	m->nlisten = 0;
+}

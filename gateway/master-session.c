@@ -1,0 +1,277 @@
+/* master-session.c: sessions in the master: rows and recording files for workers, and the auditors' list and replay through the gateway. */
+
+/*
+ * The master writes every session row and creates every recording file:
+ * a worker gets only a write-only, append-only descriptor for its own
+ * session's file, so it can neither read it nor reach another session's.
+ * For an auditor's replay the master opens that one recording read-only
+ * and has the keeper write its key into a fresh socket for the auditor's
+ * worker; the master never decrypts a recording itself.
+ */
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "master.h"
+
+#define MASTER_SESSIONS_SHOWN 200
+
+/*
+ * The session's recording file: created here (the worker may not create
+ * files), write-only and append-only for the worker.
+ */
+static int
+master_recording_create(struct master *m, long long id)
+{
+	char name[64], path[JG_PATH_MAX];
+	int fd;
+
+	snprintf(name, sizeof(name), "%lld.jgrec", id);
+	if (path_join(path, sizeof(path), m->cfg->recording_dir, name) !=
+	    JG_OK)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1) {
+		log_error("session %lld: cannot create %s: %s", id, path,
+		    strerror(errno));
+		return -1;
+	}
+	if (store_session_set_recording(m->store, id, name) != JG_OK) {
+		log_error("session %lld: %s", id, store_errmsg(m->store));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
+/* Ended sessions (negative ids) make room once the list is full. */
+static void
+master_sessions_compact(struct peer *p)
+{
+	size_t i, k = 0;
+
+	if (p->nsessions < MASTER_PEER_SESSIONS)
+		return;
+	for (i = 0; i < p->nsessions; i++)
+		if (p->sessions[i] > 0)
+			p->sessions[k++] = p->sessions[i];
+	p->nsessions = k;
+}
+
+int
+master_w_session_open(struct master *m, struct peer *p, const void *msg)
+{
+	const struct w_session_open *rq = msg;
+	struct store_session ss;
+	struct m_session an;
+	long long id = 0;
+	size_t i;
+	int ok, fd = -1;
+
+	if (str_has_control(rq->kind))
+		return JG_EINVAL;
+	memset(&ss, 0, sizeof(ss));
+	snprintf(ss.kind, sizeof(ss.kind), "%s", rq->kind);
+	snprintf(ss.detail, sizeof(ss.detail), "%s", rq->detail);
+	snprintf(ss.user, sizeof(ss.user), "%s", p->user);
+	snprintf(ss.target, sizeof(ss.target), "%s", p->target);
+	snprintf(ss.login, sizeof(ss.login), "%s", p->login);
+	snprintf(ss.source, sizeof(ss.source), "%s", p->source);
+	master_sessions_compact(p);
+	for (i = 0; ss.detail[i] != '\0'; i++)	/* shown to auditors later */
+		if ((unsigned char)ss.detail[i] < 0x20 || ss.detail[i] == 0x7f)
+			ss.detail[i] = '?';
+	ok = p->nsessions < MASTER_PEER_SESSIONS &&
+	    store_session_open(m->store, &ss, &id) == JG_OK;
+	if (ok)
+		p->sessions[p->nsessions++] = id;
+	else
+		log_error("session for %s on %s: %s", p->user, p->target,
+		    store_errmsg(m->store));
+	if (ok && (fd = master_recording_create(m, id)) == -1) {
+		ok = 0;
+		p->sessions[--p->nsessions] = 0;
+		if (store_session_end(m->store, id, "refused", -1, 0, 0,
+		    "recording cannot be created") != JG_OK)
+			log_error("session %lld: %s", id,
+			    store_errmsg(m->store));
+	}
+	an.ok = ok ? 1 : 0;
+	an.id = (uint64_t)id;
+	snprintf(an.message, sizeof(an.message), "%s", ok ? "" : "the gateway "
+	    "cannot record this session right now");
+	master_peer_sent(p, m_session_send(p->conn, &an, fd));
+	return JG_OK;
+}
+
+int
+master_w_session_end(struct master *m, struct peer *p, const void *msg)
+{
+	const struct w_session_end *rq = msg;
+	const char *reason;
+	size_t i;
+
+	reason = end_reason_name(rq->reason, rq->stop);
+	if (reason == NULL || (rq->recorded != RECORDED_COMPLETE &&
+	    rq->recorded != RECORDED_TRUNCATED) || rq->id == 0)
+		return JG_EINVAL;
+	for (i = 0; i < p->nsessions; i++)
+		if (p->sessions[i] == (long long)rq->id)
+			break;
+	if (i == p->nsessions)
+		return JG_EINVAL;	/* not this worker's session */
+	/* Kept, negated: the keeper's key for it may still be on its way. */
+	p->sessions[i] = -(long long)rq->id;
+	if (store_session_end(m->store, (long long)rq->id, rq->recorded ==
+	    RECORDED_COMPLETE ? "complete" : "truncated",
+	    rq->exit_status == UINT32_MAX ? -1 : (int)rq->exit_status,
+	    (long long)rq->bytes_in, (long long)rq->bytes_out, reason) != JG_OK)
+		log_error("session %llu: %s", (unsigned long long)rq->id,
+		    store_errmsg(m->store));
+	return JG_OK;
+}
+
+static int
+master_is_auditor(struct master *m, const char *user)
+{
+	struct store_user u;
+	size_t i;
+	int yes = 0;
+
+	if (store_user_get(m->store, user, &u) != JG_OK)
+		return 0;
+	for (i = 0; i < u.nroles; i++)
+		if (strcmp(u.roles[i], "auditor") == 0)
+			yes = 1;
+	store_user_clear(&u);
+	return yes;
+}
+
+int
+master_text_reply(struct peer *p, int ok, const char *text, size_t len)
+{
+	master_peer_sent(p, proto_wm_send_text(p->conn, MSG_M_TEXT, ok, text,
+	    len));
+	return JG_OK;
+}
+
+/* Auditors list sessions through the gateway; the newest 200. */
+int
+master_w_sessions(struct master *m, struct peer *p, const void *msg)
+{
+	struct store_session_filter f;
+	struct store_session *v;
+	struct buf *t;
+	char line[1024];
+	size_t n, i;
+	int rc;
+
+	(void)msg;
+	if (!master_is_auditor(m, p->user)) {
+		snprintf(line, sizeof(line), "sessions: only auditors may list "
+		    "sessions");
+		master_audit(m, p->user, "request.refused", "sessions");
+		return master_text_reply(p, 0, line, strlen(line));
+	}
+	memset(&f, 0, sizeof(f));
+	if (store_session_list(m->store, &f, &v, &n) != JG_OK) {
+		snprintf(line, sizeof(line), "cannot list sessions right now");
+		return master_text_reply(p, 0, line, strlen(line));
+	}
+	t = buf_new(MSG_MAX - 64);
+	listing_sessions_head(line, sizeof(line));
+	rc = buf_put(t, line, strlen(line));
+	for (i = n > MASTER_SESSIONS_SHOWN ? n - MASTER_SESSIONS_SHOWN : 0;
+	    rc == JG_OK && i < n; i++) {
+		listing_sessions_row(&v[i], line, sizeof(line));
+		rc = buf_put(t, line, strlen(line));
+	}
+	free(v);
+	master_audit(m, p->user, "sessions.list", "through the gateway");
+	rc = master_text_reply(p, 1, (const char *)buf_ptr(t), buf_len(t));
+	buf_free(t);
+	return rc;
+}
+
+static int
+master_replay_refuse(struct peer *p, const char *msg, uint64_t id)
+{
+	struct m_replay an;
+
+	memset(&an, 0, sizeof(an));
+	snprintf(an.message, sizeof(an.message), "%s", msg);
+	an.id = id;
+	master_peer_sent(p, m_replay_send(p->conn, &an, -1));
+	return JG_OK;
+}
+
+/*
+ * An auditor replays through the gateway: we check the role, open that one
+ * recording read-only, and have the keeper write its key into a socket
+ * whose other end goes to the auditor's worker with the file. We never
+ * decrypt anything here.
+ */
+int
+master_w_replay(struct master *m, struct peer *p, const void *msg)
+{
+	const struct w_replay *rq = msg;
+	struct store_session ss;
+	struct k_reckey_open ko;
+	struct m_replay an;
+	unsigned char *sealed = NULL;
+	char path[JG_PATH_MAX], text[256], detail[128];
+	size_t slen = 0;
+	int fd, kp[2];
+
+	if (!master_is_auditor(m, p->user)) {
+		master_audit(m, p->user, "request.refused", "replay");
+		return master_replay_refuse(p, "replay: only auditors may "
+		    "replay sessions", rq->id);
+	}
+	if (rq->id > ID_MAX || store_session_get(m->store, (long long)rq->id,
+	    &ss, &sealed, &slen) != JG_OK) {
+		snprintf(text, sizeof(text), "no such session: %llu",
+		    (unsigned long long)rq->id);
+		return master_replay_refuse(p, text, rq->id);
+	}
+	if (ss.recording[0] == '\0' || sealed == NULL ||
+	    strchr(ss.recording, '/') != NULL ||
+	    path_join(path, sizeof(path), m->cfg->recording_dir,
+	    ss.recording) != JG_OK ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		free(sealed);
+		snprintf(text, sizeof(text), "session %llu has no recording",
+		    (unsigned long long)rq->id);
+		return master_replay_refuse(p, text, rq->id);
+	}
+	if (!m->unsealed || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    kp) == -1) {
+		free(sealed);
+		close(fd);
+		return master_replay_refuse(p, m->unsealed ? "the gateway is "
+		    "out of resources" : "the vault is sealed", rq->id);
+	}
+	ko.session = rq->id;
+	ko.sealed.p = sealed;
+	ko.sealed.len = slen;
+	master_keeper_sent(m, k_reckey_open_send(m->keeper, &ko, kp[0]));
+	free(sealed);
+	memset(&an, 0, sizeof(an));
+	an.ok = 1;
+	an.id = rq->id;
+	an.live = strcmp(ss.state, "live") == 0;
+	master_peer_sent(p, m_replay_send(p->conn, &an, fd));
+	master_peer_sent(p, proto_send(&proto_wm, p->conn, MSG_M_REPLAY_KEY,
+	    NULL, 0, kp[1]));
+	snprintf(detail, sizeof(detail), "session=%llu through the gateway",
+	    (unsigned long long)rq->id);
+	master_audit(m, p->user, "session.replay", detail);
+	return JG_OK;
+}
