@@ -113,11 +113,13 @@ void errf(char *err, size_t errlen, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 #define ID_MAX (1ULL << 53)	/* ids as typed: 1 to 2^53 (JSON's exact) */
 int id_parse(const char *, long long *);
+void audit_value(const char *, char *out, size_t len);
 
 /* privsep.c */
 int privsep_drop(const char *user, int *dropped, char *err, size_t errlen);
 void privsep_close_from(int lowfd, const int *keep, size_t nkeep);
 long privsep_fd_limit(long want);
+void privsep_env_scrub(void);
 
 /* json.c */
 struct json;

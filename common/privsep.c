@@ -13,8 +13,11 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -133,4 +136,44 @@ privsep_fd_limit(long want)
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)want)
 		return want;
 	return (long)rl.rlim_cur;
+}
+
+/*
+ * A child of the master starts with an empty environment: root's HOME,
+ * PATH and whatever else the master was started with are nothing a worker
+ * or the keeper needs. TZ alone is kept, so local times read the same.
+ * Clearing environ is not enough: /proc/PID/environ shows the block the
+ * process started with, which a fork shares, so that block is wiped too
+ * (its bounds are fields 50 and 51 of /proc/self/stat).
+ */
+void
+privsep_env_scrub(void)
+{
+	char buf[4096], tz[128], *p;
+	unsigned long start = 0, end = 0;
+	const char *t;
+	ssize_t n;
+	int fd, field;
+
+	tz[0] = '\0';
+	if ((t = getenv("TZ")) != NULL && strlen(t) < sizeof(tz))
+		snprintf(tz, sizeof(tz), "%s", t);
+	if ((fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC)) != -1) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		/* The command name may hold spaces: count from after it. */
+		if ((p = strrchr(buf, ')')) != NULL) {
+			for (field = 2; *p != '\0' && field < 50; p++)
+				if (*p == ' ')
+					field++;
+			if (sscanf(p, "%lu %lu", &start, &end) != 2)
+				start = end = 0;
+		}
+	}
+	clearenv();
+	if (start != 0 && end > start && end - start < (1UL << 24))
+		memset((void *)start, 0, end - start);
+	if (tz[0] != '\0')
+		setenv("TZ", tz, 1);
 }

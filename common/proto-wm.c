@@ -20,7 +20,7 @@ static const struct proto_field w_hello_f[] = { F_U32(w_hello, pid) };
 static const struct proto_field w_key_owner_f[] = {
 	F_CSTR(w_key_owner, user), F_CSTR(w_key_owner, fp) };
 static const struct proto_field w_auth_fail_f[] = {
-	F_CSTR(w_auth_fail, user), F_CSTR(w_auth_fail, reason) };
+	F_CSTR(w_auth_fail, user), F_U32(w_auth_fail, reason) };
 static const struct proto_field w_auth_ok_f[] = {
 	F_CSTR(w_auth_ok, user), F_CSTR(w_auth_ok, fp) };
 static const struct proto_field w_authorize_f[] = {
@@ -137,6 +137,20 @@ proto_wm_send_text(struct msgconn *c, uint32_t type, int ok, const void *text,
 	t.text.p = text;
 	t.text.len = len;
 	return proto_send(&proto_wm, c, type, &t, sizeof(t), -1);
+}
+
+const char *
+auth_fail_name(uint32_t r)
+{
+	switch (r) {
+	case AUTH_FAIL_SIGNATURE:
+		return "bad-signature";
+	case AUTH_FAIL_LOGIN:
+		return "invalid-login-name";
+	case AUTH_FAIL_KEY:
+		return "key-not-registered";
+	}
+	return NULL;
 }
 
 const char *

@@ -148,6 +148,14 @@ enum end_reason {
 };
 const char *end_reason_name(uint32_t reason, uint32_t stop);
 
+/* Why an authentication failed (MSG_W_AUTH_FAIL). */
+enum auth_fail {
+	AUTH_FAIL_SIGNATURE = 1,	/* a signature that does not verify */
+	AUTH_FAIL_LOGIN,		/* a login name that is not USER[@TARGET] */
+	AUTH_FAIL_KEY,			/* the key is not this user's */
+};
+const char *auth_fail_name(uint32_t);
+
 /* Whether the recording got its end mark (MSG_W_SESSION_END). */
 enum rec_state { RECORDED_COMPLETE = 1, RECORDED_TRUNCATED };
 
@@ -164,8 +172,8 @@ struct w_key_owner {
 	char fp[SSHKEY_FP_LEN];
 };
 struct w_auth_fail {
-	char user[JG_NAME_MAX + 1];
-	char reason[128];
+	char user[JG_NAME_MAX + 1];	/* "?" when the login name is not one */
+	uint32_t reason;		/* enum auth_fail */
 };
 struct w_auth_ok {
 	char user[JG_NAME_MAX + 1];

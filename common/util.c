@@ -438,3 +438,34 @@ id_parse(const char *s, long long *id)
 	*id = (long long)v;
 	return JG_OK;
 }
+
+/*
+ * A value from outside (a subsystem name, a forwarding destination) as it
+ * may stand in an audit detail of key=value fields: every byte outside
+ * [A-Za-z0-9._:/@+-] becomes %HH, so it cannot add a field, end a line or
+ * hide behind a control character. out holds at least 3 * strlen + 1.
+ */
+void
+audit_value(const char *in, char *out, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	for (p = (const unsigned char *)in; *p != '\0'; p++) {
+		if (isalnum(*p) || strchr("._:/@+-", *p) != NULL) {
+			if (o + 1 >= len)
+				break;
+			out[o++] = (char)*p;
+		} else {
+			if (o + 3 >= len)
+				break;
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 0xf];
+		}
+	}
+	out[o] = '\0';
+}

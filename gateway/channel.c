@@ -186,7 +186,7 @@ chan_env_req(ssh_session s, ssh_channel ch, const char *name,
 	if (!chan_env_allowed(name) || strlen(name) >= sizeof(r->name) ||
 	    strlen(value) > 256 || str_has_control(value) ||
 	    c->main_req != 0 || (r = chan_add_req(c, REQ_ENV)) == NULL) {
-		log_verbose("%s: refused env %s", c->w->user, name);
+		deny_env(c, name);
 		return -1;
 	}
 	snprintf(r->name, sizeof(r->name), "%s", name);
@@ -318,6 +318,7 @@ chan_open_request(ssh_session s, void *arg)
 	c->dcb.channel_subsystem_request_function = chan_subsystem_req;
 	c->dcb.channel_pty_window_change_function = chan_winch;
 	c->dcb.channel_signal_function = chan_signal;
+	c->dcb.channel_auth_agent_req_function = deny_agent;
 	ssh_callbacks_init(&c->dcb);
 	ssh_set_channel_callbacks(c->down, &c->dcb);
 	for (cp = &w->chans; *cp != NULL; cp = &(*cp)->next)

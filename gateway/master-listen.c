@@ -161,6 +161,7 @@ master_accept(evutil_socket_t lfd, short ev, void *arg)
 		keep[0] = fd;
 		keep[1] = sp[1];
 		privsep_close_from(3, keep, 2);
+		privsep_env_scrub();
 		memset(&wa, 0, sizeof(wa));
 		wa.cfg = m->cfg;
 		wa.bind = m->bind;

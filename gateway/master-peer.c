@@ -183,9 +183,12 @@ master_w_auth_fail(struct master *m, struct peer *p, const void *msg)
 	const struct w_auth_fail *rq = msg;
 	char detail[512];
 
+	if (auth_fail_name(rq->reason) == NULL)
+		return JG_EINVAL;
 	p->auth_fails++;
 	snprintf(detail, sizeof(detail), "user=%s source=%s reason=%s",
-	    rq->user, p->source, rq->reason);
+	    name_valid(rq->user) ? rq->user : "?", p->source,
+	    auth_fail_name(rq->reason));
 	master_audit(m, "jumpgated", "auth.fail", detail);
 	return JG_OK;
 }
@@ -273,10 +276,10 @@ master_w_authorize(struct master *m, struct peer *p, const void *msg)
 
 	memset(&t, 0, sizeof(t));
 	memset(&res, 0, sizeof(res));
+	/* The worker checked the name: anything else is a broken worker. */
 	if (!name_valid(rq->target))
-		res.how = AUTHZ_NO_TARGET;
-	else if (authz_check(m->store, p->user, rq->target, &res, &t) !=
-	    JG_OK) {
+		return JG_EINVAL;
+	if (authz_check(m->store, p->user, rq->target, &res, &t) != JG_OK) {
 		log_error("authorize %s for %s: %s", rq->target, p->user,
 		    store_errmsg(m->store));
 		return master_authorize_reply(p, 0, "the gateway cannot check "

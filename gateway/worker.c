@@ -159,32 +159,42 @@ worker_master_io(evutil_socket_t fd, short ev, void *arg)
 	worker_rearm(w);
 }
 
-/* Login name: "user@target" is target mode, "user" is command mode. */
+/*
+ * Login name: "user@target" is target mode, "user" is command mode. Both
+ * names must be valid names ([A-Za-z0-9._-], no space, no '='), checked at
+ * every attempt before anything is kept: a login name that fails once
+ * fails every time, and no name that could forge a field reaches a log or
+ * an audit row. A connection keeps the first valid login name it gave.
+ */
 static int
-worker_parse_login(struct worker *w, const char *login)
+worker_login(struct worker *w, const char *login)
 {
+	char user[JG_NAME_MAX + 1], target[JG_NAME_MAX + 1];
 	const char *at;
 	size_t n;
 
 	if (strlen(login) >= sizeof(w->login))
 		return JG_EINVAL;
-	snprintf(w->login, sizeof(w->login), "%s", login);
 	at = strchr(login, '@');
 	n = at != NULL ? (size_t)(at - login) : strlen(login);
 	if (n == 0 || n > JG_NAME_MAX)
 		return JG_EINVAL;
-	memcpy(w->user, login, n);
-	w->user[n] = '\0';
-	if (!name_valid(w->user))
+	memcpy(user, login, n);
+	user[n] = '\0';
+	if (!name_valid(user))
 		return JG_EINVAL;
-	if (at == NULL) {
-		w->cmd_mode = 1;
-		return JG_OK;
+	target[0] = '\0';
+	if (at != NULL) {
+		if (!name_valid(at + 1))
+			return JG_EINVAL;
+		snprintf(target, sizeof(target), "%s", at + 1);
 	}
-	/* The target name is checked by the master (an unknown one is told). */
-	if (strlen(at + 1) == 0 || strlen(at + 1) > JG_NAME_MAX)
-		return JG_EINVAL;
-	snprintf(w->target, sizeof(w->target), "%s", at + 1);
+	if (w->login[0] != '\0')
+		return strcmp(w->login, login) == 0 ? JG_OK : JG_EINVAL;
+	snprintf(w->login, sizeof(w->login), "%s", login);
+	snprintf(w->user, sizeof(w->user), "%s", user);
+	snprintf(w->target, sizeof(w->target), "%s", target);
+	w->cmd_mode = at == NULL;
 	return JG_OK;
 }
 
@@ -210,7 +220,7 @@ worker_key_fp(ssh_key key, char *fp, size_t len)
 }
 
 static void
-worker_auth_failed(struct worker *w, const char *user, const char *why)
+worker_auth_failed(struct worker *w, const char *user, uint32_t why)
 {
 	struct w_auth_fail f;
 
@@ -221,7 +231,7 @@ worker_auth_failed(struct worker *w, const char *user, const char *why)
 		_exit(1);
 	}
 	snprintf(f.user, sizeof(f.user), "%s", user);
-	snprintf(f.reason, sizeof(f.reason), "%s", why);
+	f.reason = why;
 	worker_flush(w, w_auth_fail_send(w->master, &f, -1));
 }
 
@@ -246,13 +256,12 @@ worker_auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
 		return SSH_AUTH_DENIED;
 	if (state != SSH_PUBLICKEY_STATE_NONE &&
 	    state != SSH_PUBLICKEY_STATE_VALID) {
-		worker_auth_failed(w, w->user[0] ? w->user : "?", "bad "
-		    "signature");
+		worker_auth_failed(w, w->user[0] ? w->user : "?",
+		    AUTH_FAIL_SIGNATURE);
 		return SSH_AUTH_DENIED;
 	}
-	if ((w->login[0] == '\0' && worker_parse_login(w, login) != JG_OK) ||
-	    strcmp(w->login, login) != 0) {
-		worker_auth_failed(w, "?", "invalid login name");
+	if (worker_login(w, login) != JG_OK) {
+		worker_auth_failed(w, "?", AUTH_FAIL_LOGIN);
 		return SSH_AUTH_DENIED;
 	}
 	if (worker_key_fp(key, fp, sizeof(fp)) != JG_OK)
@@ -266,7 +275,7 @@ worker_auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
 	snprintf(w->probed_fp, sizeof(w->probed_fp), "%s", fp);
 	w->probed_ok = r == JG_OK && an.ok;
 	if (!w->probed_ok) {
-		worker_auth_failed(w, w->user, "key not registered to user");
+		worker_auth_failed(w, w->user, AUTH_FAIL_KEY);
 		return SSH_AUTH_DENIED;
 	}
 	if (state == SSH_PUBLICKEY_STATE_NONE)
@@ -576,6 +585,7 @@ worker_main(struct worker_args *a)
 	w->scb.channel_open_request_session_function = chan_open_request;
 	ssh_callbacks_init(&w->scb);
 	ssh_set_server_callbacks(w->down, &w->scb);
+	ssh_set_message_callback(w->down, deny_message, w);
 	ssh_set_auth_methods(w->down, SSH_AUTH_METHOD_PUBLICKEY);
 	w->base = event_base_new();
 	if (w->base == NULL)

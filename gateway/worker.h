@@ -137,6 +137,7 @@ struct worker {
 	uint32_t stop;		/* ... why: enum stop_reason */
 	char shutdown_msg[256];	/* ... in words, for the user */
 	int idle_stop;		/* IdleTimeout ended the sessions */
+	int denials;		/* requests refused (deny.c) */
 	time_t last_data;
 	int exiting;
 };
@@ -166,6 +167,11 @@ void chan_pump_all(struct worker *);
 void chan_refuse(struct chan *, const char *msg);
 void chan_free_all(struct worker *, uint32_t end);
 void chan_notice(struct chan *, const char *msg);
+
+/* deny.c */
+int deny_message(ssh_session, ssh_message, void *);
+void deny_agent(ssh_session, ssh_channel, void *);
+void deny_env(struct chan *, const char *name);
 
 /* record.c */
 int record_start(struct chan *, const struct chreq *, int fd);

@@ -5,7 +5,7 @@
 JG_PACKAGES="build-essential autoconf automake libtool pkg-config
  libssh-dev libevent-dev libssl-dev libsqlite3-dev libsodium-dev libcmocka-dev
  openssh-server openssh-client tmux rsync sqlite3 iproute2 jq procps
- util-linux passwd asciinema libvterm-dev bc"
+ util-linux passwd asciinema libvterm-dev bc xauth"
 
 jg_install_missing() {
 	local missing=() p

@@ -533,6 +533,7 @@ keeper_main(const struct config *cfg, int sock)
 	closelog();
 	if (keeper_close_fds(sock) == -1)
 		_exit(JG_EXIT_FAIL);
+	privsep_env_scrub();
 	if (keeper_log_stderr != -1)
 		log_init(KEEPER_PROGNAME, keeper_log_stderr, keeper_log_level);
 	if (core_dumps_disable() != JG_OK)

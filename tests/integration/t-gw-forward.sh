@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# t-gw-forward: deny by default: port forwarding (local, remote, -W), agent
-# forwarding, X11 and subsystems other than sftp are refused, and the
+# t-gw-forward: deny by default: port forwarding (local -L, dynamic -D,
+# stdio -W, remote -R), agent forwarding, X11, environment variables
+# outside TERM, LANG and LC_*, and subsystems other than sftp are refused;
+# each refusal is an audit row request.refused naming its kind, a session
+# on the same connection gets one line saying what was refused, and the
 # session itself goes on.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
 jg_config
 jg_init
+have xauth || bail "xauth is not installed (scripts/setup.sh installs it)"
 target_sshd_start || bail "no target sshd"
 "$JG" target add t1 --host 127.0.0.1 --port "$SSHD_PORT" --login jgtarget \
 	--host-key "$SSHD_HOSTKEY" >/dev/null || bail "target add"
@@ -17,27 +21,42 @@ jgd_start || bail "jumpgated did not start"
 
 SSH=(ssh -i "$T/keys/alice" -p "$JG_PORT" -o BatchMode=yes
 	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null)
+# refused KIND: how many request.refused rows name that kind.
+refused() {
+	"$JG" audit --json | jq --arg k "kind=$1" \
+		'[.[] | select(.action == "request.refused" and (.detail | contains($k)))] | length'
+}
 
 # -W: a direct-tcpip channel to the target's own sshd port.
 out=$(timeout 20 "${SSH[@]}" -W "127.0.0.1:$SSHD_PORT" alice@t1@127.0.0.1 \
 	</dev/null 2>&1)
 rc=$?
-if [ "$rc" -ne 0 ] && ! grep -q '^SSH-2.0' <<<"$out"; then
-	ok "ssh -W (direct-tcpip) is refused"
+if [ "$rc" -ne 0 ] && ! grep -q '^SSH-2.0' <<<"$out" &&
+	grep -q 'administratively prohibited' <<<"$out"; then
+	ok "ssh -W (direct-tcpip) is refused by the gateway"
 else
-	not_ok "ssh -W (direct-tcpip) is refused" "rc=$rc out=$out"
+	not_ok "ssh -W (direct-tcpip) is refused by the gateway" "rc=$rc out=$out"
 fi
+is "the -W refusal is audited" "$(refused local-forward)" 1
+
+# -L: the client listens; a connection through it is refused by the gateway.
 lport=$(free_port)
-out=$(timeout 20 "${SSH[@]}" -o ExitOnForwardFailure=yes \
-	-L "127.0.0.1:$lport:127.0.0.1:$SSHD_PORT" alice@t1@127.0.0.1 \
-	"sleep 2" 2>&1 &
-	sleep 1
-	exec 3<>"/dev/tcp/127.0.0.1/$lport" 2>/dev/null && timeout 3 head -c 7 <&3)
-if grep -q 'SSH-2.0' <<<"$out"; then
-	not_ok "a local forward (-L) carries nothing" "$out"
-else
-	ok "a local forward (-L) carries nothing"
-fi
+timeout 20 "${SSH[@]}" -L "127.0.0.1:$lport:127.0.0.1:$SSHD_PORT" \
+	alice@t1@127.0.0.1 "sleep 4" >"$T/L.out" 2>&1 &
+jg_track $!
+wait_for 10 port_listening "$lport" || bail "ssh -L did not listen on $lport"
+probe=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$lport && timeout 3 head -c 7 <&3" 2>/dev/null)
+is "a connection through -L gets nothing from the target" "$probe" ""
+wait_for 10 sh -c "grep -q 'administratively prohibited' '$T/L.out'"
+wait_for 10 sh -c "grep -q 'jumpgate: port forwarding' '$T/L.out'"
+check_outf "the client is told the channel was refused" \
+	'administratively prohibited' cat "$T/L.out"
+check_outf "the session on that connection gets one line saying why" \
+	'jumpgate: port forwarding (-L, -D, -W) is not allowed through the gateway' \
+	cat "$T/L.out"
+is "the -L refusal is audited with its destination" \
+	"$("$JG" audit --json | jq "[.[] | select(.action == \"request.refused\" and (.detail | contains(\"dest=127.0.0.1:$SSHD_PORT\")))] | length")" 2
+
 rport=$(free_port)
 out=$(timeout 20 "${SSH[@]}" -o ExitOnForwardFailure=yes \
 	-R "127.0.0.1:$rport:127.0.0.1:$SSHD_PORT" alice@t1@127.0.0.1 true 2>&1)
@@ -47,9 +66,26 @@ if [ "$rc" -ne 0 ] && grep -qi 'remote port forwarding failed' <<<"$out"; then
 else
 	not_ok "a remote forward (-R) is refused" "rc=$rc out=$out"
 fi
-check_out "X11 forwarding is refused, the command still runs" \
-	'^still here$' timeout 20 "${SSH[@]}" -o ForwardX11=yes \
-	-o ForwardX11Trusted=no alice@t1@127.0.0.1 'echo still here'
+is "the -R refusal is audited" "$(refused remote-forward)" 1
+
+# X11: a display and xauth data, so the client really asks (trusted
+# forwarding: untrusted would need a real X server to make a cookie).
+export XAUTHORITY=$T/Xauthority
+xauth -f "$XAUTHORITY" add :42 . 0123456789abcdef0123456789abcdef 2>/dev/null
+check "xauth data for the fake display" test -s "$XAUTHORITY"
+DISPLAY=:42 timeout 20 "${SSH[@]}" -o ForwardX11=yes -o ForwardX11Trusted=yes \
+	alice@t1@127.0.0.1 'echo still here; echo "display=${DISPLAY:-none}"' \
+	>"$T/x.out" 2>"$T/x.err"
+check_outf "X11 forwarding is refused, the command still runs" 'still here' \
+	cat "$T/x.out"
+check_outf "the target gets no DISPLAY" 'display=none' cat "$T/x.out"
+check_outf "the client's X11 request was refused" \
+	'X11 forwarding request failed' cat "$T/x.err"
+check_outf "and it is told why" \
+	'jumpgate: X11 forwarding is not allowed through the gateway' \
+	cat "$T/x.err"
+is "the X11 refusal is audited" "$(refused x11)" 1
+
 eval "$(ssh-agent -s)" >/dev/null
 ssh-add "$T/keys/alice" 2>/dev/null
 out=$(timeout 20 "${SSH[@]}" -A alice@t1@127.0.0.1 \
@@ -57,6 +93,11 @@ out=$(timeout 20 "${SSH[@]}" -A alice@t1@127.0.0.1 \
 ssh-agent -k >/dev/null 2>&1
 is "agent forwarding is refused (no SSH_AUTH_SOCK on the target)" \
 	"$(grep -o 'sock=.*' <<<"$out")" "sock=none"
+check_outf "the agent refusal is told" \
+	'jumpgate: agent forwarding is not allowed through the gateway' \
+	echo "$out"
+is "the agent refusal is audited" "$(refused agent)" 1
+
 out=$(timeout 20 "${SSH[@]}" -s alice@t1@127.0.0.1 netconf 2>&1 </dev/null)
 rc=$?
 if [ "$rc" -ne 0 ]; then
@@ -68,3 +109,5 @@ check_out "env outside TERM, LANG, LC_* does not reach the target" \
 	'^foo=unset lang=C.UTF-8$' env FOO=bar LANG=C.UTF-8 timeout 20 \
 	"${SSH[@]}" -o SendEnv=FOO -o SendEnv=LANG alice@t1@127.0.0.1 \
 	'echo "foo=${FOO:-unset} lang=$LANG"'
+is "the env refusal is audited with the variable's name" \
+	"$("$JG" audit --json | jq '[.[] | select(.action == "request.refused" and (.detail | contains("kind=env name=FOO")))] | length')" 1

@@ -35,7 +35,8 @@ for kw in WorkerUser KeeperUser; do
 	check "$kw missing: nothing listens" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$JG_PORT) 2>/dev/null"
 done
 
-jgd_start || bail "jumpgated did not start"
+# A canary in the daemon's environment: no child may inherit it.
+JG_ENV_CANARY=canary-$RANDOM$RANDOM jgd_start || bail "jumpgated did not start"
 
 gw() {	# CMD...
 	timeout 40 ssh -F none -i "$T/keys/alice" -o IdentitiesOnly=yes \
@@ -66,6 +67,10 @@ diag "master $JGD_PID, worker $WORKER_A, keeper $KEEPER"
 is "no child of the master runs as root" \
 	"$(children_as root | tr '\n' ' ')" ""
 for p in $WORKER_A $KEEPER; do
+	tr '\0' '\n' <"/proc/$p/environ" | grep . >"$T/env.$p"
+	check "process $p: /proc/$p/environ was readable" test -r "/proc/$p/environ"
+	is "process $p starts with an empty environment (no HOME, PATH, canary)" \
+		"$(grep -v '^TZ=' "$T/env.$p" | tr '\n' ' ')" ""
 	check "process $p holds no database descriptor" bash -c \
 		"! ls -l /proc/$p/fd | grep -q 'jumpgate\.db'"
 	check "process $p holds no descriptor under the state directory" \

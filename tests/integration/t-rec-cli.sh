@@ -12,12 +12,13 @@ jg_init
 
 MKREC=$JG_BUILDDIR/tests/tools/mkrec
 [ -x "$MKREC" ] || bail "tests/tools/mkrec is not built (make check builds it)"
-mk() { "$MKREC" "$@" || bail "mkrec $* failed"; }
+# mk runs in $(...): it cannot bail there, so each use is checked.
+mk() { "$MKREC" "$@"; }
 recfile() { printf '%s/rec/session-%s.jgrec' "$T" "$1"; }
 
 # ---------------------------------------------------------------- intact
-a=$(mk --long --expect "$T/a.expect")
-b=$(mk --user bob --target db02 --expect "$T/b.expect")
+a=$(mk --long --expect "$T/a.expect") || bail "mkrec --long failed"
+b=$(mk --user bob --target db02 --expect "$T/b.expect") || bail "mkrec --user bob failed"
 check_out "verify: intact with duration and event count" \
 	"^session $a: intact \\(00:00:26, 65 events\\)\$" "$JG" verify "$a"
 check "replay --cat" "$JG" replay "$a" --cat
@@ -125,17 +126,17 @@ expect_error "search with a bad name" 'invalid name' "$JG" search x \
 	--user ../x
 
 # ---------------------------------------------------------------- damage
-flip=$(mk --long)
+flip=$(mk --long) || bail "mkrec --long failed"
 f=$(recfile "$flip")
 sz=$(stat -c %s "$f")
 printf '\x55' | dd of="$f" bs=1 seek=$((sz / 2)) conv=notrunc 2>/dev/null
-swap=$(mk)
+swap=$(mk) || bail "mkrec failed"
 cp "$(recfile "$a")" "$(recfile "$swap")"
-cut=$(mk --long)
+cut=$(mk --long) || bail "mkrec --long failed"
 truncate -s -200 "$(recfile "$cut")"
-noend=$(mk --no-end)
-live=$(mk --live)
-none=$(mk --none)
+noend=$(mk --no-end) || bail "mkrec --no-end failed"
+live=$(mk --live) || bail "mkrec --live failed"
+none=$(mk --none) || bail "mkrec --none failed"
 expect_error "verify: a flipped byte fails" 'failed verification' \
 	"$JG" verify "$flip"
 grep -Eq "^session $flip: chunk [0-9]+ fails authentication\$" "$OUT" &&

@@ -110,6 +110,8 @@ main(int argc, char **argv)
 		    JG_OK)
 			die(store_errmsg(st));
 		printf("%lld\n", id);
+		vault_key_free(vk);
+		store_close(st);
 		return 0;
 	}
 	randombytes_buf(key, sizeof(key));

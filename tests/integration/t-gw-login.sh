@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# t-gw-login: the login name (USER or USER@TARGET) is checked at every
+# authentication attempt, and a name that could forge a key=value field
+# (spaces, '=') never reaches a log line or an audit row.
+. "$JG_SRCDIR/tests/integration/lib.sh"
+jg_setup
+jg_config
+jg_init
+target_sshd_start || bail "no target sshd"
+"$JG" target add t1 --host 127.0.0.1 --port "$SSHD_PORT" --login jgtarget \
+	--host-key "$SSHD_HOSTKEY" >/dev/null || bail "target add"
+"$JG" vault set t1 --password-stdin <"$T/target.pass" >/dev/null || bail "vault set"
+"$JG" user add alice --role ops --key "$(user_key alice)" >/dev/null ||
+	bail "user add"
+"$JG" access add ops 't*' >/dev/null || bail "access add"
+user_key mallory >/dev/null
+jgd_start || bail "jumpgated did not start"
+
+# gw LOGIN [SSH-OPTION...] -- CMD...: mallory's key first, then alice's.
+gw() {
+	local login=$1
+	shift
+	timeout 20 ssh -p "$JG_PORT" -o BatchMode=yes -o IdentitiesOnly=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o LogLevel=ERROR -i "$T/keys/mallory" -i "$T/keys/alice" \
+		-l "$login" "$@" 127.0.0.1 true </dev/null
+}
+logins() { "$JG" audit --json | jq '[.[] | select(.action == "login")] | length'; }
+
+check "a good login with the second key offered still works" gw alice@t1
+before=$(logins)
+for bad in 'alice@' "alice@$(printf 'x%.0s' $(seq 100))" 'alice@t1 how=standing' \
+	'alice@t1=x' '@t1' 'alice @t1' '-alice@t1'; do
+	if gw "$bad" >"$T/out" 2>"$T/err"; then
+		not_ok "login name '$bad' is refused at every attempt" \
+			"$(cat "$T/err")"
+	else
+		ok "login name '${bad:0:30}' is refused at every attempt"
+	fi
+done
+is "none of them logged in (no login row)" "$(logins)" "$before"
+
+# The forged fields of the issue: they must be nowhere.
+ssh_forge=(timeout 20 ssh -p "$JG_PORT" -o BatchMode=yes -o IdentitiesOnly=yes
+	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+	-o LogLevel=ERROR -i "$T/keys/alice")
+"${ssh_forge[@]}" -l 'alice@t1 how=standing source=10.9.9.9' 127.0.0.1 true \
+	</dev/null >/dev/null 2>&1
+"$JG" audit --json >"$T/audit.json" || bail "audit"
+check "the audit log was read" test -s "$T/audit.json"
+if grep -q '10\.9\.9\.9\|how=standing source' "$T/audit.json"; then
+	not_ok "no forged field in any audit row" "$(grep -o '.\{60\}10.9.9.9.\{20\}' "$T/audit.json")"
+else
+	ok "no forged field in any audit row"
+fi
+if grep -q '10\.9\.9\.9' "$T/jumpgated.log"; then
+	not_ok "no forged field in the log" "$(grep '10.9.9.9' "$T/jumpgated.log")"
+else
+	ok "no forged field in the log"
+fi
+check_out "the failures are audited as invalid login names" \
+	'invalid-login-name' sh -c "'$JG' audit | grep auth.fail"
