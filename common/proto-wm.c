@@ -46,6 +46,8 @@ static const struct proto_field w_request_state_f[] = {
 	F_U64(w_request_state, id) };
 
 static const struct proto_field m_key_owner_f[] = { F_U32(m_key_owner, ok) };
+static const struct proto_field m_auth_ok_f[] = {
+	F_U32(m_auth_ok, ok), F_CSTR(m_auth_ok, message) };
 static const struct proto_field m_authorize_f[] = {
 	F_U32(m_authorize, how), F_U32(m_authorize, ok),
 	F_CSTR(m_authorize, message), F_CSTR(m_authorize, target),
@@ -78,7 +80,8 @@ static const struct proto_msg wm_msgs[] = {
 	MSG(MSG_W_AUTH_FAIL, w_auth_fail, W, PROTO_FD_NONE,
 	    "a failed authentication, for the audit and the source's penalty"),
 	MSG(MSG_W_AUTH_OK, w_auth_ok, W, PROTO_FD_NONE,
-	    "the user logged in with this key (checked again, audited)"),
+	    "the user logged in with this key: checked again, audited "
+	    "(M_AUTH_OK)"),
 	MSG(MSG_W_AUTHORIZE, w_authorize, W, PROTO_FD_NONE,
 	    "may the user reach this target now? (M_AUTHORIZE)"),
 	MSG0(MSG_W_TARGETS, W, PROTO_FD_NONE,
@@ -123,6 +126,8 @@ static const struct proto_msg wm_msgs[] = {
 	    "pending, approved (by), denied (by, why), cancelled, expired"),
 	MSG(MSG_M_NOTICE, m_notice, M, PROTO_FD_NONE,
 	    "a line for the user's terminals (a grant ends soon)"),
+	MSG(MSG_M_AUTH_OK, m_auth_ok, M, PROTO_FD_NONE,
+	    "the login stands, or why not (its audit row cannot be written)"),
 };
 
 const struct proto_link proto_wm = { "worker-master", wm_msgs, NF(wm_msgs) };

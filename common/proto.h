@@ -121,6 +121,7 @@ enum msg_wm_type {
 	MSG_M_REQUEST,
 	MSG_M_REQUEST_STATE,
 	MSG_M_NOTICE,
+	MSG_M_AUTH_OK,
 };
 
 /* Why the master stops a worker's sessions (MSG_M_SHUTDOWN). */
@@ -214,6 +215,10 @@ struct w_decide {
 struct w_request_state { uint64_t id; };
 
 struct m_key_owner { uint32_t ok; };
+struct m_auth_ok {
+	uint32_t ok;
+	char message[256];		/* why not, for the user */
+};
 struct m_authorize {
 	uint32_t how;			/* AUTHZ_* */
 	uint32_t ok;
@@ -270,6 +275,7 @@ PROTO_TYPED(proto_wm, w_requests, MSG_W_REQUESTS)
 PROTO_TYPED(proto_wm, w_decide, MSG_W_DECIDE)
 PROTO_TYPED(proto_wm, w_request_state, MSG_W_REQUEST_STATE)
 PROTO_TYPED(proto_wm, m_key_owner, MSG_M_KEY_OWNER)
+PROTO_TYPED(proto_wm, m_auth_ok, MSG_M_AUTH_OK)
 PROTO_TYPED(proto_wm, m_authorize, MSG_M_AUTHORIZE)
 PROTO_TYPED(proto_wm, m_session, MSG_M_SESSION)
 PROTO_TYPED(proto_wm, m_shutdown, MSG_M_SHUTDOWN)

@@ -81,20 +81,35 @@ command_state(struct chan *c)
 		c->cmd = xcalloc(1, sizeof(*c->cmd));
 }
 
-/* The master's list: "TARGET HOST ACCESS" lines after a header. */
+/*
+ * The master's list: "TARGET HOST ACCESS" lines after a header. When it
+ * refuses, *text is its reason (or NULL) and the result JG_EAUTH.
+ */
 static int
 command_targets_text(struct chan *c, char **text)
 {
 	struct m_text an;
 
 	*text = NULL;
-	if (proto_find(&proto_wm, MSG_W_TARGETS) == NULL ||
-	    worker_call(c->w, proto_send(&proto_wm, c->w->master,
+	if (worker_call(c->w, proto_send(&proto_wm, c->w->master,
 	    MSG_W_TARGETS, NULL, 0, -1), MSG_M_TARGETS, &an, sizeof(an),
-	    NULL) != JG_OK || !an.ok)
+	    NULL) != JG_OK)
 		return JG_ERR;
 	*text = command_text(an.text.p, an.text.len);
-	return JG_OK;
+	return an.ok ? JG_OK : JG_EAUTH;
+}
+
+/* The list could not be had: the master's reason, or a general one. */
+static void
+command_targets_fail(struct chan *c, char *text)
+{
+	if (text != NULL && text[0] != '\0') {
+		text[strcspn(text, "\n")] = '\0';
+		chan_notice(c, text);
+	} else
+		chan_notice(c, "cannot list targets right now");
+	free(text);
+	command_end(c, 1);
 }
 
 static void
@@ -103,8 +118,7 @@ command_targets(struct chan *c)
 	char *text;
 
 	if (command_targets_text(c, &text) != JG_OK) {
-		chan_notice(c, "cannot list targets right now");
-		command_end(c, 1);
+		command_targets_fail(c, text);
 		return;
 	}
 	command_out_tty(c, text);
@@ -178,8 +192,7 @@ command_menu(struct chan *c)
 	int n = 0;
 
 	if (command_targets_text(c, &text) != JG_OK) {
-		chan_notice(c, "cannot list targets right now");
-		command_end(c, 1);
+		command_targets_fail(c, text);
 		return;
 	}
 	command_out_tty(c, "jumpgate: choose a target (number or name, "
@@ -212,8 +225,10 @@ command_pick(struct chan *c, const char *choice, char *name, size_t len)
 		snprintf(name, len, "%s", choice);
 		return JG_OK;
 	}
-	if (command_targets_text(c, &text) != JG_OK)
+	if (command_targets_text(c, &text) != JG_OK) {
+		free(text);
 		return JG_ERR;
+	}
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		if (n++ == 0)

@@ -134,10 +134,14 @@ master_ctl_unseal(struct ctl *c, struct buf *in)
 		master_ctl_error(c, "bad unseal request");
 		return;
 	}
+	if (master_audit(c->m, "root", "vault.unseal", "control socket") !=
+	    JG_OK) {
+		master_ctl_error(c, MASTER_AUDIT_DOWN ": unseal refused");
+		return;
+	}
 	ku.passphrase = cu.passphrase;
 	master_keeper_sent(c->m, k_unseal_send(c->m->keeper, &ku, -1));
 	c->waiting_unseal = 1;
-	master_audit(c->m, "root", "vault.unseal", "control socket");
 }
 
 static void

@@ -197,20 +197,30 @@ static int
 master_w_auth_ok(struct master *m, struct peer *p, const void *msg)
 {
 	const struct w_auth_ok *rq = msg;
+	struct m_auth_ok an;
 	char owner[JG_NAME_MAX + 1], detail[512];
 
 	/* The worker's word is checked, not trusted. */
 	if (store_key_owner(m->store, rq->fp, owner, sizeof(owner)) != JG_OK ||
 	    strcmp(owner, rq->user) != 0)
 		return JG_EINVAL;
+	memset(&an, 0, sizeof(an));
+	snprintf(detail, sizeof(detail), "user=%s key=%s source=%s", rq->user,
+	    rq->fp, p->source);
+	if (master_audit(m, rq->user, "login", detail) != JG_OK) {
+		/* Still pre-auth, and W_AUTH_OK comes only once: done. */
+		snprintf(an.message, sizeof(an.message), "%s: login refused",
+		    MASTER_AUDIT_DOWN);
+		master_peer_sent(p, m_auth_ok_send(p->conn, &an, -1));
+		return JG_OK;
+	}
 	snprintf(p->user, sizeof(p->user), "%s", rq->user);
 	snprintf(p->fp, sizeof(p->fp), "%s", rq->fp);
 	p->state = PEER_AUTHED;
 	if (m->preauth > 0)
 		m->preauth--;
-	snprintf(detail, sizeof(detail), "user=%s key=%s source=%s", rq->user,
-	    rq->fp, p->source);
-	master_audit(m, rq->user, "login", detail);
+	an.ok = 1;
+	master_peer_sent(p, m_auth_ok_send(p->conn, &an, -1));
 	log_info("%s logged in from %s with %s", rq->user, p->source, rq->fp);
 	return JG_OK;
 }
@@ -296,8 +306,18 @@ master_w_authorize(struct master *m, struct peer *p, const void *msg)
 		snprintf(detail, sizeof(detail), "user=%s target=%s source=%s "
 		    "reason=%s", p->user, rq->target, p->source,
 		    authz_how_name(res.how));
-		master_audit(m, p->user, "access.denied", detail);
+		if (master_audit(m, p->user, "access.denied", detail) != JG_OK)
+			snprintf(why, sizeof(why), "%s: access to %s refused",
+			    MASTER_AUDIT_DOWN, rq->target);
 		free(sec.sealed);
+		return master_authorize_reply(p, 0, why, NULL, "", -1);
+	}
+	snprintf(detail, sizeof(detail), "user=%s target=%s how=%s rule=%lld",
+	    p->user, rq->target, authz_how_name(res.how), res.rule_id);
+	if (master_audit(m, p->user, "access.granted", detail) != JG_OK) {
+		free(sec.sealed);
+		snprintf(why, sizeof(why), "%s: access to %s refused",
+		    MASTER_AUDIT_DOWN, rq->target);
 		return master_authorize_reply(p, 0, why, NULL, "", -1);
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, kp) == -1) {
@@ -323,9 +343,6 @@ master_w_authorize(struct master *m, struct peer *p, const void *msg)
 	p->state = PEER_AUTHORIZED;
 	snprintf(p->target, sizeof(p->target), "%s", rq->target);
 	snprintf(p->login, sizeof(p->login), "%s", t.login);
-	snprintf(detail, sizeof(detail), "user=%s target=%s how=%s rule=%lld",
-	    p->user, rq->target, authz_how_name(res.how), res.rule_id);
-	master_audit(m, p->user, "access.granted", detail);
 	return master_authorize_reply(p, 1, "", &t, kr.kind, kp[1]);
 }
 
@@ -339,6 +356,15 @@ master_w_targets(struct master *m, struct peer *p, const void *msg)
 	int ok, rc;
 
 	(void)msg;
+	if (master_audit(m, p->user, "targets.list", "through the gateway") !=
+	    JG_OK) {
+		snprintf(line, sizeof(line), "%s: listing refused",
+		    MASTER_AUDIT_DOWN);
+		master_peer_sent(p, proto_wm_send_text(p->conn, MSG_M_TARGETS,
+		    0, line, strlen(line)));
+		buf_free(b);
+		return JG_OK;
+	}
 	ok = authz_targets(m->store, p->user, &v, &n) == JG_OK;
 	if (!ok)
 		snprintf(line, sizeof(line), "cannot list targets right now");

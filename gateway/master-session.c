@@ -180,6 +180,12 @@ master_w_sessions(struct master *m, struct peer *p, const void *msg)
 		master_audit(m, p->user, "request.refused", "sessions");
 		return master_text_reply(p, 0, line, strlen(line));
 	}
+	if (master_audit(m, p->user, "sessions.list", "through the gateway") !=
+	    JG_OK) {
+		snprintf(line, sizeof(line), "%s: listing refused",
+		    MASTER_AUDIT_DOWN);
+		return master_text_reply(p, 0, line, strlen(line));
+	}
 	memset(&f, 0, sizeof(f));
 	if (store_session_list(m->store, &f, &v, &n) != JG_OK) {
 		snprintf(line, sizeof(line), "cannot list sessions right now");
@@ -194,7 +200,6 @@ master_w_sessions(struct master *m, struct peer *p, const void *msg)
 		rc = buf_put(t, line, strlen(line));
 	}
 	free(v);
-	master_audit(m, p->user, "sessions.list", "through the gateway");
 	rc = master_text_reply(p, 1, (const char *)buf_ptr(t), buf_len(t));
 	buf_free(t);
 	return rc;
@@ -251,6 +256,15 @@ master_w_replay(struct master *m, struct peer *p, const void *msg)
 		    (unsigned long long)rq->id);
 		return master_replay_refuse(p, text, rq->id);
 	}
+	snprintf(detail, sizeof(detail), "session=%llu through the gateway",
+	    (unsigned long long)rq->id);
+	if (master_audit(m, p->user, "session.replay", detail) != JG_OK) {
+		free(sealed);
+		close(fd);
+		snprintf(text, sizeof(text), "%s: replay refused",
+		    MASTER_AUDIT_DOWN);
+		return master_replay_refuse(p, text, rq->id);
+	}
 	if (!m->unsealed || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 	    kp) == -1) {
 		free(sealed);
@@ -270,8 +284,5 @@ master_w_replay(struct master *m, struct peer *p, const void *msg)
 	master_peer_sent(p, m_replay_send(p->conn, &an, fd));
 	master_peer_sent(p, proto_send(&proto_wm, p->conn, MSG_M_REPLAY_KEY,
 	    NULL, 0, kp[1]));
-	snprintf(detail, sizeof(detail), "session=%llu through the gateway",
-	    (unsigned long long)rq->id);
-	master_audit(m, p->user, "session.replay", detail);
 	return JG_OK;
 }

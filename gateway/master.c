@@ -25,10 +25,17 @@
 
 #define MASTER_FD_WANT 65536
 
-void
+/*
+ * Write one audit row; JG_OK or the store's error (logged). Every action
+ * the daemon audits checks this first and is refused when its row cannot
+ * be written: nothing happens that the audit log does not hold.
+ */
+int
 master_audit(struct master *m, const char *actor, const char *action,
     const char *detail)
 {
+	int rc;
+
 	struct store_actor a = { actor, -1 };
 	char clean[1024];
 	size_t i;
@@ -39,8 +46,10 @@ master_audit(struct master *m, const char *actor, const char *action,
 		if ((unsigned char)clean[i] < 0x20 || clean[i] == 0x7f)
 			clean[i] = '?';
 	detail = clean;
-	if (store_audit_add(m->store, &a, action, detail) != JG_OK)
-		log_error("audit %s: %s", action, store_errmsg(m->store));
+	if ((rc = store_audit_add(m->store, &a, action, detail)) != JG_OK)
+		log_error("audit %s: %s: refusing the action", action,
+		    store_errmsg(m->store));
+	return rc;
 }
 
 /* A UTC ISO time as a monotonic deadline: timers never follow the wall clock. */

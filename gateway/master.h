@@ -107,8 +107,9 @@ struct master {
 };
 
 /* master.c */
-void master_audit(struct master *, const char *actor, const char *action,
+int master_audit(struct master *, const char *actor, const char *action,
 	    const char *detail);
+#define MASTER_AUDIT_DOWN "the gateway cannot write its audit log"
 time_t master_deadline_of(const char *iso);
 
 /* master-listen.c */

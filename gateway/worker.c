@@ -236,6 +236,28 @@ worker_auth_failed(struct worker *w, const char *user, uint32_t why)
 }
 
 /*
+ * A login the master refused (its audit row could not be written): the
+ * client is told in a banner, once, just before the failure reply (a
+ * banner is a packet like that reply, and nothing is read while it is
+ * sent); every further attempt on this connection is refused.
+ */
+static void
+worker_banner(struct worker *w)
+{
+	char text[300];
+	ssh_string b;
+
+	if (w->login_refused[0] == '\0' || w->banner_sent)
+		return;
+	w->banner_sent = 1;
+	snprintf(text, sizeof(text), "jumpgate: %s\r\n", w->login_refused);
+	if ((b = ssh_string_from_char(text)) != NULL) {
+		ssh_send_issue_banner(w->down, b);
+		ssh_string_free(b);
+	}
+}
+
+/*
  * Called twice per key (LIBSSH-NOTES): a probe without signature, then
  * with a verified signature. Only the second is a login; both ask the
  * master whether this key belongs to the user in the login name.
@@ -248,12 +270,14 @@ worker_auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
 	struct w_key_owner ko;
 	struct m_key_owner an;
 	struct w_auth_ok ao;
+	struct m_auth_ok ok;
 	char fp[SSHKEY_FP_LEN];
 	int r;
 
 	(void)s;
-	if (w->authed)
+	if (w->authed || w->login_refused[0] != '\0')
 		return SSH_AUTH_DENIED;
+	memset(&ok, 0, sizeof(ok));
 	if (state != SSH_PUBLICKEY_STATE_NONE &&
 	    state != SSH_PUBLICKEY_STATE_VALID) {
 		worker_auth_failed(w, w->user[0] ? w->user : "?",
@@ -282,8 +306,18 @@ worker_auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
 		return SSH_AUTH_SUCCESS;	/* libssh answers PK_OK */
 	snprintf(ao.user, sizeof(ao.user), "%s", w->user);
 	snprintf(ao.fp, sizeof(ao.fp), "%s", fp);
-	if (worker_flush(w, w_auth_ok_send(w->master, &ao, -1)) != JG_OK)
+	/* The login stands only once the master has written its audit row. */
+	if (worker_call(w, w_auth_ok_send(w->master, &ao, -1), MSG_M_AUTH_OK,
+	    &ok, sizeof(ok), NULL) != JG_OK || !ok.ok) {
+		snprintf(w->login_refused, sizeof(w->login_refused), "%s",
+		    ok.message[0] != '\0' ? ok.message : "the gateway cannot "
+		    "log you in right now");
+		log_info("%s from %s: %s", w->user, w->source, w->login_refused);
+		/* Before the failure reply: a client with no other key to
+		   offer leaves at once, and must have read why. */
+		worker_banner(w);
 		return SSH_AUTH_DENIED;
+	}
 	snprintf(w->fp, sizeof(w->fp), "%s", fp);
 	w->authed = 1;
 	log_info("%s authenticated from %s (%s%s)", w->user, w->source,

@@ -114,6 +114,8 @@ struct worker {
 	char fp[SSHKEY_FP_LEN];
 	char probed_fp[SSHKEY_FP_LEN];
 	int probed_ok;
+	char login_refused[256];	/* the master refused the login: why */
+	int banner_sent;
 	/* what the master said about the target */
 	int authz_state;	/* 0 not asked, 1 ok, -1 refused */
 	int authz_how;		/* AUTHZ_* the master answered */
