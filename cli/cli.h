@@ -19,6 +19,7 @@ void cli_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const char *usage, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int cli_store_open(struct cli *);
+int cli_store_witness(struct cli *);
 int cli_store_fail(struct cli *, int rc, const char *what);
 /*
  * Option scanning shared by every command: argv[i] is "--name" (or

@@ -169,7 +169,8 @@ int
 cmd_init(struct cli *c, int argc, char **argv)
 {
 	const char *passfile = NULL, *v;
-	char db[JG_PATH_MAX], hostkey[JG_PATH_MAX], fp[SSHKEY_FP_LEN];
+	char db[JG_PATH_MAX], hostkey[JG_PATH_MAX], head[JG_PATH_MAX];
+	char fp[SSHKEY_FP_LEN];
 	char err[JG_ERRLEN];
 	struct init_undo undo;
 	struct stat st;
@@ -214,6 +215,14 @@ cmd_init(struct cli *c, int argc, char **argv)
 		goto fail;
 	}
 	init_remember(&undo, db, 0);
+	/* A new log starts a new head: one left by an earlier state goes. */
+	if (config_audit_head_path(&c->cfg, head, sizeof(head)) != JG_OK ||
+	    (unlink(head) == -1 && errno != ENOENT) ||
+	    cli_store_witness(c) != JG_EXIT_OK) {
+		cli_error("cannot start the audit head %s", head);
+		goto fail;
+	}
+	init_remember(&undo, head, 0);
 	if (init_host_key(&undo, hostkey, fp, sizeof(fp)) != JG_OK)
 		goto fail;
 	if (vault_setup(&c->cfg, c->store, passfile, err, sizeof(err)) !=

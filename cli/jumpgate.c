@@ -41,7 +41,7 @@
 "  requests [--pending] [--json]\n" \
 "  approve ID --as USER [--comment TEXT] | deny ID --as USER [--reason TEXT]\n" \
 "  grants [--active] [--json] | revoke ID\n" \
-"  audit [--since TIME] [--json] | audit verify\n"
+"  audit [--since TIME] [--json] | audit verify [--witness FILE]\n"
 
 static const struct {
 	const char *name;
@@ -135,6 +135,20 @@ cli_store_open(struct cli *c)
 		cli_error("%s", err);
 		return JG_EXIT_FAIL;
 	}
+	return cli_store_witness(c);
+}
+
+/* The audit rows this command writes leave the database too (witness.c). */
+int
+cli_store_witness(struct cli *c)
+{
+	char head[JG_PATH_MAX];
+
+	if (config_audit_head_path(&c->cfg, head, sizeof(head)) != JG_OK) {
+		cli_error("StateDirectory too long");
+		return JG_EXIT_FAIL;
+	}
+	store_audit_witness(c->store, head, c->cfg.audit_log_file);
 	return JG_EXIT_OK;
 }
 

@@ -48,7 +48,12 @@ config_defaults(struct config *c)
 	c->penalty_window = 60;
 	c->penalty_duration = 30;
 	c->request_timeout = 3600;
-	c->record_input = 1;
+	c->record_input = RECORD_INPUT_ECHOED;
+	c->max_sessions = 10;
+	c->per_source_max_startups = 10;
+	c->max_recording_size = 1LL << 30;
+	c->recording_min_free = 1LL << 30;
+	c->recording_min_free_pct = 5;
 }
 
 int
@@ -56,6 +61,30 @@ config_state_path(const struct config *c, const char *name, char *buf,
     size_t len)
 {
 	return path_join(buf, len, c->state_dir, name);
+}
+
+/*
+ * RecordingMinFree in bytes for a file system of total bytes: the size,
+ * the percentage, or the smaller of both when both are set; 0: none.
+ */
+long long
+config_min_free_bytes(const struct config *c, long long total)
+{
+	long long pct = c->recording_min_free_pct > 0 ?
+	    total / 100 * c->recording_min_free_pct : 0;
+
+	if (c->recording_min_free < 0)
+		return pct;
+	if (c->recording_min_free_pct == 0)
+		return c->recording_min_free;
+	return pct < c->recording_min_free ? pct : c->recording_min_free;
+}
+
+/* StateDirectory/audit.head: the last audit row this host wrote. */
+int
+config_audit_head_path(const struct config *c, char *buf, size_t len)
+{
+	return config_state_path(c, "audit.head", buf, len);
 }
 
 int
@@ -158,16 +187,75 @@ config_user_value(const char *v, char *dst, size_t len)
 	return JG_OK;
 }
 
+/* RecordInput echoed|all|no ("yes" was echoed's name before it had three). */
 static int
-config_yesno(const char *v, int *out)
+config_record_input(const char *v, int *out)
 {
-	if (strcasecmp(v, "yes") == 0)
-		*out = 1;
+	if (strcasecmp(v, "echoed") == 0 || strcasecmp(v, "yes") == 0)
+		*out = RECORD_INPUT_ECHOED;
+	else if (strcasecmp(v, "all") == 0)
+		*out = RECORD_INPUT_ALL;
 	else if (strcasecmp(v, "no") == 0)
-		*out = 0;
+		*out = RECORD_INPUT_NO;
 	else
 		return JG_EINVAL;
 	return JG_OK;
+}
+
+/* SIZE or none (0). */
+static int
+config_size_or_none(const char *v, long long *out)
+{
+	if (strcasecmp(v, "none") == 0) {
+		*out = 0;
+		return JG_OK;
+	}
+	if (size_parse(v, out) != JG_OK || *out == 0)
+		return JG_EINVAL;
+	return JG_OK;
+}
+
+/*
+ * RecordingMinFree SIZE|N%|none. Given alone, a size or a percentage is
+ * the floor; the default (both) refuses below the smaller of 1G and 5%.
+ */
+static int
+config_min_free(struct config *c, const char *v)
+{
+	size_t n = strlen(v);
+	int pct;
+
+	if (strcasecmp(v, "none") == 0) {
+		c->recording_min_free = 0;
+		c->recording_min_free_pct = 0;
+		return JG_OK;
+	}
+	if (n > 1 && v[n - 1] == '%') {
+		char num[16];
+
+		if (n - 1 >= sizeof(num))
+			return JG_EINVAL;
+		memcpy(num, v, n - 1);
+		num[n - 1] = '\0';
+		if (config_int(num, 1, 99, &pct) != JG_OK)
+			return JG_EINVAL;
+		c->recording_min_free = -1;
+		c->recording_min_free_pct = pct;
+		return JG_OK;
+	}
+	c->recording_min_free_pct = 0;
+	return config_size_or_none(v, &c->recording_min_free);
+}
+
+/* PerSourceMaxStartups N|none (sshd's keyword). */
+static int
+config_per_source(struct config *c, const char *v)
+{
+	if (strcasecmp(v, "none") == 0) {
+		c->per_source_max_startups = 0;
+		return JG_OK;
+	}
+	return config_int(v, 1, 100000, &c->per_source_max_startups);
 }
 
 static int
@@ -237,10 +325,21 @@ config_keyword(struct config *c, const char *k, const char *v, int *seen_rec)
 	if (strcasecmp(k, "RequestTimeout") == 0)
 		return config_seconds(v, 0, &c->request_timeout);
 	if (strcasecmp(k, "RecordInput") == 0)
-		return config_yesno(v, &c->record_input);
+		return config_record_input(v, &c->record_input);
 	if (strcasecmp(k, "NotifyCommand") == 0)
 		return config_path_value(v, c->notify_command,
 		    sizeof(c->notify_command));
+	if (strcasecmp(k, "AuditLogFile") == 0)
+		return config_path_value(v, c->audit_log_file,
+		    sizeof(c->audit_log_file));
+	if (strcasecmp(k, "MaxSessions") == 0)
+		return config_int(v, 1, 1024, &c->max_sessions);
+	if (strcasecmp(k, "PerSourceMaxStartups") == 0)
+		return config_per_source(c, v);
+	if (strcasecmp(k, "MaxRecordingSize") == 0)
+		return config_size_or_none(v, &c->max_recording_size);
+	if (strcasecmp(k, "RecordingMinFree") == 0)
+		return config_min_free(c, v);
 	return JG_ENOENT;
 }
 

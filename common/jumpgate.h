@@ -59,13 +59,28 @@ struct config {
 	int penalty_window;		/* ... seconds ... */
 	int penalty_duration;		/* ... block the source this long */
 	int request_timeout;		/* seconds */
-	int record_input;
+	int record_input;		/* enum record_input */
 	char notify_command[JG_PATH_MAX];
+	char audit_log_file[JG_PATH_MAX];	/* empty: none */
+	int max_sessions;		/* channels per connection */
+	int per_source_max_startups;	/* 0: no cap */
+	long long max_recording_size;	/* bytes, 0: none */
+	long long recording_min_free;	/* bytes, -1: use the percentage */
+	int recording_min_free_pct;	/* 0: none */
+};
+/* RecordInput: what of the client's keystrokes a recording keeps. */
+enum record_input {
+	RECORD_INPUT_NO = 0,		/* none */
+	RECORD_INPUT_ECHOED,		/* those the target echoed; the rest
+					   masked (the default) */
+	RECORD_INPUT_ALL,		/* every byte, passwords included */
 };
 void config_defaults(struct config *);
 int config_load(struct config *, const char *path, char *err, size_t errlen);
 const char *config_default_path(void);
 int config_db_path(const struct config *, char *buf, size_t len);
+int config_audit_head_path(const struct config *, char *buf, size_t len);
+long long config_min_free_bytes(const struct config *, long long total);
 int config_state_path(const struct config *, const char *name, char *buf,
 	    size_t len);
 
@@ -84,6 +99,8 @@ void fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* util.c */
 int name_valid(const char *);
 int duration_parse(const char *, long *seconds);
+int size_parse(const char *, long long *bytes);
+void size_format(long long bytes, char *out, size_t len);
 int port_parse(const char *, int *port);
 void time_iso_utc(time_t, char *buf, size_t len);
 void time_local(time_t, char *buf, size_t len);
@@ -289,6 +306,9 @@ int store_audit_list(struct store *, time_t since, struct store_audit **,
 void store_audit_free(struct store_audit *, size_t);
 int store_audit_verify(struct store *, long long *bad_id, char *err,
 	    size_t errlen);
+void store_audit_witness(struct store *, const char *head_path,
+	    const char *log_path);
+int store_audit_head_check(struct store *, char *err, size_t errlen);
 
 /* authz.c */
 enum authz_how { AUTHZ_DENIED = 0, AUTHZ_STANDING, AUTHZ_REQUESTABLE,
@@ -318,6 +338,11 @@ int authz_check(struct store *, const char *user, const char *target,
 int authz_targets(struct store *, const char *user, struct authz_target **,
 	    size_t *);
 const char *authz_how_name(int);
+
+/* witness.c: the audit log's witness lines (AuditLogFile, syslog) */
+#define WITNESS_LINE_MAX 8192
+int witness_line(const struct store_audit *, char *out, size_t len);
+int witness_parse(const char *line, size_t len, struct store_audit *);
 
 /* store-session.c */
 struct store_session {
@@ -512,6 +537,7 @@ int rec_writer_open(int fd, const unsigned char key[REC_KEYBYTES],
 int rec_writer_event(struct rec_writer *, uint64_t t_ms, int type,
 	    const void *, size_t);
 int rec_writer_flush(struct rec_writer *);
+uint64_t rec_writer_size(const struct rec_writer *);
 int rec_writer_close(struct rec_writer *, const struct rec_summary *);
 void rec_writer_free(struct rec_writer *);
 void rec_writer_set_keyframe(struct rec_writer *,

@@ -8,6 +8,12 @@ struct store {
 	sqlite3 *db;
 	char path[JG_PATH_MAX];
 	char err[JG_ERRLEN];
+	/* the witness of audit rows (store-audit.c) */
+	int witness;			/* store_audit_witness was called */
+	char head_path[JG_PATH_MAX];	/* the last row written, "" none */
+	char log_path[JG_PATH_MAX];	/* AuditLogFile, "" none */
+	struct store_audit *pending;	/* rows of the open transaction */
+	size_t npending;
 };
 
 /* store.c: the helpers every store file uses (see store.c for each). */
@@ -33,6 +39,7 @@ int store_delete(struct store *, const struct store_actor *,
 /* store-audit.c */
 int store_audit_append(struct store *, const struct store_actor *,
 	    const char *action, const char *detail);
+void store_audit_committed(struct store *, int committed);
 
 /* store-schema.c */
 size_t store_schema_count(void);

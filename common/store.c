@@ -152,12 +152,16 @@ store_begin(struct store *s)
 	return store_exec(s, "BEGIN IMMEDIATE");
 }
 
+/* Commit (or roll back); the audit rows it held go to their witness once committed. */
 int
 store_end(struct store *s, int rc)
 {
-	if (rc == JG_OK && (rc = store_exec(s, "COMMIT")) == JG_OK)
+	if (rc == JG_OK && (rc = store_exec(s, "COMMIT")) == JG_OK) {
+		store_audit_committed(s, 1);
 		return JG_OK;
+	}
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	store_audit_committed(s, 0);
 	return rc;
 }
 
@@ -316,6 +320,7 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	store_audit_committed(s, 0);
 	sqlite3_close(s->db);
 	free(s);
 }

@@ -68,6 +68,54 @@ duration_parse(const char *s, long *seconds)
 	return JG_OK;
 }
 
+/* SIZE: a number of bytes with an optional K, M, G or T (powers of 1024). */
+int
+size_parse(const char *s, long long *bytes)
+{
+	unsigned long long v, mult = 1;
+	char *end;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return JG_EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return JG_EINVAL;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K': mult = 1ULL << 10; break;
+	case 'm': case 'M': mult = 1ULL << 20; break;
+	case 'g': case 'G': mult = 1ULL << 30; break;
+	case 't': case 'T': mult = 1ULL << 40; break;
+	default:
+		return JG_EINVAL;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return JG_EINVAL;
+	if (v > (1ULL << 62) / mult)
+		return JG_EINVAL;
+	*bytes = (long long)(v * mult);
+	return JG_OK;
+}
+
+/* Bytes as people read them: the largest unit that divides them. */
+void
+size_format(long long bytes, char *out, size_t len)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	while (u < 3 && bytes > 0 && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(out, len, "%lld", bytes);
+	else
+		snprintf(out, len, "%lld%c", bytes, units[u]);
+}
+
 int
 port_parse(const char *s, int *port)
 {

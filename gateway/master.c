@@ -232,6 +232,17 @@ master_run(const struct gw_opts *opts, struct config *cfg)
 		log_error("%s", err);
 		goto out;
 	}
+	/* The audit log must not have gone backwards since we last wrote. */
+	if (config_audit_head_path(cfg, path, sizeof(path)) != JG_OK) {
+		log_error("StateDirectory too long");
+		goto out;
+	}
+	store_audit_witness(m->store, path, cfg->audit_log_file);
+	if (store_audit_head_check(m->store, err, sizeof(err)) != JG_OK) {
+		log_error("refusing to start: %s (see jumpgate audit verify "
+		    "--witness)", err);
+		goto out;
+	}
 	if (store_sessions_interrupt_live(m->store, &n) == JG_OK && n > 0)
 		log_info("%d sessions left live by an earlier run marked "
 		    "interrupted", n);

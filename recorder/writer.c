@@ -36,11 +36,23 @@ struct rec_writer {
 	struct buf *plain;			/* events not yet sealed */
 	uint64_t last_ms;
 	uint64_t events;
+	uint64_t written;			/* bytes in the file */
 	int failed;
 	int (*keyframe)(void *, struct buf *);
 	void *keyframe_arg;
 };
 
+
+/* One record to the file, counted for MaxRecordingSize. */
+static int
+rec_writer_put(struct rec_writer *w, char kind, const void *p, size_t len)
+{
+	int rc;
+
+	if ((rc = recfmt_record_write(w->fd, kind, p, len)) == JG_OK)
+		w->written += REC_RECORD_HDR + len;
+	return rc;
+}
 
 static int
 rec_writer_segment(struct rec_writer *w)
@@ -58,8 +70,7 @@ rec_writer_segment(struct rec_writer *w)
 	recfmt_put_be64(payload + 4, w->seg_start_ms);
 	memcpy(w->prev_mac, w->last_mac, REC_MACBYTES);
 	w->seg_bytes = 0;
-	return recfmt_record_write(w->fd, REC_KIND_SEGMENT, payload,
-	    sizeof(payload));
+	return rec_writer_put(w, REC_KIND_SEGMENT, payload, sizeof(payload));
 }
 
 /* Seal what is buffered into one chunk (tag MESSAGE, or FINAL at the end). */
@@ -79,7 +90,7 @@ rec_writer_chunk(struct rec_writer *w, unsigned char tag)
 	    w->hdrhash);
 	crypto_secretstream_xchacha20poly1305_push(&w->st, c, &clen,
 	    buf_ptr(w->plain), mlen, ad, sizeof(ad), tag);
-	rc = recfmt_record_write(w->fd, REC_KIND_CHUNK, c, (size_t)clen);
+	rc = rec_writer_put(w, REC_KIND_CHUNK, c, (size_t)clen);
 	if (rc == JG_OK)
 		memcpy(w->last_mac, c + clen - REC_MACBYTES, REC_MACBYTES);
 	free(c);
@@ -109,7 +120,7 @@ rec_writer_open(int fd, const unsigned char key[REC_KEYBYTES],
 	if (rc == JG_OK) {
 		crypto_generichash(w->hdrhash, sizeof(w->hdrhash),
 		    buf_ptr(hb), buf_len(hb), NULL, 0);
-		rc = recfmt_record_write(fd, REC_KIND_HEADER, buf_ptr(hb),
+		rc = rec_writer_put(w, REC_KIND_HEADER, buf_ptr(hb),
 		    buf_len(hb));
 	}
 	buf_free(hb);
@@ -229,6 +240,13 @@ rec_writer_event(struct rec_writer *w, uint64_t t_ms, int type,
 		return rc;
 	}
 	return JG_OK;
+}
+
+/* The recording's size so far: in the file and still to be sealed. */
+uint64_t
+rec_writer_size(const struct rec_writer *w)
+{
+	return w->written + buf_len(w->plain);
 }
 
 /* The once-a-second flush: what is buffered goes to the kernel. */

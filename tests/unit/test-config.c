@@ -70,7 +70,12 @@ test_full(void **state)
 	    "PenaltyDuration 1m\n"
 	    "RequestTimeout 2h\n"
 	    "RecordInput no\n"
-	    "NotifyCommand /usr/local/bin/notify\n", &c, err), JG_OK);
+	    "NotifyCommand /usr/local/bin/notify\n"
+	    "AuditLogFile /var/log/jumpgate-audit.json\n"
+	    "MaxSessions 3\n"
+	    "PerSourceMaxStartups 4\n"
+	    "MaxRecordingSize 512M\n"
+	    "RecordingMinFree 10%\n", &c, err), JG_OK);
 	assert_int_equal(c.nlisten, 2);
 	assert_string_equal(c.listen[0].host, "127.0.0.1");
 	assert_string_equal(c.listen[0].port, "2222");
@@ -92,8 +97,24 @@ test_full(void **state)
 	assert_int_equal(c.penalty_window, 120);
 	assert_int_equal(c.penalty_duration, 60);
 	assert_int_equal(c.request_timeout, 7200);
-	assert_int_equal(c.record_input, 0);
+	assert_int_equal(c.record_input, RECORD_INPUT_NO);
 	assert_string_equal(c.notify_command, "/usr/local/bin/notify");
+	assert_string_equal(c.audit_log_file, "/var/log/jumpgate-audit.json");
+	assert_int_equal(c.max_sessions, 3);
+	assert_int_equal(c.per_source_max_startups, 4);
+	assert_true(c.max_recording_size == 512LL << 20);
+	assert_true(c.recording_min_free == -1);
+	assert_int_equal(c.recording_min_free_pct, 10);
+	assert_int_equal(load("RecordInput all\nRecordingMinFree 2G\n"
+	    "MaxRecordingSize none\nPerSourceMaxStartups none\n", &c, err),
+	    JG_OK);
+	assert_int_equal(c.record_input, RECORD_INPUT_ALL);
+	assert_true(c.recording_min_free == 2LL << 30);
+	assert_int_equal(c.recording_min_free_pct, 0);
+	assert_true(c.max_recording_size == 0);
+	assert_int_equal(c.per_source_max_startups, 0);
+	assert_int_equal(load("RecordInput yes\n", &c, err), JG_OK);
+	assert_int_equal(c.record_input, RECORD_INPUT_ECHOED);
 }
 
 static void
@@ -113,7 +134,13 @@ test_defaults(void **state)
 	assert_int_equal(c.penalty_failures, 10);
 	assert_int_equal(c.penalty_window, 60);
 	assert_int_equal(c.penalty_duration, 30);
-	assert_int_equal(c.record_input, 1);
+	assert_int_equal(c.record_input, RECORD_INPUT_ECHOED);
+	assert_string_equal(c.audit_log_file, "");
+	assert_int_equal(c.max_sessions, 10);
+	assert_int_equal(c.per_source_max_startups, 10);
+	assert_true(c.max_recording_size == 1LL << 30);
+	assert_true(c.recording_min_free == 1LL << 30);
+	assert_int_equal(c.recording_min_free_pct, 5);
 }
 
 static void
@@ -145,6 +172,18 @@ test_errors(void **state)
 	expect_error("ConnectTimeout 0\n", "bad value for ConnectTimeout");
 	expect_error("MaxStartups 10:200:5\n", "bad value for MaxStartups");
 	expect_error("RecordInput maybe\n", "bad value for RecordInput");
+	expect_error("MaxSessions 0\n", "bad value for MaxSessions");
+	expect_error("MaxSessions ten\n", "bad value for MaxSessions");
+	expect_error("PerSourceMaxStartups -1\n", "bad value for "
+	    "PerSourceMaxStartups");
+	expect_error("MaxRecordingSize 1X\n", "bad value for MaxRecordingSize");
+	expect_error("MaxRecordingSize 0\n", "bad value for MaxRecordingSize");
+	expect_error("RecordingMinFree 100%\n", "bad value for "
+	    "RecordingMinFree");
+	expect_error("RecordingMinFree 5%%\n", "bad value for "
+	    "RecordingMinFree");
+	expect_error("AuditLogFile relative.json\n", "bad value for "
+	    "AuditLogFile");
 	expect_error("WorkerUser ../x\n", "bad value for WorkerUser");
 	expect_error("StateDirectory\n", ":1: StateDirectory needs a value");
 	expect_error("LogLevel INFO\x01\n", ":1: control character");

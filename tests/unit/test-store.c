@@ -334,6 +334,63 @@ test_audit_deletion(void **state)
 	assert_non_null(strstr(err, "row 2 is missing"));
 }
 
+#define HASH64 "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+
+/* A witness line reads back as the row it was written from; anything else is refused. */
+static void
+test_witness_lines(void **state)
+{
+	struct store_audit a, b;
+	char line[WITNESS_LINE_MAX], bad[WITNESS_LINE_MAX];
+	size_t n;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.id = 42;
+	snprintf(a.time, sizeof(a.time), "2026-12-02T10:00:00Z");
+	snprintf(a.actor, sizeof(a.actor), "alice");
+	a.uid = -1;
+	snprintf(a.action, sizeof(a.action), "login");
+	a.detail = (char *)"user=alice \"quoted\" back\\slash\x01ctl";
+	memset(a.prev, 0x11, 32);
+	memset(a.hash, 0xee, 32);
+	assert_int_equal(witness_line(&a, line, sizeof(line)), JG_OK);
+	n = strlen(line);
+	assert_int_equal(line[n - 1], '\n');
+	assert_int_equal(witness_parse(line, n, &b), JG_OK);
+	assert_true(b.id == 42);
+	assert_true(b.uid == -1);
+	assert_string_equal(b.actor, "alice");
+	assert_string_equal(b.action, "login");
+	assert_memory_equal(b.hash, a.hash, 32);
+	assert_memory_equal(b.prev, a.prev, 32);
+	/* one byte short or long, and other damage */
+	assert_int_not_equal(witness_parse(line, n - 2, &b), JG_OK);
+	memcpy(bad, line, n - 1);
+	memcpy(bad + n - 1, "x\n", 3);
+	assert_int_not_equal(witness_parse(bad, n + 1, &b), JG_OK);
+	{
+		static const char *const lines[] = {
+			/* the least a line may be: accepted */
+			"{\"seq\":1,\"hash\":\"" HASH64 "\"}",
+			/* no hash, a key twice, not an object, a bad hash */
+			"{\"seq\":1}",
+			"{\"seq\":1,\"seq\":2,\"hash\":\"" HASH64 "\"}",
+			"[1]",
+			"{\"seq\":1,\"hash\":\"" HASH64 "0\"}",
+			"{\"seq\":0,\"hash\":\"" HASH64 "\"}",
+			"{\"seq\":1,\"hash\":\"" HASH64 "\",\"x\":\"y\"}",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+			assert_int_equal(witness_parse(lines[i],
+			    strlen(lines[i]), &b) == JG_OK, i == 0);
+	}
+	/* too long for its buffer: refused, not cut */
+	assert_int_not_equal(witness_line(&a, line, 64), JG_OK);
+}
+
 int
 main(void)
 {
@@ -350,6 +407,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit_chain, setup,
 		    teardown),
+		cmocka_unit_test(test_witness_lines),
 		cmocka_unit_test_setup_teardown(test_audit_deletion, setup,
 		    teardown),
 	};
