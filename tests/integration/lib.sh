@@ -662,19 +662,32 @@ bad_input() {
 	snap_same "$1: nothing changed"
 }
 
+# tmux_stop SOCKET: kill the tmux server on SOCKET and wait (5 s) until it
+# is gone: a new-session on the same socket while the old server is still
+# exiting fails with "no server running".
+tmux_stop() {
+	local pid i
+	pid=$(tmux -S "$1" display-message -p '#{pid}' 2>/dev/null)
+	tmux -S "$1" kill-server 2>/dev/null
+	[ -n "$pid" ] || return 0
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # have CMD: CMD exists here.
 have() {
 	command -v "$1" >/dev/null 2>&1
 }
 
 # json_check FILE JQ-EXPR: FILE parses as JSON and the jq expression is
-# true (jq -e).  Falls back to python3 for plain parsing without jq.
+# true (jq -e). Without jq it fails, saying so: scripts/setup.sh installs jq.
 json_check() {
-	if have jq; then
-		jq -e "$2" "$1" >/dev/null 2>&1
-	elif have python3; then
-		python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1"
-	else
+	if ! have jq; then
+		echo "json_check: jq is not installed" >&2
 		return 1
 	fi
+	jq -e "$2" "$1" >/dev/null 2>&1
 }

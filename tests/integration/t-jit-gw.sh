@@ -125,7 +125,7 @@ else
 fi
 rc=$(sed -n 's/rc=//p' "$T/rc")
 if [ -n "$rc" ] && [ "$rc" -ne 0 ]; then ok "the expired session's exit status is non-zero ($rc)"; else not_ok "the expired session's exit status is non-zero" "rc=$rc"; fi
-tm kill-server 2>/dev/null
+tmux_stop "$T/tmux.sock"
 
 # revoke ends a live session at once. (The master may end a session up to a
 # second before its grant's stored end: let that second pass first.)
@@ -153,7 +153,7 @@ expect_error "no pty: one line saying how to request" 'needs approval.*request d
 
 # The waiting flow in tmux: approved, then denied.
 waitflow() {	# WHO TARGET
-	tm kill-server 2>/dev/null
+	tmux_stop "$T/tmux.sock"
 	rm -f "$T/rc"
 	tm new-session -d -x 120 -y 30 "ssh ${SSHO[*]} -tt -i $T/keys/$1 $1@$2@127.0.0.1; echo rc=\$? >$T/rc; sleep 30"
 	wait_for 10 sh -c "tmux -S '$T/tmux.sock' capture-pane -p | grep -q 'reason:'"
@@ -191,7 +191,7 @@ if wait_for 10 sh -c "tmux -S '$T/tmux.sock' capture-pane -p | grep -q 'request 
 else
 	not_ok "Ctrl-C while waiting cancels the request" "$(tm capture-pane -p | tail -5)"
 fi
-tm kill-server 2>/dev/null
+tmux_stop "$T/tmux.sock"
 
 # requests --watch prints new requests as they arrive.
 as bob bob@127.0.0.1 requests --watch >"$T/watch.out" 2>&1 &
