@@ -201,6 +201,8 @@ end_reason_name(uint32_t reason, uint32_t stop)
 		return "closed";
 	case END_STOPPED:
 		return stop_reason_name(stop);
+	case END_RECORDING_LIMIT:
+		return "recording limit";
 	}
 	return NULL;
 }

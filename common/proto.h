@@ -146,6 +146,7 @@ enum end_reason {
 	END_DISCONNECTED,		/* the connection went away */
 	END_CLOSED,			/* closed without another reason */
 	END_STOPPED,			/* by a MSG_M_SHUTDOWN: see stop */
+	END_RECORDING_LIMIT,		/* MaxRecordingSize reached */
 };
 const char *end_reason_name(uint32_t reason, uint32_t stop);
 

@@ -27,17 +27,18 @@
 static void chan_free(struct chan *);
 
 static int
-chan_space(const struct buf *q)
+chan_space(const struct buf *q, size_t max)
 {
-	return (int)(CHAN_QUEUE_MAX - buf_len(q));
+	return (int)(max - buf_len(q));
 }
 
 /* Take what fits; libssh keeps the rest and the window stays shut. */
 static int
-chan_take(struct chan *c, struct buf *q, const void *data, uint32_t len)
+chan_take(struct chan *c, struct buf *q, size_t max, const void *data,
+    uint32_t len)
 {
 	size_t n = len;
-	int space = chan_space(q);
+	int space = chan_space(q, max);
 
 	if (space <= 0)
 		return 0;
@@ -60,7 +61,9 @@ chan_down_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 	(void)is_stderr;
 	if (c->state >= CH_FINISH)
 		return (int)len;	/* ending: input goes nowhere */
-	return chan_take(c, c->to_up, data, len);
+	return chan_take(c, c->to_up, c->state == CH_GATHER ||
+	    c->state == CH_OPEN_UP || c->state == CH_REPLAY ? CHAN_EARLY_MAX :
+	    CHAN_QUEUE_MAX, data, len);
 }
 
 static int
@@ -71,7 +74,8 @@ chan_up_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 
 	(void)s;
 	(void)ch;
-	return chan_take(c, is_stderr ? c->to_err : c->to_down, data, len);
+	return chan_take(c, is_stderr ? c->to_err : c->to_down, CHAN_QUEUE_MAX,
+	    data, len);
 }
 
 static void
@@ -294,9 +298,16 @@ chan_open_request(ssh_session s, void *arg)
 {
 	struct worker *w = arg;
 	struct chan *c, **cp;
+	int open = 0;
 
 	if (!w->authed || w->shutdown)
 		return NULL;
+	for (c = w->chans; c != NULL; c = c->next)
+		open++;
+	if (open >= w->cfg->max_sessions) {
+		deny_session(w, open);
+		return NULL;
+	}
 	c = xcalloc(1, sizeof(*c));
 	c->w = w;
 	c->our_exit = -1;
@@ -377,17 +388,23 @@ chan_session_open(struct chan *c, const struct chreq *r)
 	snprintf(rq.kind, sizeof(rq.kind), "%s", chan_kind_name(r->kind));
 	snprintf(rq.detail, sizeof(rq.detail), "%s", r->value != NULL ?
 	    r->value : r->name);
+	memset(&an, 0, sizeof(an));
 	if (worker_call(w, w_session_open_send(w->master, &rq, -1),
 	    MSG_M_SESSION, &an, sizeof(an), &fd) != JG_OK || !an.ok ||
 	    fd == -1 || an.id == 0) {
 		if (fd != -1)
 			close(fd);
+		chan_refuse(c, an.message[0] != '\0' ? an.message : "the "
+		    "gateway cannot record this session right now: refused");
 		return JG_ERR;
 	}
 	c->session_id = (long long)an.id;
 	/* Recorded from its first byte, or not at all. */
-	if (record_start(c, r, fd) != JG_OK)
+	if (record_start(c, r, fd) != JG_OK) {
+		chan_refuse(c, "the gateway cannot record this session right "
+		    "now: refused");
 		return JG_ERR;
+	}
 	for (i = 0; i < c->nreqs; i++)
 		if (c->reqs[i].kind == REQ_PTY) {
 			snprintf(text, sizeof(text), "pty-req %s %dx%d",
@@ -470,11 +487,8 @@ chan_replay_all(struct chan *c)
 		r = &c->reqs[c->replayed];
 		if ((r->kind == REQ_SHELL || r->kind == REQ_EXEC ||
 		    r->kind == REQ_SUBSYSTEM) && c->session_id == 0 &&
-		    chan_session_open(c, r) != JG_OK) {
-			chan_refuse(c, "the gateway cannot record this session "
-			    "right now: refused");
-			return;
-		}
+		    chan_session_open(c, r) != JG_OK)
+			return;	/* refused, with its reason */
 		rc = chan_replay(c, r);
 		if (rc == SSH_AGAIN)
 			return;
@@ -544,7 +558,8 @@ chan_pull(ssh_channel ch, struct buf *q, int is_err)
 	if (ch == NULL || !ssh_channel_is_open(ch))
 		return;
 	avail = ssh_channel_poll(ch, is_err);
-	if (avail <= 0 || avail > chan_space(q) || avail > CHAN_PULL_MAX * 64)
+	if (avail <= 0 || avail > chan_space(q, CHAN_QUEUE_MAX) ||
+	    avail > CHAN_PULL_MAX * 64)
 		return;
 	if (buf_reserve(q, (size_t)avail, &p) != JG_OK)
 		return;

@@ -18,12 +18,11 @@
 
 #define DENY_MAX 32
 
-/* Refused: audited with its kind, told on the connection's channels. */
+/* Refused: audited with its kind, the line told on the connection's channels. */
 static void
-deny(struct worker *w, struct chan *only, const char *kind,
-    const char *detail, const char *told)
+deny_line(struct worker *w, struct chan *only, const char *kind,
+    const char *detail, const char *line)
 {
-	char line[300];
 	struct chan *c;
 
 	if (w->denials++ >= DENY_MAX) {
@@ -41,11 +40,38 @@ deny(struct worker *w, struct chan *only, const char *kind,
 	    detail[0] ? " " : "", detail);
 	log_info("%s: refused %s %s", w->user[0] ? w->user : "pre-auth", kind,
 	    detail);
-	snprintf(line, sizeof(line), "%s is not allowed through the gateway",
-	    told);
 	for (c = w->chans; c != NULL; c = c->next)
 		if (only == NULL || c == only)
 			chan_notice(c, line);
+}
+
+static void
+deny(struct worker *w, struct chan *only, const char *kind,
+    const char *detail, const char *told)
+{
+	char line[300];
+
+	snprintf(line, sizeof(line), "%s is not allowed through the gateway",
+	    told);
+	deny_line(w, only, kind, detail, line);
+}
+
+/*
+ * One session channel more than MaxSessions on this connection: libssh
+ * answers the open with a failure once we return no channel; the user's
+ * other sessions are told why (an OpenSSH multiplexing client shows only
+ * "open failed").
+ */
+void
+deny_session(struct worker *w, int open)
+{
+	char detail[64], line[160];
+
+	snprintf(detail, sizeof(detail), "open=%d max=%d", open,
+	    w->cfg->max_sessions);
+	snprintf(line, sizeof(line), "a session was refused: at most %d on "
+	    "one connection (MaxSessions)", w->cfg->max_sessions);
+	deny_line(w, NULL, "session", detail, line);
 }
 
 static struct chan *

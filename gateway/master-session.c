@@ -10,6 +10,7 @@
  */
 
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +52,46 @@ master_recording_create(struct master *m, long long id)
 	return fd;
 }
 
+/*
+ * RecordingMinFree: below the floor no session starts, so one session
+ * that fills the disk cannot leave the others unrecorded halfway. The
+ * refusal is audited (unless the database shares the full disk) and its
+ * cause goes to the user.
+ */
+static int
+master_recording_room(struct master *m, struct peer *p, char *msg,
+    size_t len)
+{
+	struct statvfs sv;
+	long long total, avail, floor;
+	char a[32], f[32], detail[128];
+
+	if (m->cfg->recording_min_free == 0 &&
+	    m->cfg->recording_min_free_pct == 0)
+		return JG_OK;
+	if (statvfs(m->cfg->recording_dir, &sv) != 0) {
+		log_error("%s: %s", m->cfg->recording_dir, strerror(errno));
+		snprintf(msg, len, "the gateway cannot record this session: "
+		    "its recording directory cannot be read");
+		return JG_ERR;
+	}
+	total = (long long)sv.f_blocks * (long long)sv.f_frsize;
+	avail = (long long)sv.f_bavail * (long long)sv.f_frsize;
+	floor = config_min_free_bytes(m->cfg, total);
+	if (avail >= floor)
+		return JG_OK;
+	size_format(avail, a, sizeof(a));
+	size_format(floor, f, sizeof(f));
+	log_error("%s has %s free, below RecordingMinFree %s: refusing "
+	    "new sessions", m->cfg->recording_dir, a, f);
+	snprintf(detail, sizeof(detail), "target=%s cause=recording-disk "
+	    "free=%lld min=%lld", p->target, avail, floor);
+	(void)master_audit(m, p->user, "session.refused", detail);
+	snprintf(msg, len, "the gateway cannot record this session: its "
+	    "recording disk has %s free, below RecordingMinFree %s", a, f);
+	return JG_ERR;
+}
+
 /* Ended sessions (negative ids) make room once the list is full. */
 static void
 master_sessions_compact(struct peer *p)
@@ -85,6 +126,12 @@ master_w_session_open(struct master *m, struct peer *p, const void *msg)
 	snprintf(ss.login, sizeof(ss.login), "%s", p->login);
 	snprintf(ss.source, sizeof(ss.source), "%s", p->source);
 	master_sessions_compact(p);
+	memset(&an, 0, sizeof(an));
+	if (master_recording_room(m, p, an.message, sizeof(an.message)) !=
+	    JG_OK) {
+		master_peer_sent(p, m_session_send(p->conn, &an, -1));
+		return JG_OK;
+	}
 	for (i = 0; ss.detail[i] != '\0'; i++)	/* shown to auditors later */
 		if ((unsigned char)ss.detail[i] < 0x20 || ss.detail[i] == 0x7f)
 			ss.detail[i] = '?';

@@ -8,7 +8,10 @@
  * File transfers (sftp, scp) are recorded as their request and byte counts,
  * not their content. If a write fails the channel ends with a message and
  * what was not recorded is not delivered: a session never goes on
- * unrecorded. A pty session also keeps its terminal screen (libvterm, via
+ * unrecorded; a recording that reaches MaxRecordingSize ends its session
+ * the same way, so one session cannot fill the disk for everyone: what was
+ * queued and not yet shown is dropped, and the recording ends complete,
+ * its end mark giving the reason. A pty session also keeps its terminal screen (libvterm, via
  * recorder/screen.c) fed with every output byte, so each new segment of
  * the file starts with a keyframe that redraws it; sessions without a pty
  * have none.
@@ -29,6 +32,7 @@ struct chan_rec {
 	uint64_t t0;		/* monotonic ms at the session's start */
 	int content;		/* 0: a file transfer, counts only */
 	int failed;
+	int limited;		/* MaxRecordingSize reached: only the end */
 	struct rec_screen *screen;	/* pty sessions: the terminal, for
 					   keyframes */
 };
@@ -52,6 +56,27 @@ record_failed(struct chan *c)
 	buf_reset(c->to_err);
 	buf_reset(c->to_up);
 	chan_refuse(c, "the recording cannot be written: session ended");
+}
+
+/* MaxRecordingSize reached: the session ends with a message. */
+static void
+record_limit(struct chan *c)
+{
+	char max[32], msg[160];
+
+	if (c->rec->limited)
+		return;
+	c->rec->limited = 1;
+	size_format(c->w->cfg->max_recording_size, max, sizeof(max));
+	log_info("session %lld: the recording reached MaxRecordingSize %s: "
+	    "ending it", c->session_id, max);
+	buf_reset(c->to_down);
+	buf_reset(c->to_err);
+	buf_reset(c->to_up);
+	snprintf(msg, sizeof(msg), "this session's recording reached its "
+	    "limit (MaxRecordingSize %s): session ended", max);
+	chan_refuse(c, msg);
+	c->end = END_RECORDING_LIMIT;
 }
 
 /* The writer's keyframe callback: the screen as ANSI bytes. */
@@ -164,6 +189,8 @@ record_event(struct chan *c, int type, const void *data, size_t len)
 {
 	if (c->rec == NULL || c->rec->failed)
 		return;
+	if (c->rec->limited && type != REC_EXIT)
+		return;		/* the end mark says why it stops here */
 	if (!c->rec->content && (type == REC_OUT || type == REC_ERR ||
 	    type == REC_IN))
 		return;
@@ -174,6 +201,9 @@ record_event(struct chan *c, int type, const void *data, size_t len)
 		record_failed(c);
 		return;
 	}
+	if (c->w->cfg->max_recording_size > 0 && rec_writer_size(c->rec->w) >=
+	    (uint64_t)c->w->cfg->max_recording_size)
+		record_limit(c);
 	/* After the event: a keyframe holds the screen before it. */
 	if (c->rec->screen != NULL && (type == REC_OUT || type == REC_ERR))
 		rec_screen_feed(c->rec->screen, data, len);

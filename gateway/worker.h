@@ -11,6 +11,11 @@
  * may hold in the worker, whatever the peers do.
  */
 #define CHAN_QUEUE_MAX (2 * 1024 * 1024)
+/*
+ * Until the channel bridges, its input waits for the target: no more
+ * than this is queued for it (libssh holds one window more, unacknowledged).
+ */
+#define CHAN_EARLY_MAX (64 * 1024)
 #define CHAN_MAX_REQS 24
 #define CHAN_WRITE_MAX (64 * 1024)
 #define CHAN_PUMP_ROUNDS 16	/* passes per chan_pump_all() before deferring */
@@ -174,6 +179,7 @@ void chan_notice(struct chan *, const char *msg);
 int deny_message(ssh_session, ssh_message, void *);
 void deny_agent(ssh_session, ssh_channel, void *);
 void deny_env(struct chan *, const char *name);
+void deny_session(struct worker *, int open);
 
 /* record.c */
 int record_start(struct chan *, const struct chreq *, int fd);
