@@ -1,12 +1,21 @@
-/* master-listen.c: the master's listeners and pre-auth limits: MaxStartups, per-source penalties, one worker forked per connection. */
+/* master-listen.c: the master's listeners and pre-auth limits: MaxStartups, PerSourceMaxStartups, per-source penalties, one worker forked per connection. */
 
 /*
  * Nothing here waits: a connection is accepted, checked against the
- * source's penalty and sshd's MaxStartups early drop, and handed to a
+ * source's penalty, its count of unauthenticated connections
+ * (PerSourceMaxStartups) and sshd's MaxStartups early drop, and handed to a
  * freshly forked worker with its own socket pair, all in one callback.
  * The child closes every descriptor but the client and its pair by number
  * before anything else (common/privsep.c), so no worker holds the
  * database, a listener or another connection.
+ *
+ * A source is penalised (refused at accept for PenaltyDuration) after
+ * PenaltyFailures events within PenaltyWindow, an event being a failed
+ * authentication or a connection that ended without authenticating
+ * (dropped at the per-source cap included: sshd's "noauth"). The moment
+ * it is, its unauthenticated connections are closed too, so a flood from
+ * one source holds no pre-auth slot that MaxStartups would count against
+ * everyone else.
  */
 
 #include <sys/socket.h>
@@ -48,14 +57,29 @@ master_penalty(struct master *m, const char *addr, int create)
 	return oldest;
 }
 
+/* A penalised source's connections that have not authenticated end now. */
+static void
+master_penalty_close(struct master *m, const char *addr)
+{
+	struct peer *p;
+
+	for (p = m->peers; p != NULL; p = p->next)
+		if (!p->dead && p->state == PEER_PREAUTH &&
+		    strcmp(p->addr, addr) == 0)
+			master_peer_kill(p, "source penalised");
+}
+
 void
-master_penalty_fail(struct master *m, const char *addr)
+master_penalty_fail(struct master *m, const char *addr, int noauth)
 {
 	struct penalty *p = master_penalty(m, addr, 1);
 	time_t now = clock_sec();
 	size_t i, recent = 0, cap = 16;
+	char detail[INET6_ADDRSTRLEN + 32];
 
 	p->last = now;
+	if (p->until > now)
+		return;		/* already refused: its stragglers end here */
 	p->fails[p->nfails++ % cap] = now;
 	for (i = 0; i < cap && i < p->nfails; i++)
 		if (now - p->fails[i] < m->cfg->penalty_window)
@@ -64,10 +88,14 @@ master_penalty_fail(struct master *m, const char *addr)
 	    (m->cfg->penalty_failures > (int)cap && recent == cap)) {
 		p->until = now + m->cfg->penalty_duration;
 		p->nfails = 0;
-		log_info("source %s: %zu failed authentications within %d s, "
-		    "refused for %d s", addr, recent, m->cfg->penalty_window,
-		    m->cfg->penalty_duration);
-		master_audit(m, "jumpgated", "penalty", addr);
+		log_info("source %s: %zu %s within %d s, refused for %d s",
+		    addr, recent, noauth ? "connections without "
+		    "authentication" : "failed authentications",
+		    m->cfg->penalty_window, m->cfg->penalty_duration);
+		snprintf(detail, sizeof(detail), "%s cause=%s", addr,
+		    noauth ? "noauth" : "authfail");
+		(void)master_audit(m, "jumpgated", "penalty", detail);
+		master_penalty_close(m, addr);
 	}
 }
 
@@ -77,6 +105,22 @@ master_penalised(struct master *m, const char *addr)
 	struct penalty *p = master_penalty(m, addr, 0);
 
 	return p != NULL && p->until > clock_sec();
+}
+
+/* PerSourceMaxStartups: the source's unauthenticated connections are at the cap. */
+static int
+master_source_full(struct master *m, const char *addr)
+{
+	struct peer *p;
+	int n = 0;
+
+	if (m->cfg->per_source_max_startups == 0)
+		return 0;
+	for (p = m->peers; p != NULL; p = p->next)
+		if (!p->dead && p->state == PEER_PREAUTH &&
+		    strcmp(p->addr, addr) == 0)
+			n++;
+	return n >= m->cfg->per_source_max_startups;
 }
 
 /* sshd's MaxStartups start:rate:full, with random early drop. */
@@ -131,6 +175,13 @@ master_accept(evutil_socket_t lfd, short ev, void *arg)
 		log_verbose("refused %s: penalty for failed authentications",
 		    addr);
 		close(fd);
+		return;
+	}
+	if (master_source_full(m, addr)) {
+		log_verbose("drop connection from %s: PerSourceMaxStartups %d",
+		    addr, m->cfg->per_source_max_startups);
+		close(fd);
+		master_penalty_fail(m, addr, 1);
 		return;
 	}
 	if (master_startups_drop(m)) {

@@ -128,8 +128,8 @@ master_peer_reap(struct master *m, struct peer *p, int status)
 	if (p->state == PEER_PREAUTH) {
 		if (m->preauth > 0)
 			m->preauth--;
-		if (p->auth_fails > 0)
-			master_penalty_fail(m, p->addr);
+		/* failed, or never tried: both count against the source */
+		master_penalty_fail(m, p->addr, p->auth_fails == 0);
 	}
 	if (p->state == PEER_AUTHORIZED) {
 		ku.conn = p->conn_id;

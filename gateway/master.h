@@ -115,7 +115,7 @@ time_t master_deadline_of(const char *iso);
 /* master-listen.c */
 int master_listen(struct master *);
 void master_unlisten(struct master *);
-void master_penalty_fail(struct master *, const char *addr);
+void master_penalty_fail(struct master *, const char *addr, int noauth);
 
 /* master-peer.c */
 int master_handler_rules(uint32_t type, int *states, int *once);

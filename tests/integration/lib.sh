@@ -314,6 +314,37 @@ port_listening() {
 	fi
 }
 
+# tcp_silent SOURCE PORT SECONDS: from address SOURCE connect to
+# 127.0.0.1:PORT and never speak; print the seconds until the peer closed
+# the connection, "open" if it still was after SECONDS, or "connect-failed".
+tcp_silent() {
+	/usr/bin/python3 - "$@" <<'PY'
+import socket, sys, time
+src, port, limit = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+s = socket.socket()
+try:
+    s.bind((src, 0))
+    s.settimeout(5)
+    s.connect(("127.0.0.1", port))
+except OSError:
+    print("connect-failed")
+    sys.exit(0)
+start = time.monotonic()
+s.settimeout(0.2)
+while time.monotonic() - start < limit:
+    try:
+        if not s.recv(4096):
+            print("%.2f" % (time.monotonic() - start))
+            sys.exit(0)
+    except socket.timeout:
+        pass
+    except OSError:
+        print("%.2f" % (time.monotonic() - start))
+        sys.exit(0)
+print("open")
+PY
+}
+
 # port_in_use PORT: PORT is bound by anything (listening or not) on this host.
 port_in_use() {
 	if command -v ss >/dev/null 2>&1; then

@@ -90,20 +90,10 @@ is "the pid file still names the first daemon" \
 
 # ---------------------------------------------------- LoginGraceTime
 
-# silent_conn: connect and never speak; prints the seconds until the
-# gateway closed the connection (or "open" after 10 s).
-silent_conn() {
-	local start
-	start=$(date +%s.%N)
-	exec 3<>"/dev/tcp/127.0.0.1/$JG_PORT" || { echo "connect-failed"; return; }
-	if timeout 10 cat <&3 >/dev/null; then
-		elapsed "$start"
-	else
-		echo open
-	fi
-	exec 3<&-
-}
-t=$(silent_conn)
+# Silent connections come from 127.0.0.2 and 127.0.0.3: a connection that
+# ends without authenticating counts against its source (the penalty
+# section below needs 127.0.0.1's record clean).
+t=$(tcp_silent 127.0.0.2 "$JG_PORT" 10)
 check "LoginGraceTime 3s: a silent connection is closed (after ${t}s)" \
 	bash -c "[ '$t' != open ] && [ '$t' != connect-failed ] &&
 		awk -v e='$t' 'BEGIN { exit !(e >= 2.5 && e < 6) }'"
@@ -113,7 +103,7 @@ check "LoginGraceTime 3s: a silent connection is closed (after ${t}s)" \
 # Five connections that never speak, held open meanwhile.
 held=()
 for i in 1 2 3 4 5; do
-	(exec 3<>"/dev/tcp/127.0.0.1/$JG_PORT" && exec sleep 8) 2>/dev/null &
+	tcp_silent 127.0.0.2 "$JG_PORT" 8 >/dev/null &
 	held+=($!)
 done
 sleep 0.5
@@ -174,14 +164,15 @@ check_out "a busy session is not idle" '^5$' \
 	gw alice alice@t1 'for i in 1 2 3 4 5; do sleep 1; echo $i; done' </dev/null
 
 set_conf "MaxStartups 1:100:1"
-exec 4<>"/dev/tcp/127.0.0.1/$JG_PORT"
+tcp_silent 127.0.0.3 "$JG_PORT" 2.5 >/dev/null &
+ms_held=$!
 sleep 0.5
 gw alice alice@t1 true </dev/null >"$T/ms.out" 2>"$T/ms.err"
 rc=$?
 check "MaxStartups 1:100:1: a second pre-auth connection is dropped" \
 	bash -c "[ $rc = 255 ] && grep -Eq 'kex_exchange_identification|Connection closed|reset' '$T/ms.err'"
 diag "ssh: $(cat "$T/ms.err")"
-exec 4<&-
+wait $ms_held
 sleep 0.5
 check_out "once the first is gone, logins work" '^again$' \
 	gw alice alice@t1 echo again </dev/null

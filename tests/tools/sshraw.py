@@ -9,6 +9,12 @@
 #       authenticate, open N session channels, send BYTES on each before
 #       any request; print opened/refused/closed counts, then hold the
 #       connection HOLD seconds (the test samples the worker meanwhile)
+#   flood PORT SOURCE N SECONDS
+#       from address SOURCE keep N TCP connections open that never say a
+#       word, opening a new one whenever one is closed, for SECONDS; print
+#       how many were opened, how many of them got the SSH banner, and how
+#       many the gateway closed
+import select
 import socket
 import sys
 import time
@@ -74,6 +80,48 @@ def cmd_channels(port, login, keyfile, n, nbytes, hold):
     t.close()
 
 
+def cmd_flood(port, source, n, seconds):
+    conns = {}          # socket -> got the banner
+    opened = banner = closed = failed = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        while len(conns) < n and time.monotonic() < deadline:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((source, 0))
+            s.settimeout(2)
+            try:
+                s.connect(("127.0.0.1", port))
+            except OSError:
+                s.close()
+                failed += 1
+                time.sleep(0.01)
+                continue
+            s.setblocking(False)
+            conns[s] = False
+            opened += 1
+        ready, _, _ = select.select(list(conns), [], [], 0.05)
+        for s in ready:
+            try:
+                data = s.recv(4096)
+            except OSError:
+                data = b""
+            if data:
+                if not conns[s] and data.startswith(b"SSH-"):
+                    conns[s] = True
+                    banner += 1
+                continue
+            del conns[s]
+            s.close()
+            closed += 1
+        time.sleep(0.01)
+    for s in conns:
+        s.close()
+    print("opened %d" % opened)
+    print("banner %d" % banner)
+    print("closed %d" % closed)
+    print("failed %d" % failed)
+
+
 def main(argv):
     if len(argv) < 3:
         raise SystemExit("usage: sshraw.py COMMAND PORT [ARGS...]")
@@ -81,6 +129,8 @@ def main(argv):
     if cmd == "channels" and len(argv) == 8:
         cmd_channels(port, argv[3], argv[4], int(argv[5]), int(argv[6]),
                      float(argv[7]))
+    elif cmd == "flood" and len(argv) == 6:
+        cmd_flood(port, argv[3], int(argv[4]), float(argv[5]))
     else:
         raise SystemExit("sshraw.py: unknown command or arguments: %s" %
                          " ".join(argv[1:]))
