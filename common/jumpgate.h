@@ -606,7 +606,10 @@ int vault_rekey(const struct config *, struct store *,
 /* keeper.c (vault/) */
 /* Optional, before keeper_start: log like the master, as "jumpgated-keeper". */
 void keeper_log_options(int to_stderr, int level);
-pid_t keeper_start(const struct config *, int *fd_out, char *err,
-	    size_t errlen);
+pid_t keeper_start(const struct config *, char *const *argv, int *fd_out,
+	    char *err, size_t errlen);
+/* jumpgated -K: the keeper itself, its master's socket at sock. */
+void keeper_main(const struct config *, int sock)
+	    __attribute__((noreturn));
 
 #endif /* JUMPGATE_H */

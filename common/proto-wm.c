@@ -128,6 +128,8 @@ static const struct proto_msg wm_msgs[] = {
 	    "a line for the user's terminals (a grant ends soon)"),
 	MSG(MSG_M_AUTH_OK, m_auth_ok, M, PROTO_FD_NONE,
 	    "the login stands, or why not (its audit row cannot be written)"),
+	MSG0(MSG_M_KEEPER, M, PROTO_FD_MUST,
+	    "a new keeper: the socket to it, in place of the old one"),
 };
 
 const struct proto_link proto_wm = { "worker-master", wm_msgs, NF(wm_msgs) };

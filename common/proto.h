@@ -122,6 +122,7 @@ enum msg_wm_type {
 	MSG_M_REQUEST_STATE,
 	MSG_M_NOTICE,
 	MSG_M_AUTH_OK,
+	MSG_M_KEEPER,
 };
 
 /* Why the master stops a worker's sessions (MSG_M_SHUTDOWN). */

@@ -13,6 +13,8 @@
 #include "gateway.h"
 
 #define JUMPGATED_USAGE "usage: jumpgated [-fd] [-c FILE]\n"
+/* The descriptor jumpgated -K finds its master's socket on (keeper.c). */
+#define JUMPGATED_KEEPER_FD 3
 
 /*
  * The pid file is held with an exclusive lock for the daemon's life:
@@ -65,14 +67,17 @@ main(int argc, char **argv)
 	struct gw_opts opts;
 	struct config cfg;
 	struct stat st;
-	char err[JG_ERRLEN];
-	int ch, pidfd, rc;
+	char err[JG_ERRLEN], config_abs[JG_PATH_MAX];
+	int ch, pidfd, rc, keeper = 0;
 
 	memset(&opts, 0, sizeof(opts));
-	while ((ch = getopt(argc, argv, "c:dfh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dfhK")) != -1) {
 		switch (ch) {
 		case 'c':
 			opts.config_path = optarg;
+			break;
+		case 'K':
+			keeper = 1;	/* not for users: see master-keeper.c */
 			break;
 		case 'd':
 			opts.debug = 1;
@@ -94,9 +99,28 @@ main(int argc, char **argv)
 	if (opts.config_path == NULL || opts.config_path[0] == '\0')
 		opts.config_path = config_default_path();
 	umask(077);
+	if (keeper && (fstat(JUMPGATED_KEEPER_FD, &st) == -1 ||
+	    !S_ISSOCK(st.st_mode))) {
+		fprintf(stderr, "jumpgated: -K is for jumpgated's own vault "
+		    "keeper: no master socket on descriptor %d\n",
+		    JUMPGATED_KEEPER_FD);
+		return JG_EXIT_USAGE;
+	}
 	if (config_load(&cfg, opts.config_path, err, sizeof(err)) != JG_OK) {
 		fprintf(stderr, "jumpgated: %s\n", err);
 		return JG_EXIT_FAIL;
+	}
+	/* daemon() moves to /: the keeper started later reads it by this. */
+	if (realpath(opts.config_path, config_abs) == NULL) {
+		fprintf(stderr, "jumpgated: %s: %s\n", opts.config_path,
+		    strerror(errno));
+		return JG_EXIT_FAIL;
+	}
+	opts.config_path = config_abs;
+	if (keeper) {
+		keeper_log_options(opts.foreground, opts.debug ?
+		    LOG_LVL_DEBUG : cfg.log_level);
+		keeper_main(&cfg, JUMPGATED_KEEPER_FD);
 	}
 	if (stat(cfg.state_dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "jumpgated: StateDirectory %s: %s (run "

@@ -131,7 +131,8 @@ master_peer_reap(struct master *m, struct peer *p, int status)
 		/* failed, or never tried: both count against the source */
 		master_penalty_fail(m, p->addr, p->auth_fails == 0);
 	}
-	if (p->state == PEER_AUTHORIZED) {
+	if (p->state == PEER_AUTHORIZED && m->keeper != NULL &&
+	    p->keeper_gen == m->keeper_gen) {
 		ku.conn = p->conn_id;
 		master_keeper_sent(m, k_unregister_send(m->keeper, &ku, -1));
 	}
@@ -281,8 +282,7 @@ master_w_authorize(struct master *m, struct peer *p, const void *msg)
 	struct store_target t;
 	struct store_secret sec;
 	struct authz_result res;
-	struct k_register kr;
-	int kp[2];
+	int wfd;
 
 	memset(&t, 0, sizeof(t));
 	memset(&res, 0, sizeof(res));
@@ -320,18 +320,11 @@ master_w_authorize(struct master *m, struct peer *p, const void *msg)
 		    MASTER_AUDIT_DOWN, rq->target);
 		return master_authorize_reply(p, 0, why, NULL, "", -1);
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, kp) == -1) {
+	if (master_keeper_register(m, p, &sec, &wfd) != JG_OK) {
 		free(sec.sealed);
 		return master_authorize_reply(p, 0, "the gateway is out of "
 		    "resources: try again", NULL, "", -1);
 	}
-	kr.conn = p->conn_id;
-	snprintf(kr.target, sizeof(kr.target), "%s", rq->target);
-	snprintf(kr.kind, sizeof(kr.kind), "%s", sec.kind);
-	kr.version = sec.version;
-	kr.sealed.p = sec.sealed;
-	kr.sealed.len = sec.sealed_len;
-	master_keeper_sent(m, k_register_send(m->keeper, &kr, kp[0]));
 	free(sec.sealed);
 	if (res.how == AUTHZ_GRANTED) {
 		p->grant_id = res.grant_id;
@@ -343,7 +336,7 @@ master_w_authorize(struct master *m, struct peer *p, const void *msg)
 	p->state = PEER_AUTHORIZED;
 	snprintf(p->target, sizeof(p->target), "%s", rq->target);
 	snprintf(p->login, sizeof(p->login), "%s", t.login);
-	return master_authorize_reply(p, 1, "", &t, kr.kind, kp[1]);
+	return master_authorize_reply(p, 1, "", &t, sec.kind, wfd);
 }
 
 static int

@@ -146,9 +146,7 @@ master_signal(evutil_socket_t sig, short ev, void *arg)
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			if (pid == m->keeper_pid) {
-				log_error("the vault keeper exited: stopping");
-				m->keeper_pid = -1;
-				event_base_loopbreak(m->base);
+				master_keeper_lost(m, 1, status);
 				continue;
 			}
 			if ((p = master_peer_by_pid(m, pid)) != NULL)
@@ -213,6 +211,14 @@ master_run(const struct gw_opts *opts, struct config *cfg)
 	m->ctl_fd = -1;
 	m->keeper_pid = -1;
 	m->penalties = xcalloc(MASTER_PENALTY_SLOTS, sizeof(*m->penalties));
+	/* The keeper runs this binary; found now, while it is certain. */
+	n = (int)readlink("/proc/self/exe", m->self_path,
+	    sizeof(m->self_path) - 1);
+	if (n <= 0 || n >= (int)sizeof(m->self_path) - 1) {
+		log_error("cannot find our own binary in /proc/self/exe");
+		return JG_EXIT_FAIL;
+	}
+	m->self_path[n] = '\0';
 	signal(SIGPIPE, SIG_IGN);
 	/* The master holds the host key and passes unseal passphrases. */
 	if (core_dumps_disable() != JG_OK)
@@ -274,7 +280,7 @@ master_run(const struct gw_opts *opts, struct config *cfg)
 	log_info("jumpgated ready (pid %ld)%s", (long)getpid(), getuid() == 0 ?
 	    "" : ": running as a normal user, every process stays that user");
 	event_base_dispatch(m->base);
-	rc = JG_EXIT_OK;
+	rc = m->exit_rc != 0 ? m->exit_rc : JG_EXIT_OK;
 out:
 	if (m->ctl_path[0] != '\0')
 		unlink(m->ctl_path);

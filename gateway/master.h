@@ -12,6 +12,9 @@
 #define MASTER_PEER_SESSIONS 64
 #define MASTER_CTL_MAX 16
 #define MASTER_KILL_GRACE 3	/* seconds a told worker gets to go */
+/* A keeper that dies this often within the window is fatal: exit 1. */
+#define MASTER_KEEPER_DEATHS 5
+#define MASTER_KEEPER_WINDOW 60
 
 /*
  * A worker's state: which of its messages the master takes (the dispatch
@@ -51,6 +54,7 @@ struct peer {
 	time_t grant_deadline;	/* monotonic */
 	int grant_warned;	/* 2: told of 5 minutes, 1: of 1 minute */
 	int how;		/* AUTHZ_* of the authorization */
+	uint32_t keeper_gen;	/* the keeper its registration is with */
 };
 
 struct penalty {
@@ -82,11 +86,16 @@ struct master {
 	uint64_t conn_seq;
 	struct penalty *penalties;
 	/* keeper */
+	char self_path[JG_PATH_MAX];	/* our binary: the keeper runs it -K */
 	pid_t keeper_pid;
 	struct msgconn *keeper;
 	struct event *krev, *kwev;
+	uint32_t keeper_gen;		/* keepers started so far */
+	time_t keeper_deaths[MASTER_KEEPER_DEATHS];	/* monotonic, a ring */
+	size_t nkeeper_deaths;
 	int unsealed;
 	char keeper_status[256];
+	int exit_rc;			/* JG_EXIT_FAIL after a fatal condition */
 	/* control socket */
 	int ctl_fd;
 	struct event *ctl_ev;
@@ -138,6 +147,9 @@ int master_text_reply(struct peer *, int ok, const char *text, size_t len);
 
 /* master-keeper.c */
 int master_keeper_start(struct master *, char *err, size_t errlen);
+void master_keeper_lost(struct master *, int reaped, int status);
+int master_keeper_register(struct master *, struct peer *,
+	    const struct store_secret *, int *worker_fd);
 void master_keeper_listen(struct master *);
 int master_keeper_meta(struct master *);
 void master_keeper_sent(struct master *, int queued);

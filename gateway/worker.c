@@ -56,7 +56,7 @@ worker_flush(struct worker *w, int queued)
 	return JG_OK;
 }
 
-/* The master's unprompted messages: a notice, or the order to stop. */
+/* The master's unprompted messages: a notice, a new keeper, or the order to stop. */
 static void
 worker_handle_async(struct worker *w, uint32_t type, struct buf *in, int fd)
 {
@@ -64,6 +64,21 @@ worker_handle_async(struct worker *w, uint32_t type, struct buf *in, int fd)
 	struct m_notice n;
 	struct chan *c;
 
+	if (type == MSG_M_KEEPER) {
+		/*
+		 * The keeper was restarted: same descriptor number, new
+		 * socket, so libssh's agent (upstream.c) follows too.
+		 */
+		if (proto_dec(&proto_wm, type, in, fd, NULL, 0) != JG_OK ||
+		    w->keeper_fd == -1)
+			fatalx("unexpected new keeper from the master");
+		if (dup2(fd, w->keeper_fd) == -1)
+			fatalx("cannot take the new keeper's socket");
+		close(fd);
+		log_verbose("%s: registered with the new vault keeper",
+		    w->user);
+		return;
+	}
 	if (type == MSG_M_NOTICE) {
 		if (m_notice_dec(in, fd, &n) != JG_OK)
 			fatalx("malformed notice from the master");

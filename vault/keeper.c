@@ -519,8 +519,8 @@ keeper_fd_budget(void)
 	return (size_t)(lim - KEEPER_FD_SPARE);
 }
 
-/* The child: never returns. */
-static void __attribute__((noreturn))
+/* The keeper's life, in the child or in jumpgated -K: never returns. */
+void
 keeper_main(const struct config *cfg, int sock)
 {
 	struct keeper k;
@@ -594,10 +594,15 @@ keeper_main(const struct config *cfg, int sock)
 
 /*
  * Fork the keeper. The parent gets the master's end of the socket pair in
- * *fd_out and the child's pid; -1 with err filled on failure.
+ * *fd_out and the child's pid; -1 with err filled on failure. With argv
+ * the child executes it (the daemon runs its own binary with -K, so a
+ * keeper started after the database and the host key were opened holds
+ * neither, not even in memory), its end of the pair at descriptor 3 and
+ * nothing else open but stdio; without, it runs keeper_main() at once.
  */
 pid_t
-keeper_start(const struct config *cfg, int *fd_out, char *err, size_t errlen)
+keeper_start(const struct config *cfg, char *const *argv, int *fd_out,
+    char *err, size_t errlen)
 {
 	int sv[2];
 	pid_t pid;
@@ -617,7 +622,13 @@ keeper_start(const struct config *cfg, int *fd_out, char *err, size_t errlen)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		keeper_main(cfg, sv[1]);
+		if (argv == NULL)
+			keeper_main(cfg, sv[1]);
+		if (keeper_close_fds(sv[1]) == -1 ||
+		    fcntl(KEEPER_MASTER_FD, F_SETFD, 0) == -1)
+			_exit(JG_EXIT_FAIL);
+		execv(argv[0], argv);
+		_exit(JG_EXIT_FAIL);
 	}
 	close(sv[1]);
 	*fd_out = sv[0];

@@ -58,3 +58,27 @@ is "sessions --target for another target is empty" \
 wait "$sshpid"
 is "the sleep session ended with 0" "$?" 0
 expect_error "sessions with a bad name" "invalid name" "$JG" sessions --user ../x
+
+# The keeper dies (kill -9): the new one starts sealed; the daemon says so
+# to users and in its log until `jumpgate unseal`; a live session goes on.
+KUSER=jumpgate-vault
+[ "$(id -u)" = 0 ] || KUSER=$(id -un)
+k1=$(pgrep -P "$JGD_PID" -u "$KUSER")
+timeout 30 "${SSH[@]}" alice@t1@127.0.0.1 'sleep 2; echo survived' >"$T/live.out" 2>&1 &
+sshpid=$!
+wait_for 10 sh -c "'$JG' sessions --live --json | grep -q 'sleep 2'" ||
+	diag "the live session did not start"
+kill -9 $k1
+wait "$sshpid"
+is "a live session survives the keeper's death" "$(cat "$T/live.out")" survived
+check "a new keeper runs" wait_for 10 bash -c \
+	"p=\$(pgrep -P $JGD_PID -u $KUSER); [ -n \"\$p\" ] && [ \"\$p\" != '$k1' ]"
+check "the log says the vault is sealed again" wait_for 10 \
+	grep -q 'vault: sealed: waiting for jumpgate unseal' "$T/jumpgated.log"
+expect_error "after the keeper's death users are told the vault is sealed" \
+	'jumpgate: t1: the vault is sealed' \
+	timeout 20 "${SSH[@]}" alice@t1@127.0.0.1 true
+check_out "unseal again" '^vault unsealed$' "$JG" unseal --passphrase-file "$T/pass"
+check_out "sessions work again once unsealed" '^jgtarget$' \
+	timeout 20 "${SSH[@]}" alice@t1@127.0.0.1 whoami
+check "the daemon ran through it all" kill -0 "$JGD_PID"

@@ -114,7 +114,7 @@ keeper_up(struct fixture *f)
 	char err[JG_ERRLEN];
 	int fd;
 
-	f->pid = keeper_start(&f->cfg, &fd, err, sizeof(err));
+	f->pid = keeper_start(&f->cfg, NULL, &fd, err, sizeof(err));
 	assert_true(f->pid > 0);
 	assert_true(fd >= 0);
 	f->m = msg_new(fd);
