@@ -22,7 +22,6 @@
 
 #include "worker.h"
 
-#define CHAN_PULL_MAX 65536
 
 static void chan_free(struct chan *);
 
@@ -66,16 +65,29 @@ chan_down_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 	    CHAN_QUEUE_MAX, data, len);
 }
 
+/*
+ * One window serves the target's two streams, and libssh grows it whenever
+ * the stream a packet is on has little buffered, whatever the other holds:
+ * taking one stream while the other has a backlog inside libssh (up_held)
+ * would let the target pile that backlog up a window at a time (and libssh
+ * drops data at its cap). So while the other stream has a backlog, take
+ * nothing: this stream's own backlog then shuts the window, and both
+ * backlogs are pulled together (chan_pull_up).
+ */
 static int
 chan_up_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
     int is_stderr, void *arg)
 {
 	struct chan *c = arg;
+	int me = is_stderr ? 1 : 0, n = 0;
 
 	(void)s;
 	(void)ch;
-	return chan_take(c, is_stderr ? c->to_err : c->to_down, CHAN_QUEUE_MAX,
-	    data, len);
+	if (c->up_held[!me] == 0)
+		n = chan_take(c, me ? c->to_err : c->to_down, CHAN_QUEUE_MAX,
+		    data, len);
+	c->up_held[me] = len - (uint32_t)n;	/* libssh passes all it holds */
+	return n;
 }
 
 static void
@@ -137,162 +149,6 @@ chan_up_exit_signal(ssh_session s, ssh_channel ch, const char *sig, int core,
 	snprintf(c->exit_signal, sizeof(c->exit_signal), "%s", sig ? sig : "");
 }
 
-static struct chreq *
-chan_add_req(struct chan *c, int kind)
-{
-	struct chreq *r;
-
-	if (c->nreqs == CHAN_MAX_REQS)
-		return NULL;
-	r = &c->reqs[c->nreqs++];
-	memset(r, 0, sizeof(*r));
-	r->kind = kind;
-	return r;
-}
-
-static int
-chan_pty_req(ssh_session s, ssh_channel ch, const char *term, int cols,
-    int rows, int pxw, int pxh, void *arg)
-{
-	struct chan *c = arg;
-	struct chreq *r;
-
-	(void)s;
-	(void)ch;
-	if (c->main_req != 0 || c->has_pty || strlen(term) >= sizeof(r->name) ||
-	    str_has_control(term) || (r = chan_add_req(c, REQ_PTY)) == NULL)
-		return -1;
-	snprintf(r->name, sizeof(r->name), "%s", term);
-	r->cols = cols;
-	r->rows = rows;
-	r->pxw = pxw;
-	r->pxh = pxh;
-	c->has_pty = 1;
-	return 0;
-}
-
-static int
-chan_env_allowed(const char *name)
-{
-	return strcmp(name, "TERM") == 0 || strcmp(name, "LANG") == 0 ||
-	    strncmp(name, "LC_", 3) == 0;
-}
-
-static int
-chan_env_req(ssh_session s, ssh_channel ch, const char *name,
-    const char *value, void *arg)
-{
-	struct chan *c = arg;
-	struct chreq *r;
-
-	(void)s;
-	(void)ch;
-	if (!chan_env_allowed(name) || strlen(name) >= sizeof(r->name) ||
-	    strlen(value) > 256 || str_has_control(value) ||
-	    c->main_req != 0 || (r = chan_add_req(c, REQ_ENV)) == NULL) {
-		deny_env(c, name);
-		return -1;
-	}
-	snprintf(r->name, sizeof(r->name), "%s", name);
-	r->value = xstrdup(value);
-	return 0;
-}
-
-static int
-chan_main(struct chan *c, int kind, const char *name, const char *value)
-{
-	struct chreq *r;
-
-	if (c->main_req != 0 || (r = chan_add_req(c, kind)) == NULL)
-		return -1;
-	if (name != NULL)
-		snprintf(r->name, sizeof(r->name), "%s", name);
-	if (value != NULL)
-		r->value = xstrdup(value);
-	c->main_req = kind;
-	return 0;
-}
-
-static int
-chan_shell_req(ssh_session s, ssh_channel ch, void *arg)
-{
-	(void)s;
-	(void)ch;
-	return chan_main(arg, REQ_SHELL, NULL, NULL);
-}
-
-static int
-chan_exec_req(ssh_session s, ssh_channel ch, const char *cmd, void *arg)
-{
-	(void)s;
-	(void)ch;
-	if (strlen(cmd) > 65536)
-		return -1;
-	return chan_main(arg, REQ_EXEC, NULL, cmd);
-}
-
-static int
-chan_subsystem_req(ssh_session s, ssh_channel ch, const char *name, void *arg)
-{
-	struct chan *c = arg;
-
-	(void)s;
-	(void)ch;
-	if (strcmp(name, "sftp") != 0) {
-		worker_audit(c->w, "request.refused", "subsystem %.64s",
-		    str_has_control(name) ? "?" : name);
-		return -1;
-	}
-	return chan_main(c, REQ_SUBSYSTEM, name, NULL);
-}
-
-static int
-chan_winch(ssh_session s, ssh_channel ch, int cols, int rows, int pxw,
-    int pxh, void *arg)
-{
-	struct chan *c = arg;
-	struct chreq *r;
-	size_t i;
-
-	(void)s;
-	(void)ch;
-	if (!c->has_pty)
-		return -1;
-	/* Not yet replayed: the pending pty-req simply gets the new size. */
-	for (i = c->replayed; i < c->nreqs; i++)
-		if (c->reqs[i].kind == REQ_PTY || c->reqs[i].kind == REQ_WINCH) {
-			c->reqs[i].cols = cols;
-			c->reqs[i].rows = rows;
-			c->reqs[i].pxw = pxw;
-			c->reqs[i].pxh = pxh;
-			return 0;
-		}
-	record_resize(c, cols, rows);
-	if ((r = chan_add_req(c, REQ_WINCH)) == NULL)
-		return -1;
-	r->cols = cols;
-	r->rows = rows;
-	r->pxw = pxw;
-	r->pxh = pxh;
-	return 0;
-}
-
-static void
-chan_signal(ssh_session s, ssh_channel ch, const char *sig, void *arg)
-{
-	struct chan *c = arg;
-	struct chreq *r;
-
-	(void)s;
-	(void)ch;
-	if (strlen(sig) >= sizeof(r->name) || str_has_control(sig))
-		return;
-	if ((r = chan_add_req(c, REQ_SIGNAL)) != NULL) {
-		snprintf(r->name, sizeof(r->name), "%s", sig);
-		record_text(c, REC_SIGNAL, sig);
-	}
-}
-
 ssh_channel
 chan_open_request(ssh_session s, void *arg)
 {
@@ -316,20 +172,13 @@ chan_open_request(ssh_session s, void *arg)
 		return NULL;
 	}
 	c->to_up = buf_new(CHAN_QUEUE_MAX);
-	c->to_down = buf_new(CHAN_QUEUE_MAX);
-	c->to_err = buf_new(CHAN_QUEUE_MAX);
+	c->to_down = buf_new(CHAN_PULL_ROOM);
+	c->to_err = buf_new(CHAN_PULL_ROOM);
 	c->dcb.userdata = c;
 	c->dcb.channel_data_function = chan_down_data;
 	c->dcb.channel_eof_function = chan_down_eof;
 	c->dcb.channel_close_function = chan_down_close;
-	c->dcb.channel_pty_request_function = chan_pty_req;
-	c->dcb.channel_env_request_function = chan_env_req;
-	c->dcb.channel_shell_request_function = chan_shell_req;
-	c->dcb.channel_exec_request_function = chan_exec_req;
-	c->dcb.channel_subsystem_request_function = chan_subsystem_req;
-	c->dcb.channel_pty_window_change_function = chan_winch;
-	c->dcb.channel_signal_function = chan_signal;
-	c->dcb.channel_auth_agent_req_function = deny_agent;
+	chan_req_callbacks(&c->dcb);
 	ssh_callbacks_init(&c->dcb);
 	ssh_set_channel_callbacks(c->down, &c->dcb);
 	for (cp = &w->chans; *cp != NULL; cp = &(*cp)->next)
@@ -419,30 +268,6 @@ chan_session_open(struct chan *c, const struct chreq *r)
 	return JG_OK;
 }
 
-/* Replay one request upstream: SSH_OK, SSH_AGAIN or SSH_ERROR. */
-static int
-chan_replay(struct chan *c, struct chreq *r)
-{
-	switch (r->kind) {
-	case REQ_PTY:
-		return ssh_channel_request_pty_size(c->up, r->name, r->cols,
-		    r->rows);
-	case REQ_ENV:
-		return ssh_channel_request_env(c->up, r->name, r->value);
-	case REQ_SHELL:
-		return ssh_channel_request_shell(c->up);
-	case REQ_EXEC:
-		return ssh_channel_request_exec(c->up, r->value);
-	case REQ_SUBSYSTEM:
-		return ssh_channel_request_subsystem(c->up, r->name);
-	case REQ_WINCH:
-		return ssh_channel_change_pty_size(c->up, r->cols, r->rows);
-	case REQ_SIGNAL:
-		return ssh_channel_request_send_signal(c->up, r->name);
-	}
-	return SSH_ERROR;
-}
-
 static void
 chan_open_up(struct chan *c)
 {
@@ -515,56 +340,141 @@ chan_replay_all(struct chan *c)
 	}
 }
 
-/* Write a queue to a channel, never more than its window. */
+/*
+ * One piece of q to ch: no more than the window and CHAN_WRITE_MAX, copied
+ * first into the worker's own buffer. ssh_channel_write may run libssh's
+ * packet loop before it copies our bytes (during a rekey, or with the
+ * window shut), and that loop runs our data callbacks, which append to
+ * queues and may move them: libssh must read from memory that cannot move.
+ * Returns the bytes written (0: the window is shut), -1 on error.
+ */
+static int
+chan_write_piece(struct chan *c, ssh_channel ch, struct buf *q, int is_err,
+    uint64_t *count, int rectype)
+{
+	unsigned char *piece = c->w->wbuf;
+	uint32_t win = ssh_channel_window_size(ch);
+	size_t n = buf_len(q);
+	int r;
+
+	if (n > win)
+		n = win;
+	if (n > CHAN_WRITE_MAX)
+		n = CHAN_WRITE_MAX;
+	if (n == 0)
+		return 0;
+	memcpy(piece, buf_ptr(q), n);
+	r = is_err ? ssh_channel_write_stderr(ch, piece, (uint32_t)n) :
+	    ssh_channel_write(ch, piece, (uint32_t)n);
+	if (r == SSH_ERROR)
+		return -1;
+	if (r <= 0)
+		return 0;
+	/* What went out is what the recording holds. */
+	if (rectype != 0)
+		record_event(c, rectype, piece, (size_t)r);
+	buf_consume(q, (size_t)r);
+	*count += (uint64_t)r;
+	return r;
+}
+
+/* Write a queue to a channel while its window lets us. */
 static int
 chan_write(struct chan *c, ssh_channel ch, struct buf *q, int is_err,
     uint64_t *count, int rectype)
 {
-	uint32_t win;
-	size_t n;
 	int r;
 
-	while (buf_len(q) > 0) {
-		win = ssh_channel_window_size(ch);
-		n = buf_len(q);
-		if (n > win)
-			n = win;
-		if (n > CHAN_WRITE_MAX)
-			n = CHAN_WRITE_MAX;
-		if (n == 0)
-			return 0;
-		r = is_err ? ssh_channel_write_stderr(ch, buf_ptr(q),
-		    (uint32_t)n) : ssh_channel_write(ch, buf_ptr(q), (uint32_t)n);
-		if (r == SSH_ERROR)
-			return -1;
-		if (r <= 0)
-			return 0;
-		/* What went out is what the recording holds. */
-		if (rectype != 0)
-			record_event(c, rectype, buf_ptr(q), (size_t)r);
-		buf_consume(q, (size_t)r);
-		*count += (uint64_t)r;
-	}
+	while (buf_len(q) > 0)
+		if ((r = chan_write_piece(c, ch, q, is_err, count,
+		    rectype)) <= 0)
+			return r;
 	return 0;
 }
 
-/* Data libssh kept because a queue was full: take it once it all fits. */
-static void
-chan_pull(ssh_channel ch, struct buf *q, int is_err)
+/*
+ * stdout and stderr share the client's window: written one piece each in
+ * turn, starting with the one that went second last time, so a stream
+ * that never stops cannot starve the other (libssh would keep taking the
+ * starved stream's data into a buffer of its own, unbounded).
+ */
+static int
+chan_write_out(struct chan *c, int rec)
+{
+	struct buf *q[2] = { c->to_down, c->to_err };
+	int i, r, moved;
+
+	do {
+		moved = 0;
+		for (i = 0; i < 2; i++) {
+			int k = (c->err_turn + i) % 2;
+
+			if (buf_len(q[k]) == 0)
+				continue;
+			r = chan_write_piece(c, c->down, q[k], k,
+			    &c->bytes_out, !rec ? 0 : k ? REC_ERR : REC_OUT);
+			if (r < 0)
+				return -1;
+			moved += r;
+		}
+		c->err_turn = !c->err_turn;
+	} while (moved > 0 && (buf_len(q[0]) > 0 || buf_len(q[1]) > 0));
+	return 0;
+}
+
+/* Data libssh kept because a queue was full: take all of it, if it fits. */
+static int
+chan_pull(ssh_channel ch, struct buf *q, int is_err, int avail, size_t max)
 {
 	unsigned char *p;
-	int avail, r;
+	int r;
 
-	if (ch == NULL || !ssh_channel_is_open(ch))
-		return;
-	avail = ssh_channel_poll(ch, is_err);
-	if (avail <= 0 || avail > chan_space(q, CHAN_QUEUE_MAX) ||
-	    avail > CHAN_PULL_MAX * 64)
-		return;
-	if (buf_reserve(q, (size_t)avail, &p) != JG_OK)
-		return;
+	if (avail <= 0)
+		return 0;
+	if ((size_t)avail > max - buf_len(q) ||
+	    buf_reserve(q, (size_t)avail, &p) != JG_OK)
+		return -1;
 	r = ssh_channel_read_nonblocking(ch, p, (uint32_t)avail, is_err);
 	buf_unreserve(q, (size_t)avail - (r > 0 ? (size_t)r : 0));
+	return r;
+}
+
+/* The client's input that libssh kept: once the queue has room for it. */
+static void
+chan_pull_down(struct chan *c)
+{
+	if (c->down != NULL && ssh_channel_is_open(c->down))
+		chan_pull(c->down, c->to_up, 0, ssh_channel_poll(c->down, 0),
+		    CHAN_QUEUE_MAX);
+}
+
+/*
+ * The target's backlogs (see chan_up_data), both at once: the read
+ * re-opens the window, so both must be emptied. A queue may then hold up
+ * to CHAN_PULL_ROOM; a backlog is at most what one window let in beyond a
+ * shut stream, so it always fits once the client has caught up.
+ */
+static void
+chan_pull_up(struct chan *c)
+{
+	int held[2], me, r;
+
+	if (c->up == NULL || !ssh_channel_is_open(c->up))
+		return;
+	held[0] = ssh_channel_poll(c->up, 0);
+	held[1] = ssh_channel_poll(c->up, 1);
+	for (me = 0; me < 2; me++)
+		c->up_held[me] = held[me] > 0 ? (uint32_t)held[me] : 0;
+	if ((held[0] > 0 && (size_t)held[0] > CHAN_PULL_ROOM -
+	    buf_len(c->to_down)) || (held[1] > 0 && (size_t)held[1] >
+	    CHAN_PULL_ROOM - buf_len(c->to_err)))
+		return;
+	for (me = 0; me < 2; me++) {
+		r = chan_pull(c->up, me ? c->to_err : c->to_down, me,
+		    held[me], CHAN_PULL_ROOM);
+		if (r >= 0 && r == held[me])
+			c->up_held[me] = 0;
+	}
 }
 
 static void
@@ -635,25 +545,19 @@ chan_pump(struct chan *c)
 			c->state = CH_RUNNING;
 		}
 		if (chan_write(c, c->up, c->to_up, 0, &c->bytes_in,
-		    REC_IN) < 0 ||
-		    chan_write(c, c->down, c->to_down, 0, &c->bytes_out,
-		    REC_OUT) < 0 ||
-		    chan_write(c, c->down, c->to_err, 1, &c->bytes_out,
-		    REC_ERR) < 0) {
+		    REC_IN) < 0 || chan_write_out(c, 1) < 0) {
 			c->end = END_WRITE_FAILED;
 			c->state = CH_FINISH;
 			break;
 		}
-		chan_pull(c->down, c->to_up, 0);
-		chan_pull(c->up, c->to_down, 0);
-		chan_pull(c->up, c->to_err, 1);
+		chan_pull_down(c);
+		chan_pull_up(c);
 		if (c->down_eof && !c->up_eof_sent && buf_len(c->to_up) == 0) {
 			ssh_channel_send_eof(c->up);
 			c->up_eof_sent = 1;
 		}
 		if (c->up_closed || (c->up_eof && c->exit_set)) {
-			chan_pull(c->up, c->to_down, 0);
-			chan_pull(c->up, c->to_err, 1);
+			chan_pull_up(c);
 			/*
 			 * What libssh still holds for us (our queue was full
 			 * when it came) goes out before the end: wait for
@@ -686,17 +590,13 @@ chan_pump(struct chan *c)
 	/* The menu, the echo of what is typed at it, its error lines. */
 	if ((c->state == CH_MENU || c->state == CH_PLAY || c->state == CH_ASK ||
 	    c->state == CH_WAIT || c->state == CH_WATCH) &&
-	    (chan_write(c, c->down, c->to_down, 0, &c->bytes_out, 0) < 0 ||
-	    chan_write(c, c->down, c->to_err, 1, &c->bytes_out, 0) < 0)) {
+	    chan_write_out(c, 0) < 0) {
 		c->end = END_WRITE_FAILED;
 		c->state = CH_FINISH;
 	}
 	if (c->state == CH_FINISH) {
 		if (!c->down_closed) {
-			chan_write(c, c->down, c->to_down, 0, &c->bytes_out,
-			    REC_OUT);
-			chan_write(c, c->down, c->to_err, 1, &c->bytes_out,
-			    REC_ERR);
+			chan_write_out(c, 1);
 		} else {
 			buf_reset(c->to_down);
 			buf_reset(c->to_err);

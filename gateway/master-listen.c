@@ -142,6 +142,41 @@ master_startups_drop(struct master *m)
 	return randombytes_uniform(100) < p;
 }
 
+/*
+ * Out of descriptors: a level-triggered listener would call us again at
+ * once, forever. Stop listening for a second instead (the pending
+ * connections wait in the backlog), and say so once per shortage.
+ */
+static void
+master_accept_resume(evutil_socket_t fd, short ev, void *arg)
+{
+	struct master *m = arg;
+	size_t i;
+
+	(void)fd;
+	(void)ev;
+	for (i = 0; i < m->nlisten; i++)
+		event_add(m->lev[i], NULL);
+}
+
+static void
+master_accept_pause(struct master *m, int err)
+{
+	struct timeval one = { 1, 0 };
+	size_t i;
+
+	if (!m->accept_short) {
+		log_error("accept: %s: not accepting connections for a second "
+		    "at a time until descriptors are free", strerror(err));
+		m->accept_short = 1;
+	}
+	for (i = 0; i < m->nlisten; i++)
+		event_del(m->lev[i]);
+	if (m->accept_timer == NULL)
+		m->accept_timer = evtimer_new(m->base, master_accept_resume, m);
+	evtimer_add(m->accept_timer, &one);
+}
+
 static void
 master_accept(evutil_socket_t lfd, short ev, void *arg)
 {
@@ -157,7 +192,10 @@ master_accept(evutil_socket_t lfd, short ev, void *arg)
 	(void)ev;
 	fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 	if (fd == -1) {
-		if (errno != EAGAIN && errno != EINTR &&
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
+			master_accept_pause(m, errno);
+		else if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
 			log_error("accept: %s", strerror(errno));
 		return;
@@ -191,8 +229,14 @@ master_accept(evutil_socket_t lfd, short ev, void *arg)
 		return;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
-		log_error("socketpair: %s", strerror(errno));
+		/* accept took the last descriptor but one: the same shortage */
+		int err = errno;
+
 		close(fd);
+		if (err == EMFILE || err == ENFILE || err == ENOMEM)
+			master_accept_pause(m, err);
+		else
+			log_error("socketpair: %s", strerror(err));
 		return;
 	}
 	if ((pid = fork()) == -1) {
@@ -226,6 +270,10 @@ master_accept(evutil_socket_t lfd, short ev, void *arg)
 	close(sp[1]);
 	p = master_peer_new(m, pid, sp[0], addr, port);
 	log_verbose("connection from %s: worker %ld", p->source, (long)pid);
+	if (m->accept_short) {
+		log_info("accepting connections again");
+		m->accept_short = 0;
+	}
 }
 
 /* Listeners. */
@@ -293,4 +341,7 @@ master_unlisten(struct master *m)
 		close(m->lfds[i]);
 	}
 	m->nlisten = 0;
+	if (m->accept_timer != NULL)
+		event_free(m->accept_timer);
+	m->accept_timer = NULL;
 }

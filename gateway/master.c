@@ -23,7 +23,8 @@
 
 #include "master.h"
 
-#define MASTER_FD_WANT 65536
+/* The soft descriptor limit is raised to the hard one, up to this. */
+#define MASTER_FD_WANT (1024 * 1024)
 
 /*
  * Write one audit row; JG_OK or the store's error (logged). Every action
@@ -224,9 +225,7 @@ master_run(const struct gw_opts *opts, struct config *cfg)
 	if (core_dumps_disable() != JG_OK)
 		log_error("cannot disable core dumps: %s", strerror(errno));
 	/* Workers and control clients each hold a descriptor here. */
-	if (privsep_fd_limit(MASTER_FD_WANT) < MASTER_FD_WANT)
-		log_verbose("descriptor limit below %d: fewer connections",
-		    MASTER_FD_WANT);
+	log_verbose("descriptor limit: %ld", privsep_fd_limit(MASTER_FD_WANT));
 	/* The keeper first: it must never inherit the database. */
 	if (master_keeper_start(m, err, sizeof(err)) != JG_OK) {
 		log_error("cannot start the vault keeper: %s", err);

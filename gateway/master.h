@@ -81,6 +81,8 @@ struct master {
 	int lfds[MASTER_MAX_LISTEN];
 	struct event *lev[MASTER_MAX_LISTEN];
 	size_t nlisten;
+	int accept_short;	/* out of descriptors: accepting paused */
+	struct event *accept_timer;
 	struct peer *peers;
 	size_t preauth;
 	uint64_t conn_seq;

@@ -235,6 +235,7 @@ upstream_io(struct worker *w)
 	case UP_CONNECTING:
 		r = ssh_connect(w->up);
 		if (w->up_rev == NULL && (fd = ssh_get_fd(w->up)) != -1) {
+			worker_bound_sends(fd);
 			w->up_rev = event_new(w->base, fd, EV_READ |
 			    EV_PERSIST, upstream_event, w);
 			w->up_wev = event_new(w->base, fd, EV_WRITE,

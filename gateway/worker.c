@@ -46,6 +46,26 @@ worker_audit(struct worker *w, const char *action, const char *fmt, ...)
 	worker_flush(w, w_audit_send(w->master, &a, -1));
 }
 
+/*
+ * libssh keeps its sockets blocking and send()s all it holds at once; a
+ * peer that stops reading would freeze this process inside send(), timers
+ * and all. Bound it: a send that makes no progress for WORKER_SEND_TIMEOUT
+ * seconds fails (libssh then ends that session), and the kernel gives up
+ * on data unacknowledged for WORKER_UNACKED_MS.
+ */
+void
+worker_bound_sends(int fd)
+{
+	struct timeval tv = { WORKER_SEND_TIMEOUT, 0 };
+	unsigned int ms = WORKER_UNACKED_MS;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms,
+	    sizeof(ms)) == -1)
+		log_error("cannot bound sends on a socket: %s",
+		    strerror(errno));
+}
+
 /* After a message to the master was queued: send it, within the deadline. */
 int
 worker_flush(struct worker *w, int queued)
@@ -619,6 +639,7 @@ worker_main(struct worker_args *a)
 	if (worker_flush(w, w_hello_send(w->master, &hello, -1)) != JG_OK)
 		_exit(1);
 	setsockopt(w->client_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	worker_bound_sends(w->client_fd);
 	if ((w->down = ssh_new()) == NULL)
 		_exit(1);
 	if (ssh_bind_accept_fd(a->bind, w->down, w->client_fd) != SSH_OK) {

@@ -1,4 +1,4 @@
-/* worker.h: what the session worker's files share: worker.c, upstream.c, channel.c, record.c, command.c, command-jit.c, command-play.c. */
+/* worker.h: what the session worker's files share: worker.c, upstream.c, channel.c, channel-req.c, record.c, command.c, command-jit.c, command-play.c. */
 #ifndef WORKER_H
 #define WORKER_H
 
@@ -7,10 +7,12 @@
 
 /*
  * Per-direction queues must hold more than libssh's 1.28 MB window refill
- * or the bridge deadlocks (LIBSSH-NOTES.md); this bound is what a channel
- * may hold in the worker, whatever the peers do.
+ * or the bridge deadlocks (LIBSSH-NOTES.md); callbacks fill them to this
+ * bound, a pull of the target's backlog (channel.c) to CHAN_PULL_ROOM.
  */
 #define CHAN_QUEUE_MAX (2 * 1024 * 1024)
+/* What a queue to the client may hold after the target's backlog is pulled. */
+#define CHAN_PULL_ROOM (2 * CHAN_QUEUE_MAX)
 /*
  * Until the channel bridges, its input waits for the target: no more
  * than this is queued for it (libssh holds one window more, unacknowledged).
@@ -18,7 +20,10 @@
 #define CHAN_EARLY_MAX (64 * 1024)
 #define CHAN_MAX_REQS 24
 #define CHAN_WRITE_MAX (64 * 1024)
-#define CHAN_PUMP_ROUNDS 16	/* passes per chan_pump_all() before deferring */
+#define CHAN_PUMP_ROUNDS 16
+/* A send to the client or the target that makes no progress this long fails. */
+#define WORKER_SEND_TIMEOUT 15		/* seconds */
+#define WORKER_UNACKED_MS 30000		/* TCP_USER_TIMEOUT */	/* passes per chan_pump_all() before deferring */
 
 enum chreq_kind { REQ_PTY = 1, REQ_ENV, REQ_SHELL, REQ_EXEC, REQ_SUBSYSTEM,
 	REQ_WINCH, REQ_SIGNAL };
@@ -81,6 +86,9 @@ struct chan {
 	int exit_status;
 	char exit_signal[32];
 	int exit_core;
+	int err_turn;		/* stderr's turn to be written first */
+	uint32_t up_held[2];	/* what libssh holds of the target's stdout,
+				   stderr (channel.c: chan_up_data) */
 	int our_exit;		/* exit status we give (refusals) or -1 */
 	uint32_t end;		/* enum end_reason, 0: not yet */
 	long long session_id;
@@ -147,9 +155,12 @@ struct worker {
 	int denials;		/* requests refused (deny.c) */
 	time_t last_data;
 	int exiting;
+	/* what ssh_channel_write reads from: memory no callback can move */
+	unsigned char wbuf[CHAN_WRITE_MAX];
 };
 
 /* worker.c */
+void worker_bound_sends(int fd);
 int worker_flush(struct worker *, int queued);
 int worker_call(struct worker *, int queued, uint32_t want, void *ans,
 	    size_t size, int *fd);
@@ -174,6 +185,10 @@ void chan_pump_all(struct worker *);
 void chan_refuse(struct chan *, const char *msg);
 void chan_free_all(struct worker *, uint32_t end);
 void chan_notice(struct chan *, const char *msg);
+
+/* channel-req.c */
+void chan_req_callbacks(struct ssh_channel_callbacks_struct *);
+int chan_replay(struct chan *, struct chreq *);
 
 /* deny.c */
 int deny_message(ssh_session, ssh_message, void *);

@@ -14,7 +14,13 @@
 #       word, opening a new one whenever one is closed, for SECONDS; print
 #       how many were opened, how many of them got the SSH banner, and how
 #       many the gateway closed
+#   stall PORT LOGIN KEY COMMAND
+#       authenticate, open a session with a 2 GiB window, run COMMAND, read
+#       1 MiB of its output, print "reading stopped" and stop reading the
+#       socket for good (the test then watches the gateway)
+import os
 import select
+import signal
 import socket
 import sys
 import time
@@ -122,6 +128,24 @@ def cmd_flood(port, source, n, seconds):
     print("failed %d" % failed)
 
 
+def cmd_stall(port, login, keyfile, command):
+    t = connect(port, login, keyfile)
+    chan = t.open_session(window_size=2 ** 31 - 1, max_packet_size=32768)
+    chan.exec_command(command)
+    got = 0
+    while got < 1048576:
+        data = chan.recv(65536)
+        if not data:
+            break
+        got += len(data)
+    print("read %d" % got)
+    print("reading stopped")
+    sys.stdout.flush()
+    # Stop everything here, the transport's reader thread included: the
+    # kernel keeps the connection but nobody reads it any more.
+    os.kill(os.getpid(), signal.SIGSTOP)
+
+
 def main(argv):
     if len(argv) < 3:
         raise SystemExit("usage: sshraw.py COMMAND PORT [ARGS...]")
@@ -129,6 +153,8 @@ def main(argv):
     if cmd == "channels" and len(argv) == 8:
         cmd_channels(port, argv[3], argv[4], int(argv[5]), int(argv[6]),
                      float(argv[7]))
+    elif cmd == "stall" and len(argv) == 6:
+        cmd_stall(port, argv[3], argv[4], argv[5])
     elif cmd == "flood" and len(argv) == 6:
         cmd_flood(port, argv[3], int(argv[4]), float(argv[5]))
     else:
