@@ -505,6 +505,7 @@ enum rec_type {
 	REC_END,		/* summary (the end mark's last event) */
 	REC_BYTES,		/* u64 in, u64 out: counts for file transfers */
 	REC_KEYFRAME,		/* ANSI bytes that redraw the screen */
+	REC_MASKED,		/* u32 count: keystrokes not shown (echo.c) */
 };
 struct rec_header {
 	uint64_t session_id;
@@ -542,6 +543,18 @@ int rec_writer_close(struct rec_writer *, const struct rec_summary *);
 void rec_writer_free(struct rec_writer *);
 void rec_writer_set_keyframe(struct rec_writer *,
 	    int (*fn)(void *arg, struct buf *out), void *arg);
+
+/* echo.c (recorder/): RecordInput echoed, keys recorded once echoed */
+#define REC_ECHO_WAIT_MS 2000		/* a key's echo is awaited this long */
+struct rec_echo;
+struct rec_echo *rec_echo_new(int (*emit)(void *, int type, const void *,
+	    size_t), void *arg);
+void rec_echo_free(struct rec_echo *);
+void rec_echo_input(struct rec_echo *, uint64_t t_ms, const void *, size_t);
+void rec_echo_output(struct rec_echo *, const void *, size_t);
+void rec_echo_expire(struct rec_echo *, uint64_t now_ms);
+void rec_echo_end(struct rec_echo *);
+int rec_echo_failed(const struct rec_echo *);
 
 /* screen.c (recorder/): a terminal screen (libvterm) for keyframes */
 struct rec_screen;

@@ -276,6 +276,9 @@ master_run(const struct gw_opts *opts, struct config *cfg)
 	}
 	m->tick = event_new(m->base, -1, EV_PERSIST, master_tick, m);
 	event_add(m->tick, &one);
+	if (cfg->record_input == RECORD_INPUT_ALL)
+		log_info("RecordInput all: recordings keep every keystroke, "
+		    "passwords typed at prompts included");
 	log_info("jumpgated ready (pid %ld)%s", (long)getpid(), getuid() == 0 ?
 	    "" : ": running as a normal user, every process stays that user");
 	event_base_dispatch(m->base);

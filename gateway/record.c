@@ -35,7 +35,10 @@ struct chan_rec {
 	int limited;		/* MaxRecordingSize reached: only the end */
 	struct rec_screen *screen;	/* pty sessions: the terminal, for
 					   keyframes */
+	struct rec_echo *echo;	/* RecordInput echoed, pty sessions */
 };
+
+static int record_echo_emit(void *, int, const void *, size_t);
 
 static uint64_t
 record_t(const struct chan *c)
@@ -97,6 +100,7 @@ record_free(struct chan *c)
 		return;
 	rec_writer_free(c->rec->w);	/* closes the descriptor */
 	rec_screen_free(c->rec->screen);
+	rec_echo_free(c->rec->echo);
 	free(c->rec);
 	c->rec = NULL;
 }
@@ -173,6 +177,9 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 		return JG_ERR;
 	}
 	c->rec->content = !record_is_transfer(main);
+	if (pty && c->rec->content &&
+	    w->cfg->record_input == RECORD_INPUT_ECHOED)
+		c->rec->echo = rec_echo_new(record_echo_emit, c);
 	/* Without its screen a session still records; seeks replay more. */
 	if (pty && c->rec->content) {
 		if ((c->rec->screen = rec_screen_new(cols, rows)) != NULL)
@@ -184,18 +191,14 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 	return JG_OK;
 }
 
-void
-record_event(struct chan *c, int type, const void *data, size_t len)
+/* One event to the file; a failure ends the session, the limit too. */
+static void
+record_write(struct chan *c, int type, const void *data, size_t len)
 {
 	if (c->rec == NULL || c->rec->failed)
 		return;
 	if (c->rec->limited && type != REC_EXIT)
 		return;		/* the end mark says why it stops here */
-	if (!c->rec->content && (type == REC_OUT || type == REC_ERR ||
-	    type == REC_IN))
-		return;
-	if (type == REC_IN && !c->w->cfg->record_input)
-		return;
 	if (rec_writer_event(c->rec->w, record_t(c), type, data, len) !=
 	    JG_OK) {
 		record_failed(c);
@@ -205,8 +208,65 @@ record_event(struct chan *c, int type, const void *data, size_t len)
 	    (uint64_t)c->w->cfg->max_recording_size)
 		record_limit(c);
 	/* After the event: a keyframe holds the screen before it. */
-	if (c->rec->screen != NULL && (type == REC_OUT || type == REC_ERR))
+	if (c->rec != NULL && c->rec->screen != NULL &&
+	    (type == REC_OUT || type == REC_ERR))
 		rec_screen_feed(c->rec->screen, data, len);
+}
+
+/* recorder/echo.c hands back keys shown (IN) or not (MASKED). */
+static int
+record_echo_emit(void *arg, int type, const void *data, size_t len)
+{
+	record_write(arg, type, data, len);
+	return JG_OK;
+}
+
+/* Keys without a terminal to echo them (RecordInput echoed): a count. */
+static void
+record_masked(struct chan *c, size_t len)
+{
+	unsigned char b[4];
+	uint32_t n = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+
+	b[0] = (unsigned char)(n >> 24);
+	b[1] = (unsigned char)(n >> 16);
+	b[2] = (unsigned char)(n >> 8);
+	b[3] = (unsigned char)n;
+	record_write(c, REC_MASKED, b, sizeof(b));
+}
+
+/*
+ * Input goes by RecordInput: nothing (no), every byte (all), or, by
+ * default (echoed), what the terminal echoed, the rest as counts; output
+ * is shown to recorder/echo.c first, so a key's IN event comes before
+ * the OUT event that shows its echo.
+ */
+void
+record_event(struct chan *c, int type, const void *data, size_t len)
+{
+	if (c->rec == NULL || c->rec->failed)
+		return;
+	if (!c->rec->content && (type == REC_OUT || type == REC_ERR ||
+	    type == REC_IN))
+		return;
+	if (type == REC_IN) {
+		switch (c->w->cfg->record_input) {
+		case RECORD_INPUT_NO:
+			return;
+		case RECORD_INPUT_ALL:
+			break;
+		default:
+			if (c->rec->echo != NULL)
+				rec_echo_input(c->rec->echo, record_t(c), data,
+				    len);
+			else
+				record_masked(c, len);
+			return;
+		}
+	}
+	if (c->rec->echo != NULL && (type == REC_OUT || type == REC_ERR))
+		rec_echo_output(c->rec->echo, data, len);
+	record_write(c, type, data, len);
 }
 
 void
@@ -239,10 +299,13 @@ record_flush_all(struct worker *w)
 {
 	struct chan *c;
 
-	for (c = w->chans; c != NULL; c = c->next)
+	for (c = w->chans; c != NULL; c = c->next) {
+		if (c->rec != NULL && c->rec->echo != NULL)
+			rec_echo_expire(c->rec->echo, record_t(c));
 		if (c->rec != NULL && !c->rec->failed &&
 		    rec_writer_flush(c->rec->w) != JG_OK)
 			record_failed(c);
+	}
 }
 
 /* The end mark; whether it was written (enum rec_state) for the master. */
@@ -255,6 +318,8 @@ record_finish(struct chan *c, const char *reason, int exit_status)
 
 	if (c->rec == NULL)
 		return RECORDED_COMPLETE;
+	if (c->rec->echo != NULL)
+		rec_echo_end(c->rec->echo);	/* keys never echoed: masked */
 	if (!c->rec->content) {
 		for (i = 0; i < 8; i++) {
 			counts[i] = (unsigned char)(c->bytes_in >> (56 - 8 * i));

@@ -3,7 +3,9 @@
 /*
  * asciicast v2: a header object on the first line, then one JSON array
  * per event: [seconds, "o", text] for output (stdout and stderr alike),
- * "i" for input, "r" with "COLSxROWS" for a resize. Each stream's UTF-8
+ * "i" for input, "r" with "COLSxROWS" for a resize. Keys recorded masked
+ * (RecordInput echoed: never echoed) are an "i" of that many '*', at most
+ * CAST_MASK_MAX. Each stream's UTF-8
  * is decoded across events (a character split between two events goes
  * out whole with the second), invalid bytes become U+FFFD. Only intact
  * events are written: the caller decides beforehand whether a truncated
@@ -16,6 +18,7 @@
 #include "replay.h"
 
 enum { CAST_OUT = 0, CAST_ERR, CAST_IN, CAST_NSTREAMS };
+#define CAST_MASK_MAX 4096
 
 struct cast {
 	FILE *f;
@@ -47,6 +50,22 @@ cast_text(struct cast *x, uint64_t ms, int stream, const char *code,
 		return;
 	cast_time(x->f, ms);
 	fprintf(x->f, "\"%s\", \"%s\"]\n", code, x->json);
+}
+
+/* n keys that were not shown: as many '*' (a split character first). */
+static void
+cast_mask(struct cast *x, uint64_t ms, uint32_t n)
+{
+	if (n == 0)
+		return;
+	if (n > CAST_MASK_MAX)
+		n = CAST_MASK_MAX;
+	cast_text(x, ms, CAST_IN, "i", NULL, 0, 1);
+	cast_time(x->f, ms);
+	fputs("\"i\", \"", x->f);
+	while (n-- > 0)
+		fputc('*', x->f);
+	fputs("\"]\n", x->f);
 }
 
 static void
@@ -104,6 +123,13 @@ replay_asciicast(struct replay *rp, const struct replay_check *chk,
 		case REC_IN:
 			cast_text(&x, ev.t_ms, CAST_IN, "i", ev.data, ev.len,
 			    0);
+			break;
+		case REC_MASKED:
+			if (ev.len != 4)
+				break;
+			cast_mask(&x, ev.t_ms, ((uint32_t)ev.data[0] << 24) |
+			    ((uint32_t)ev.data[1] << 16) |
+			    ((uint32_t)ev.data[2] << 8) | ev.data[3]);
 			break;
 		case REC_RESIZE:
 			if (replay_resize_parse(&ev, &cols, &rows) != JG_OK)

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# t-rec-input: RecordInput echoed (the default) keeps a keystroke as input
+# only once the target echoed it. Secrets typed in tmux at a read -s
+# prompt (key by key), a sudo-style prompt (pasted with Enter) and a
+# passwd-style pair of prompts are in no export, replay, search, database
+# row or log; the masked keys are "*" in the export; a command typed at
+# the shell is still an "i" event. RecordInput all keeps every byte (the
+# opt-in the docs warn about) and the daemon warns in its log.
+. "$JG_SRCDIR/tests/integration/lib.sh"
+jg_setup
+jg_config
+jg_init
+have tmux || bail "tmux is not installed"
+target_sshd_start || bail "no target sshd"
+"$JG" target add t1 --host 127.0.0.1 --port "$SSHD_PORT" --login jgtarget \
+	--host-key "$SSHD_HOSTKEY" >/dev/null || bail "target add"
+"$JG" vault set t1 --password-stdin <"$T/target.pass" >/dev/null || bail "vault set"
+pub=$(user_key alice)
+"$JG" user add alice --role ops --key "$pub" >/dev/null || bail "user add"
+"$JG" access add ops 't*' >/dev/null || bail "access add"
+jgd_start || bail "jumpgated did not start"
+
+SSHO="-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+TS="$T/tmux.sock"
+tm() { tmux -S "$TS" "$@"; }
+screen_has() { tmux -S "$TS" capture-pane -p -S -200 | grep -qF -- "$1"; }
+# typekeys TEXT: one key per write, as a person types, then Enter.
+typekeys() {
+	local i
+	for ((i = 0; i < ${#1}; i++)); do
+		tm send-keys -l -- "${1:i:1}"
+		sleep 0.03
+	done
+	sleep 0.2
+	tm send-keys Enter
+}
+rnd() { head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 12; }
+last_id() { "$JG" sessions --json | jq -r 'max_by(.id).id'; }
+# session SECRETS...: one tmux session through the gateway typing them.
+session() {
+	tmux_stop "$TS"
+	tm new-session -d -x 120 -y 30 \
+		"ssh $SSHO -tt -i $T/keys/alice -p $JG_PORT alice@t1@127.0.0.1; sleep 30"
+	wait_for 15 screen_has 'jgtarget@' || diag "no shell prompt: $(tm capture-pane -p | tail -3)"
+	# read -s, typed key by key
+	tm send-keys -l "read -s -p 'Secret: ' S1; echo; echo len1=\${#S1}"
+	tm send-keys Enter
+	wait_for 10 screen_has 'Secret: ' || diag "no read -s prompt"
+	typekeys "$1"
+	wait_for 10 screen_has "len1=${#1}" || diag "read -s did not finish"
+	# sudo-style: the secret pasted with its Enter in one write
+	tm send-keys -l "printf '[sudo] password for jgtarget: '; stty -echo; read S2; stty echo; echo; echo got2=\${#S2}"
+	tm send-keys Enter
+	wait_for 10 screen_has '[sudo] password for jgtarget: ' || diag "no sudo prompt"
+	sleep 0.3
+	tm send-keys -l "$2"$'\r'
+	wait_for 10 screen_has "got2=${#2}" || diag "the sudo-style read did not finish"
+	# passwd-style: two prompts, typed key by key
+	tm send-keys -l "printf 'Current password: '; stty -echo; read P1; stty echo; echo; printf 'New password: '; stty -echo; read P2; stty echo; echo; echo got3=\${#P1}.\${#P2}"
+	tm send-keys Enter
+	wait_for 10 screen_has 'Current password: ' || diag "no passwd prompt"
+	typekeys "$3"
+	wait_for 10 screen_has 'New password: ' || diag "no second passwd prompt"
+	typekeys "$4"
+	wait_for 10 screen_has "got3=${#3}.${#4}" || diag "the passwd-style reads did not finish"
+	tm send-keys -l "echo $5"
+	tm send-keys Enter
+	wait_for 10 screen_has "$5" || diag "the visible command did not run"
+	sleep 0.5
+	tm send-keys -l "exit"
+	tm send-keys Enter
+	wait_for 15 bash -c "! pgrep -f 'ssh .*-p $JG_PORT alice@t1' >/dev/null"
+	sleep 1
+}
+# nowhere DESC SECRET...: none of the secrets in any way the recording or
+# the gateway can show it.
+nowhere() {
+	local desc=$1 id=$2 s hits=""
+	shift 2
+	"$JG" export "$id" -o "$T/cast" || { not_ok "$desc" "export failed"; return; }
+	"$JG" replay "$id" --cat >"$T/replay.out" 2>&1
+	sqlite3 "$T/state/jumpgate.db" .dump >"$T/db.dump" 2>&1
+	"$JG" audit --json >"$T/audit.json" 2>&1
+	# keys typed one by one are one event each: the input joined too
+	jq -r -s '.[1:] | map(select(.[1] == "i")) | map(.[2]) | join("")' \
+		"$T/cast" >"$T/cast.in"
+	for s in "$@"; do
+		grep -qaF -- "$s" "$T/cast.in" && hits="$hits input:$s"
+		grep -qaF -- "$s" "$T/cast" && hits="$hits export:$s"
+		grep -qaF -- "$s" "$T/replay.out" && hits="$hits replay:$s"
+		grep -qaF -- "$s" "$T/db.dump" && hits="$hits database:$s"
+		grep -qaF -- "$s" "$T/audit.json" && hits="$hits audit:$s"
+		grep -qaF -- "$s" "$T/jumpgated.log" && hits="$hits log:$s"
+		"$JG" search "$s" 2>/dev/null | grep -q . && hits="$hits search:$s"
+	done
+	if [ -z "$hits" ]; then ok "$desc"; else not_ok "$desc" "$hits"; fi
+}
+
+S1="Zr$(rnd)"; S2="Zs$(rnd)"; S3="Zp$(rnd)"; S4="Zn$(rnd)"
+VIS="visible-marker-$(rnd)"
+session "$S1" "$S2" "$S3" "$S4" "$VIS"
+id=$(last_id)
+check_out "the session's recording verifies" "session $id: intact" "$JG" verify "$id"
+nowhere "no secret typed at a no-echo prompt is in the export, replay, search, database, audit or log" \
+	"$id" "$S1" "$S2" "$S3" "$S4"
+ins=$(jq -r -s '.[1:] | map(select(.[1] == "i")) | map(.[2]) | join("")' "$T/cast")
+check_outf "the command typed at the shell is an \"i\" event" "echo $VIS" echo "$ins"
+stars=$(jq -r -s '[.[1:][] | select(.[1] == "i") | .[2] | select(test("^[*]+$")) | length] | add // 0' "$T/cast")
+want=$(( ${#S1} + ${#S2} + ${#S3} + ${#S4} ))
+if [ "$stars" -ge "$want" ]; then
+	ok "the masked keys are \"*\" in the export ($stars, the secrets have $want)"
+else
+	not_ok "the masked keys are \"*\" in the export" "$stars stars, secrets have $want keys"
+fi
+check_outf "the search finds the visible command's output" "$VIS" "$JG" search "$VIS"
+
+# RecordInput all: the opt-in keeps every byte, and says so in the log.
+jgd_stop
+echo "RecordInput all" >>"$JUMPGATE_CONFIG"
+jgd_start || bail "jumpgated did not restart"
+check_outf "RecordInput all warns in the log" \
+	"RecordInput all: recordings keep every keystroke, passwords typed at prompts included" \
+	cat "$T/jumpgated.log"
+A1="Za$(rnd)"
+session "$A1" "Zb$(rnd)" "Zc$(rnd)" "Zd$(rnd)" "visible-$(rnd)"
+id=$(last_id)
+"$JG" export "$id" -o "$T/cast.all" || not_ok "export with RecordInput all"
+ins=$(jq -r -s '.[1:] | map(select(.[1] == "i")) | map(.[2]) | join("")' "$T/cast.all")
+check_outf "with RecordInput all the secret is in the export" "$A1" echo "$ins"
+tmux_stop "$TS"
