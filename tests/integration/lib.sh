@@ -249,6 +249,7 @@ _jg_cleanup() {
 			rm -rf -- "$d"
 		done
 	fi
+	_jg_unlock
 	printf '1..%d\n' "$_tap_n"
 	if [ $_tap_fail -gt 0 ]; then
 		diag "$_tap_fail of $_tap_n checks failed"
@@ -266,8 +267,38 @@ jg_on_exit() {
 	_jg_hooks+=("$1")
 }
 
+# One integration script at a time on this machine: they share the target
+# user jgtarget, whose password each one sets. A lock directory holding
+# the owner's pid (no descriptor a daemon could inherit and keep); a dead
+# owner's lock is taken over; waits up to 30 minutes.
+JG_LOCK=/tmp/jumpgate-integration.lock.d
+_jg_lock() {
+	local i owner
+	for ((i = 0; i < 18000; i++)); do
+		if mkdir "$JG_LOCK" 2>/dev/null; then
+			echo $$ >"$JG_LOCK/pid"
+			_jg_locked=1
+			return 0
+		fi
+		owner=$(cat "$JG_LOCK/pid" 2>/dev/null)
+		if [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; then
+			rm -rf "$JG_LOCK"
+			continue
+		fi
+		sleep 0.1
+	done
+	echo "Bail out! another integration script holds $JG_LOCK"
+	exit 1
+}
+_jg_unlock() {
+	[ "${_jg_locked:-0}" = 1 ] || return 0
+	[ "$(cat "$JG_LOCK/pid" 2>/dev/null)" = $$ ] && rm -rf "$JG_LOCK"
+	_jg_locked=0
+}
+
 jg_setup() {
 	umask 077
+	_jg_lock
 	T=$(mktemp -d /tmp/jg-test.XXXXXXXX) || { echo "Bail out! mktemp"; exit 1; }
 	chmod 0700 "$T"
 	export T
