@@ -34,7 +34,7 @@
 #         probe    open a session and run "echo rawproto-probe"
 #       RESULT: unimplemented (the gateway answered SSH_MSG_UNIMPLEMENTED),
 #       failure/success (a channel request's reply), closed (the gateway
-#       disconnected), silent (none of these within 3 s), skipped (the
+#       disconnected), silent (none of these within 5 s), skipped (the
 #       connection was gone before), ok/failed for auth, and for probe the
 #       first line of the command's output, or refused/closed
 #   rawlen PORT SOURCE LEN
@@ -183,7 +183,7 @@ MSG_CHANNEL_OPEN = 90
 MSG_CHANNEL_REQUEST = 98
 MSG_CHANNEL_SUCCESS = 99
 MSG_CHANNEL_FAILURE = 100
-STEP_WAIT = 3.0
+STEP_WAIT = 5.0
 
 
 def bound_socket(source, port, timeout=10):
