@@ -55,7 +55,7 @@ children_as() {	# USER: jumpgated's children running as USER
 
 gw 'sleep 5; echo done-a' </dev/null >"$T/a.out" 2>"$T/a.err" &
 APID=$!
-wait_for 10 pgrep -u jgtarget -x sleep || diag "the session did not start"
+check "the session runs on the target" wait_for 10 pgrep -u jgtarget -x sleep
 sleep 0.3
 is "the master runs as root" "$(ps -o user= -p "$JGD_PID" | tr -d ' ')" root
 WORKER_A=$(children_as jumpgate)
@@ -82,10 +82,15 @@ done
 if [ -n "$WORKER_A" ]; then
 	check "the worker has no effective capabilities" bash -c \
 		"grep -q '^CapEff:[[:space:]]*0*$' /proc/$WORKER_A/status"
+else
+	not_ok "the worker has no effective capabilities" "no worker found"
 fi
 if [ -n "$KEEPER" ]; then
 	check "the keeper is not dumpable (its /proc files are root's)" \
 		test "$(stat -c %u "/proc/$KEEPER/environ")" = 0
+else
+	not_ok "the keeper is not dumpable (its /proc files are root's)" \
+		"no keeper found"
 fi
 check "the database descriptor is in the master" bash -c \
 	"ls -l /proc/$JGD_PID/fd | grep -q 'jumpgate\.db'"
@@ -98,8 +103,14 @@ as_jg() {
 	setpriv --reuid=jumpgate --regid=jumpgate --clear-groups -- "$@"
 }
 check "setpriv as jumpgate works at all" as_jg cat /dev/null
+# The key, the database and the host key are always there (a missing one
+# must not pass as unreadable); the -wal file only while it exists.
 for f in "$KEY" "$DB" "$DB-wal" "$T/state/host_ed25519_key"; do
-	[ -e "$f" ] || continue
+	if [ ! -e "$f" ]; then
+		[ "$f" = "$DB-wal" ] && continue
+		not_ok "jumpgate cannot read $(basename "$f")" "$f is missing"
+		continue
+	fi
 	check "jumpgate cannot read $(basename "$f")" bash -c \
 		"! setpriv --reuid=jumpgate --regid=jumpgate --clear-groups -- cat '$f' >/dev/null 2>&1"
 done
