@@ -9,6 +9,8 @@ target_sshd_start || bail "target sshd did not start"
 jg_init
 
 hostfp=$(ssh-keygen -l -E sha256 -f "$SSHD_DIR/host_ed25519.pub" | awk '{print $2}')
+# An empty fingerprint would be found in any output.
+[ -n "$hostfp" ] || bail "cannot read the target's host key fingerprint"
 
 check "target add with --host-key" "$JG" target add db01 --host 127.0.0.1 \
 	--port "$SSHD_PORT" --login jgtarget --host-key "$SSHD_HOSTKEY"
