@@ -66,14 +66,20 @@ diag "master $JGD_PID, worker $WORKER_A, keeper $KEEPER"
 is "no child of the master runs as root" \
 	"$(children_as root | tr '\n' ' ')" ""
 for p in $WORKER_A $KEEPER; do
-	tr '\0' '\n' <"/proc/$p/environ" | grep . >"$T/env.$p"
-	check "process $p: /proc/$p/environ was readable" test -r "/proc/$p/environ"
+	# The read itself must succeed: an unread environ looks empty.
+	if tr '\0' '\n' <"/proc/$p/environ" >"$T/env.raw.$p"; then
+		ok "process $p: /proc/$p/environ was readable"
+	else
+		not_ok "process $p: /proc/$p/environ was readable"
+	fi
+	grep . "$T/env.raw.$p" >"$T/env.$p"
 	is "process $p starts with an empty environment (no HOME, PATH, canary)" \
 		"$(grep -v '^TZ=' "$T/env.$p" | tr '\n' ' ')" ""
+	# (ls must succeed: a process gone has no descriptors to find.)
 	check "process $p holds no database descriptor" bash -c \
-		"! ls -l /proc/$p/fd | grep -q 'jumpgate\.db'"
+		"fds=\$(ls -l /proc/$p/fd) && ! grep -q 'jumpgate\.db' <<<\"\$fds\""
 	check "process $p holds no descriptor under the state directory" \
-		bash -c "! ls -l /proc/$p/fd | grep -q '$T/state/'"
+		bash -c "fds=\$(ls -l /proc/$p/fd) && ! grep -q '$T/state/' <<<\"\$fds\""
 	check "process $p: real, effective and saved uid are not 0" bash -c \
 		"grep '^Uid:' /proc/$p/status | awk '{exit !(\$2 && \$3 && \$4 && \$5)}'"
 	check "process $p has no supplementary root group" bash -c \
