@@ -45,8 +45,9 @@ timeout 20 "${SSH[@]}" -L "127.0.0.1:$lport:127.0.0.1:$SSHD_PORT" \
 	alice@t1@127.0.0.1 "sleep 4" >"$T/L.out" 2>&1 &
 jg_track $!
 wait_for 10 port_listening "$lport" || bail "ssh -L did not listen on $lport"
-probe=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$lport && timeout 3 head -c 7 <&3" 2>/dev/null)
-is "a connection through -L gets nothing from the target" "$probe" ""
+# "connected" first: a connection that failed outright also gets nothing.
+probe=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$lport && echo connected && timeout 3 head -c 7 <&3" 2>/dev/null)
+is "a connection through -L gets nothing from the target" "$probe" "connected"
 wait_for 10 sh -c "grep -q 'administratively prohibited' '$T/L.out'"
 wait_for 10 sh -c "grep -q 'jumpgate: port forwarding' '$T/L.out'"
 check_outf "the client is told the channel was refused" \
