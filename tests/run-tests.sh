@@ -12,8 +12,11 @@
 # one ("not ok N # SKIP ..." / "# TODO" are skipped).  A test that exits
 # non-zero without a "not ok" line, dies on a signal, runs short of its plan,
 # or runs past its timeout (JG_TEST_TIMEOUT seconds, default 600) counts one
-# more failure.  The last line printed is exactly "N passed, N failed"; the
-# exit status is non-zero when anything failed.
+# more failure, and so does an integration script that ran no check (no
+# "ok"/"not ok" line other than skips): a script that checks nothing cannot
+# fail.  The last line printed is exactly "N passed, N failed", or
+# "N passed, N failed, N skipped" when something was skipped; the exit status
+# is non-zero when anything failed.
 
 # `make check` calls this with $(SHELL), which may be a plain sh: re-exec.
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -161,6 +164,13 @@ run_one() {
 		extra=" ran $((pass + fail + skip)) of $plan planned checks"
 		fail=$((fail + 1))
 	fi
+	# A script that ran no check (nothing, or only skips) proves nothing.
+	if [ "${kind:-}" = script ] && [ $((pass + fail)) -eq 0 ] &&
+		[ -z "$extra" ]; then
+		extra=" ran no check"
+		fail=$((fail + 1))
+		printf 'not ok - %s%s\n' "$name" "$extra" >>"$log"
+	fi
 
 	if [ "$log" != "$final" ]; then
 		chmod 0644 "$log" 2>/dev/null
@@ -193,6 +203,10 @@ done
 if [ ${#failed_names[@]} -gt 0 ]; then
 	echo "failed: ${failed_names[*]} (logs in $logdir)"
 fi
-[ "$total_skip" -eq 0 ] || echo "$total_skip skipped"
-echo "$total_pass passed, $total_fail failed"
+# scripts/test greps '^[0-9]+ passed, [0-9]+ failed': keep that prefix.
+if [ "$total_skip" -eq 0 ]; then
+	echo "$total_pass passed, $total_fail failed"
+else
+	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+fi
 [ "$total_fail" -eq 0 ]

@@ -48,8 +48,9 @@ n=$(sqlite3 "$DB" "SELECT count(*) FROM audit")
 check "the audit log has rows" test "$n" -gt 5
 is "the witness file has one line per row" "$(grep -c . "$W")" "$n"
 is "the witness file is 0600" "$(stat -c %a "$W")" 600
-check "each witness line is JSON with seq and hash" sh -c \
-	"jq -e 'select((.seq|type) != \"number\" or (.hash|length) != 64)' '$W' | grep -q . && exit 1 || exit 0"
+check "each witness line is JSON with seq and hash" jq -e -s \
+	'length > 0 and all(.[]; (.seq | type) == "number" and
+		(.hash | type) == "string" and (.hash | test("^[0-9a-f]{64}$")))' "$W"
 is "the witness's hashes are the database's" \
 	"$(jq -r '"\(.seq) \(.hash)"' "$W" | sort -n)" \
 	"$(sqlite3 "$DB" "SELECT id || ' ' || lower(hex(hash)) FROM audit ORDER BY id")"
@@ -82,11 +83,13 @@ sqlite3 "$DB" "BEGIN; DROP TRIGGER audit_no_delete;
 	COMMIT;" || bail "cannot cut the tail"
 check_out "the chain alone still verifies (why a witness is needed)" \
 	'^audit log intact$' "$JG" audit verify
-expect_error "verify --witness fails" 'rows? of the witness .* missing' \
+expect_error "verify --witness fails" \
+	'^jumpgate: audit log fails verification: 3 rows of the witness are missing or different$' \
 	"$JG" audit verify --witness "$W"
+cp "$OUT" "$T/verify.cut"
 for r in $((cut + 1)) $((cut + 2)) $((cut + 3)); do
 	check_out "and names row $r" "^audit row $r: in the witness, not in the database" \
-		sh -c "'$JG' audit verify --witness '$W'; true"
+		cat "$T/verify.cut"
 done
 refuses_to_start "the daemon refuses to start, naming the gap" \
 	"refusing to start: the audit log has gone backwards: this host wrote up to row $n, the database ends at row $cut \\(rows $((cut + 1)) to $n are gone\\)"
@@ -94,9 +97,12 @@ check "and nothing listens" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$JG_PORT) 2>/
 
 # New rows chained onto the cut do not hide it.
 "$JG" user add bob >/dev/null || bail "user add bob"
+expect_error "verify --witness still fails after a row written on the cut" \
+	'^jumpgate: audit log fails verification: 3 rows of the witness are missing or different$' \
+	"$JG" audit verify --witness "$W"
 check_out "a row written after the cut differs from the witness" \
 	"^audit row $((cut + 1)): the database's row differs from the witness" \
-	sh -c "'$JG' audit verify --witness '$W'; true"
+	cat "$OUT"
 refuses_to_start "the daemon still refuses to start" \
 	"refusing to start: .*(rewritten|gone)"
 
@@ -105,9 +111,14 @@ sqlite3 "$DB" "BEGIN; DROP TRIGGER audit_no_delete; DELETE FROM audit;
 	CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
 	COMMIT;" || bail "cannot delete the log"
 check_out "an empty log verifies as a chain" '^audit log intact$' "$JG" audit verify
+# Every witness line names a row now gone (bob's row was witnessed too).
+wn=$(grep -c . "$W")
+expect_error "verify --witness fails on an empty log" \
+	"^jumpgate: audit log fails verification: $wn rows of the witness are missing or different\$" \
+	"$JG" audit verify --witness "$W"
 check_out "the witness names its first row as gone" \
 	'^audit row 1: in the witness, not in the database' \
-	sh -c "'$JG' audit verify --witness '$W'; true"
+	cat "$OUT"
 refuses_to_start "and the daemon refuses to start" \
 	'refusing to start: the audit log has gone backwards'
 

@@ -25,9 +25,11 @@ is "RecordingDirectory is 0700" "$(stat -c %a "$T/rec" 2>&1)" 700
 is "jumpgate.db is 0600" "$(stat -c %a "$T/state/jumpgate.db" 2>&1)" 600
 is "vault key file is 0600" "$(stat -c %a "$T/vault.key" 2>&1)" 600
 is "vault key file is 32 bytes" "$(stat -c %s "$T/vault.key" 2>&1)" 32
-if [ "$(od -An -tx1 -v "$T/vault.key" | tr -d ' \n')" = \
+# (A missing or short key file is not "random" either.)
+key_hex=$(od -An -tx1 -v "$T/vault.key" 2>/dev/null | tr -d ' \n')
+if [ "${#key_hex}" -ne 64 ] || [ "$key_hex" = \
 	"0000000000000000000000000000000000000000000000000000000000000000" ]; then
-	not_ok "vault key is random, not zeros"
+	not_ok "vault key is random, not zeros" "key: ${key_hex:-none}"
 else
 	ok "vault key is random, not zeros"
 fi
@@ -53,8 +55,9 @@ else
 	not_ok "init made an Ed25519 host key" "$(ls -la "$T/state")"
 fi
 # Every file in the state and recording folders is 0600, every dir 0700.
+# (find's complaint about a missing folder counts as a difference too.)
 bad=$(find "$T/state" "$T/rec" \( -type d ! -perm 0700 \) -o \
-	\( -type f ! -name '*.pub' ! -perm 0600 \) -print)
+	\( -type f ! -name '*.pub' ! -perm 0600 \) -print 2>&1)
 is "state files 0600, directories 0700" "$bad" ""
 
 # The database: WAL, a schema version, intact.

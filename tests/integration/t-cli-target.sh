@@ -4,10 +4,13 @@
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
 [ -x "$JG" ] || bail "$JG not built"
+have jq || bail "jq is not installed (scripts/setup.sh installs it)"
 target_sshd_start || bail "target sshd did not start"
 jg_init
 
 hostfp=$(ssh-keygen -l -E sha256 -f "$SSHD_DIR/host_ed25519.pub" | awk '{print $2}')
+# An empty fingerprint would be found in any output.
+[ -n "$hostfp" ] || bail "cannot read the target's host key fingerprint"
 
 check "target add with --host-key" "$JG" target add db01 --host 127.0.0.1 \
 	--port "$SSHD_PORT" --login jgtarget --host-key "$SSHD_HOSTKEY"
@@ -36,23 +39,19 @@ fi
 jqt() {
 	jq -r --arg n "$1" ".[] | select(.name == \$n) | $2" "$T/targets.json" 2>&1
 }
-if have jq; then
-	is "db01: host" "$(jqt db01 .host)" 127.0.0.1
-	is "db01: port is a number" "$(jqt db01 '.port | type')" number
-	is "db01: port" "$(jqt db01 .port)" "$SSHD_PORT"
-	is "db01: login" "$(jqt db01 .login)" jgtarget
-	is "db01: pinned key" \
-		"$(jq -r --arg k "$SSHD_HOSTKEY" --arg f "$hostfp" \
-			'.[] | select(.name == "db01") | [.[] | tostring] | any(. == $k or . == $f)' \
-			"$T/targets.json")" true
-	is "db02 (--scan): pinned key is the sshd's" \
-		"$(jq -r --arg k "$SSHD_HOSTKEY" --arg f "$hostfp" \
-			'.[] | select(.name == "db02") | [.[] | tostring] | any(. == $k or . == $f)' \
-			"$T/targets.json")" true
-	is "web01: default port 22" "$(jqt web01 .port)" 22
-else
-	skip "target --json fields" "jq missing"
-fi
+is "db01: host" "$(jqt db01 .host)" 127.0.0.1
+is "db01: port is a number" "$(jqt db01 '.port | type')" number
+is "db01: port" "$(jqt db01 .port)" "$SSHD_PORT"
+is "db01: login" "$(jqt db01 .login)" jgtarget
+is "db01: pinned key" \
+	"$(jq -r --arg k "$SSHD_HOSTKEY" --arg f "$hostfp" \
+		'.[] | select(.name == "db01") | [.[] | tostring] | any(. == $k or . == $f)' \
+		"$T/targets.json")" true
+is "db02 (--scan): pinned key is the sshd's" \
+	"$(jq -r --arg k "$SSHD_HOSTKEY" --arg f "$hostfp" \
+		'.[] | select(.name == "db02") | [.[] | tostring] | any(. == $k or . == $f)' \
+		"$T/targets.json")" true
+is "web01: default port 22" "$(jqt web01 .port)" 22
 
 # Bad input: duplicates, names, ports, host keys, unreachable --scan.
 bad_input "duplicate target is refused" 'db01' "$JG" target add db01 \

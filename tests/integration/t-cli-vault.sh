@@ -25,10 +25,17 @@ grep -v -- '-----' "$T/target_key" | grep -vxF -f "$T/other_lines" |
 [ -s "$T/keylines" ] || bail "could not pick private key lines"
 
 # no_canary DESC FILE-OR-DIR...: the canary (and the private key lines)
-# appear in none of them.
+# appear in none of them.  Each must be there: a grep over nothing finds
+# nothing.
 no_canary() {
-	local desc=$1 hits
+	local desc=$1 hits f
 	shift
+	for f in "$@"; do
+		if [ ! -e "$f" ]; then
+			not_ok "$desc" "no such file or folder: $f"
+			return 1
+		fi
+	done
 	hits=$(grep -rlaF -f "$T/canary" -- "$@" 2>/dev/null)
 	hits+=$(grep -rlaF -f "$T/keylines" -- "$@" 2>/dev/null)
 	if [ -z "$hits" ]; then
@@ -96,7 +103,8 @@ sqlite3 "$T/state/jumpgate.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null 2>&1
 no_canary "no secret in plaintext after a WAL checkpoint" "$T/state"
 check "audit runs" "$JG" audit
 no_canary "no secret in the audit output" "$OUT" "$ERR"
-"$JG" audit --json >"$T/audit.json" 2>&1
+check "audit --json runs" "$JG" audit --json
+cat "$OUT" "$ERR" >"$T/audit.json"
 no_canary "no secret in audit --json" "$T/audit.json"
 check "audit verify passes" "$JG" audit verify
 

@@ -106,8 +106,10 @@ fi
 
 # A restart keeps the host key and the credentials.
 old_key=$SSHD_HOSTKEY
+old_pid=$SSHD_PID
 target_sshd_stop
-if kill -0 "$(cat "$SSHD_DIR/sshd.pid" 2>/dev/null)" 2>/dev/null; then
+# The pid started, not the pid file's: sshd removes that file as it exits.
+if kill -0 "$old_pid" 2>/dev/null; then
 	not_ok "target_sshd_stop stops sshd"
 else
 	ok "target_sshd_stop stops sshd"

@@ -79,7 +79,8 @@ timeout 60 ssh -p "$JG_PORT" -o BatchMode=yes -o IdentitiesOnly=yes \
 check "carol holds a master connection" test -S "$T/cm.sock"
 cm() { timeout 20 ssh -o ControlPath="$T/cm.sock" -l carol 127.0.0.1 "$@" </dev/null; }
 check_out "carol lists sessions while the audit works" 'alice' cm sessions
-sqlite3 "$DB" "CREATE TRIGGER jg_test_noaudit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'no'); END;"
+sqlite3 "$DB" "CREATE TRIGGER jg_test_noaudit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'no'); END;" ||
+	bail "cannot add the trigger again"
 before=$(rows)
 expect_error "the sessions listing is refused" 'audit log: listing refused' cm sessions
 expect_error "the targets listing is refused" 'audit log: listing refused' cm targets

@@ -54,12 +54,17 @@ rm -f "$T/echo.in" "$T/echo.out"
 	"$T/keys/alice" 'cat /dev/zero' >"$T/stall.out" 2>"$T/stall.err" &
 stall=$!
 jg_track $stall
-wait_for 20 grep -q 'reading stopped' "$T/stall.out" ||
-	diag "the stalling client did not start: $(cat "$T/stall.err")"
+if wait_for 20 grep -q 'reading stopped' "$T/stall.out"; then
+	ok "the stalling client logged in and stopped reading"
+else
+	not_ok "the stalling client logged in and stopped reading" \
+		"$(cat "$T/stall.out" "$T/stall.err")"
+fi
 w=$(new_worker)
+check_out "found its worker" '^[0-9]+$' echo "$w"
 start=$(date +%s)
 # bounded sends (15 s without progress) and TCP_USER_TIMEOUT (30 s)
-if wait_for 90 bash -c "! kill -0 ${w:-0} 2>/dev/null"; then
+if [ -n "$w" ] && wait_for 90 bash -c "! kill -0 $w 2>/dev/null"; then
 	ok "the worker of a client that stopped reading ends ($(($(date +%s) - start)) s)"
 else
 	not_ok "the worker of a client that stopped reading ends" "still there after 90 s"

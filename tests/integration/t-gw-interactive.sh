@@ -101,8 +101,12 @@ type_line s 'echo "RC=$?=RC"'
 if wait_pane s 5 '^RC=130=RC$' "Ctrl-C interrupts sleep 100 (\$? is 130)"; then
 	diag "prompt back after Ctrl-C within $((SECONDS - t0)) s"
 fi
+# Only once the prompt came back does the absence of NOT= say anything.
 if pane_has s '^NOT=interrupted$'; then
 	not_ok "Ctrl-C stops the whole command line"
+elif ! pane_has s '^RC=130=RC$'; then
+	not_ok "Ctrl-C stops the whole command line" "the shell did not come back" \
+		"$(pane s | tail -n 5)"
 else
 	ok "Ctrl-C stops the whole command line"
 fi

@@ -46,7 +46,7 @@ timeout 60 ssh "${O[@]}" alice@t1@127.0.0.1 \
 	'for i in 1 2 3 4 5 6 7 8; do echo tick-$i; sleep 0.5; done' \
 	>"$T/live.out" 2>"$T/live.err" &
 live=$!
-wait_for 10 grep -q tick-2 "$T/live.out" || diag "the live session did not start"
+check "the live session runs before the crash" wait_for 10 grep -q tick-2 "$T/live.out"
 kill -9 "$k1"
 wait $live
 is "the live session goes on to its end (exit 0)" "$?" 0
@@ -71,14 +71,18 @@ ssh "${O[@]}" -o ControlPath="$CP" -O exit alice@t1@127.0.0.1 2>/dev/null
 
 # Four more deaths within the minute: the fifth is fatal, exit 1.
 for i in 2 3 4 5; do
-	wait_for 10 keeper_pid >/dev/null || break
+	check "a keeper to kill (death $i of 5)" wait_for 10 keeper_pid || break
 	kill -9 "$(keeper_pid)"
 	wait_for 5 bash -c "[ \$(grep -c 'vault keeper died' '$T/jumpgated.log') -ge $i ]"
 done
-wait_for 10 bash -c "! kill -0 $JGD_PID 2>/dev/null"
-wait "$JGD_PID"
-rc=$?
-JGD_PID=""
+# A daemon still running is a failure, not a `wait` that hangs.
+if wait_for 10 bash -c "! kill -0 $JGD_PID 2>/dev/null"; then
+	wait "$JGD_PID"
+	rc=$?
+	JGD_PID=""
+else
+	rc="still running 10 s after the last kill"
+fi
 is "after 5 deaths within a minute the daemon exits 1" "$rc" 1
 check_outf "and says why" "the vault keeper died of signal 9, the 5th time within 60 s: stopping" \
 	cat "$T/jumpgated.log"

@@ -45,14 +45,15 @@ gw() {	# KEY LOGIN CMD...
 		-l "$login" 127.0.0.1 "$@"
 }
 # set_conf LINE...: rewrite the config with the base lines and these
-# (later lines win over earlier ones), then SIGHUP the daemon and wait
-# for the reload line.
+# (later lines win over earlier ones), then SIGHUP the daemon; a check
+# that a new reload line shows within 5 s.
 set_conf() {
 	local n
 	n=$(grep -c 'configuration reloaded' "$LOG")
 	jg_config_keep "${BASE_CONF[@]}" "$@"
 	kill -HUP "$JGD_PID"
-	wait_for 5 bash -c "[ \$(grep -c 'configuration reloaded' '$LOG') -gt $n ]"
+	check "SIGHUP reloads the configuration ($*)" wait_for 5 \
+		bash -c "[ \$(grep -c 'configuration reloaded' '$LOG') -gt $n ]"
 }
 jg_config_keep() {	# like jg_config, but keeps the port
 	local port=$JG_PORT
@@ -117,9 +118,12 @@ wait "${held[@]}" 2>/dev/null
 
 # ---------------------------------------------------- removed user or key
 
+# Each live session below sleeps a time of its own: the target's sleep of
+# an ended session may still run, and must not pass for the next one's.
 gw alice alice@t1 'sleep 30; echo not-ended' </dev/null >"$T/del.out" 2>"$T/del.err" &
 DPID=$!
-wait_for 10 pgrep -u jgtarget -x sleep
+check "alice's session runs on the target" \
+	wait_for 10 pgrep -u jgtarget -fx 'sleep 30'
 sleep 0.5
 start=$(date +%s.%N)
 check "jumpgate user del alice" "$JG" user del alice
@@ -133,9 +137,10 @@ check "her command did not finish" bash -c "! grep -q not-ended '$T/del.out'"
 kill "$DPID" 2>/dev/null
 
 bob_fp=$(ssh-keygen -lf "$T/keys/bob.pub" | awk '{print $2}')
-gw bob bob@t1 'sleep 30; echo not-ended' </dev/null >"$T/kdel.out" 2>"$T/kdel.err" &
+gw bob bob@t1 'sleep 31; echo not-ended' </dev/null >"$T/kdel.out" 2>"$T/kdel.err" &
 KPID=$!
-wait_for 10 pgrep -u jgtarget -x sleep
+check "bob's session runs on the target" \
+	wait_for 10 pgrep -u jgtarget -fx 'sleep 31'
 sleep 0.5
 start=$(date +%s.%N)
 check "jumpgate user key del (bob's key)" "$JG" user key del "$bob_fp"
@@ -208,9 +213,10 @@ check_out "after PenaltyDuration the same source logs in again" '^back$' \
 
 # ---------------------------------------------------- SIGTERM
 
-gw alice alice@t1 'sleep 30; echo not-stopped' </dev/null >"$T/term.out" 2>"$T/term.err" &
+gw alice alice@t1 'sleep 32; echo not-stopped' </dev/null >"$T/term.out" 2>"$T/term.err" &
 TPID=$!
-wait_for 10 pgrep -u jgtarget -x sleep
+check "the session to stop runs on the target" \
+	wait_for 10 pgrep -u jgtarget -fx 'sleep 32'
 sleep 0.5
 start=$(date +%s.%N)
 kill -TERM "$JGD_PID"

@@ -101,8 +101,8 @@ s1=$!
 timeout 20 ssh "${CMO[@]}" -p "$JG_PORT" alice@t1@127.0.0.1 "sleep 6" \
 	>"$T/s2.out" 2>&1 &
 s2=$!
-wait_for 10 bash -c '[ "$(pgrep -u jgtarget -x sleep | grep -c .)" -ge 2 ]' ||
-	diag "the two sessions did not start"
+check "the two sessions run on the target" \
+	wait_for 10 bash -c '[ "$(pgrep -u jgtarget -x sleep | grep -c .)" -ge 2 ]'
 # The mux client, refused, falls back to a connection of its own.
 out=$(timeout 20 ssh "${CMO[@]}" -p "$JG_PORT" alice@t1@127.0.0.1 "echo third" 2>&1)
 check_out "the third session on the connection is refused" \

@@ -64,10 +64,11 @@ expect_error "sessions with a bad name" "invalid name" "$JG" sessions --user ../
 KUSER=jumpgate-vault
 [ "$(id -u)" = 0 ] || KUSER=$(id -un)
 k1=$(pgrep -P "$JGD_PID" -u "$KUSER")
+check_out "the keeper runs as $KUSER" '^[0-9]+$' echo "$k1"
 timeout 30 "${SSH[@]}" alice@t1@127.0.0.1 'sleep 2; echo survived' >"$T/live.out" 2>&1 &
 sshpid=$!
-wait_for 10 sh -c "'$JG' sessions --live --json | grep -q 'sleep 2'" ||
-	diag "the live session did not start"
+check "the live session runs before the keeper dies" wait_for 10 \
+	sh -c "'$JG' sessions --live --json | grep -q 'sleep 2'"
 kill -9 $k1
 wait "$sshpid"
 is "a live session survives the keeper's death" "$(cat "$T/live.out")" survived

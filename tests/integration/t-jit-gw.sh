@@ -33,8 +33,9 @@ add_user bob lead
 add_user carol lead
 add_user dave dev
 add_user eve dev lead
-"$JG" access add dev db01 --approval-by lead --approvals 2 --max-duration 2h >/dev/null
-"$JG" access add dev 'db0[23]' --approval-by lead >/dev/null
+"$JG" access add dev db01 --approval-by lead --approvals 2 --max-duration 2h >/dev/null ||
+	bail "access add db01"
+"$JG" access add dev 'db0[23]' --approval-by lead >/dev/null || bail "access add db0[23]"
 jgd_start || bail "jumpgated did not start"
 
 SSHO=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p "$JG_PORT")

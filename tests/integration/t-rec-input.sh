@@ -36,54 +36,78 @@ typekeys() {
 }
 rnd() { head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 12; }
 last_id() { "$JG" sessions --json | jq -r 'max_by(.id).id'; }
-# session SECRETS...: one tmux session through the gateway typing them.
+# step DESC SECONDS TEXT: a check that the screen shows TEXT in time.  A
+# secret that never reached its prompt would make "nowhere" pass without
+# testing anything, so every step of a session is a check.
+step() {
+	if wait_for "$2" screen_has "$3"; then
+		ok "$1"
+	else
+		not_ok "$1" "expected on screen: $3" \
+			"screen: $(tm capture-pane -p -S -200 | tail -n 5)"
+	fi
+}
+# session LABEL SECRETS...: one tmux session through the gateway typing them.
 session() {
+	local l=$1
+	shift
 	tmux_stop "$TS"
 	tm new-session -d -x 120 -y 30 \
 		"ssh $SSHO -tt -i $T/keys/alice -p $JG_PORT alice@t1@127.0.0.1; sleep 30"
-	wait_for 15 screen_has 'jgtarget@' || diag "no shell prompt: $(tm capture-pane -p | tail -3)"
+	step "$l: the shell prompt appears" 15 'jgtarget@'
 	# read -s, typed key by key
 	tm send-keys -l "read -s -p 'Secret: ' S1; echo; echo len1=\${#S1}"
 	tm send-keys Enter
-	wait_for 10 screen_has 'Secret: ' || diag "no read -s prompt"
+	step "$l: the read -s prompt appears" 10 'Secret: '
 	typekeys "$1"
-	wait_for 10 screen_has "len1=${#1}" || diag "read -s did not finish"
+	step "$l: read -s got the secret" 10 "len1=${#1}"
 	# sudo-style: the secret pasted with its Enter in one write
 	tm send-keys -l "printf '[sudo] password for jgtarget: '; stty -echo; read S2; stty echo; echo; echo got2=\${#S2}"
 	tm send-keys Enter
-	wait_for 10 screen_has '[sudo] password for jgtarget: ' || diag "no sudo prompt"
+	step "$l: the sudo-style prompt appears" 10 '[sudo] password for jgtarget: '
 	sleep 0.3
 	tm send-keys -l "$2"$'\r'
-	wait_for 10 screen_has "got2=${#2}" || diag "the sudo-style read did not finish"
+	step "$l: the sudo-style read got the secret" 10 "got2=${#2}"
 	# passwd-style: two prompts, typed key by key
 	tm send-keys -l "printf 'Current password: '; stty -echo; read P1; stty echo; echo; printf 'New password: '; stty -echo; read P2; stty echo; echo; echo got3=\${#P1}.\${#P2}"
 	tm send-keys Enter
-	wait_for 10 screen_has 'Current password: ' || diag "no passwd prompt"
+	step "$l: the passwd-style prompt appears" 10 'Current password: '
 	typekeys "$3"
-	wait_for 10 screen_has 'New password: ' || diag "no second passwd prompt"
+	step "$l: the second passwd-style prompt appears" 10 'New password: '
 	typekeys "$4"
-	wait_for 10 screen_has "got3=${#3}.${#4}" || diag "the passwd-style reads did not finish"
+	step "$l: the passwd-style reads got both secrets" 10 "got3=${#3}.${#4}"
 	tm send-keys -l "echo $5"
 	tm send-keys Enter
-	wait_for 10 screen_has "$5" || diag "the visible command did not run"
+	step "$l: the visible command runs" 10 "$5"
 	sleep 0.5
 	tm send-keys -l "exit"
 	tm send-keys Enter
-	wait_for 15 bash -c "! pgrep -f 'ssh .*-p $JG_PORT alice@t1' >/dev/null"
+	# '^ssh ': the client itself, not the tmux server or the shells whose
+	# command lines name it (this very check's bash -c among them).
+	check "$l: the client exits" wait_for 15 \
+		bash -c "! pgrep -f '^ssh .*-p $JG_PORT alice@t1' >/dev/null"
 	sleep 1
 }
 # nowhere DESC SECRET...: none of the secrets in any way the recording or
 # the gateway can show it.
+# A view that could not be made, or came out empty, is a failure: a secret
+# is trivially absent from nothing.
 nowhere() {
-	local desc=$1 id=$2 s hits=""
+	local desc=$1 id=$2 s f hits="" bad=""
 	shift 2
 	"$JG" export "$id" -o "$T/cast" || { not_ok "$desc" "export failed"; return; }
-	"$JG" replay "$id" --cat >"$T/replay.out" 2>&1
-	sqlite3 "$T/state/jumpgate.db" .dump >"$T/db.dump" 2>&1
-	"$JG" audit --json >"$T/audit.json" 2>&1
+	"$JG" replay "$id" --cat >"$T/replay.out" 2>"$T/replay.err" ||
+		bad="$bad replay:$(cat "$T/replay.err")"
+	sqlite3 -readonly "$T/state/jumpgate.db" .dump >"$T/db.dump" 2>&1 ||
+		bad="$bad database:$(cat "$T/db.dump")"
+	"$JG" audit --json >"$T/audit.json" 2>"$T/audit.err" ||
+		bad="$bad audit:$(cat "$T/audit.err")"
 	# keys typed one by one are one event each: the input joined too
 	jq -r -s '.[1:] | map(select(.[1] == "i")) | map(.[2]) | join("")' \
-		"$T/cast" >"$T/cast.in"
+		"$T/cast" >"$T/cast.in" || bad="$bad input: jq failed"
+	for f in cast cast.in replay.out db.dump audit.json jumpgated.log; do
+		[ -s "$T/$f" ] || bad="$bad $f:empty"
+	done
 	for s in "$@"; do
 		grep -qaF -- "$s" "$T/cast.in" && hits="$hits input:$s"
 		grep -qaF -- "$s" "$T/cast" && hits="$hits export:$s"
@@ -91,14 +115,24 @@ nowhere() {
 		grep -qaF -- "$s" "$T/db.dump" && hits="$hits database:$s"
 		grep -qaF -- "$s" "$T/audit.json" && hits="$hits audit:$s"
 		grep -qaF -- "$s" "$T/jumpgated.log" && hits="$hits log:$s"
-		"$JG" search "$s" 2>/dev/null | grep -q . && hits="$hits search:$s"
+		if "$JG" search "$s" >"$T/search.out" 2>"$T/search.err"; then
+			[ -s "$T/search.out" ] && hits="$hits search:$s"
+		else
+			bad="$bad search:$(cat "$T/search.err")"
+		fi
 	done
-	if [ -z "$hits" ]; then ok "$desc"; else not_ok "$desc" "$hits"; fi
+	if [ -n "$bad" ]; then
+		not_ok "$desc" "a view could not be made:$bad"
+	elif [ -n "$hits" ]; then
+		not_ok "$desc" "$hits"
+	else
+		ok "$desc"
+	fi
 }
 
 S1="Zr$(rnd)"; S2="Zs$(rnd)"; S3="Zp$(rnd)"; S4="Zn$(rnd)"
 VIS="visible-marker-$(rnd)"
-session "$S1" "$S2" "$S3" "$S4" "$VIS"
+session echoed "$S1" "$S2" "$S3" "$S4" "$VIS"
 id=$(last_id)
 check_out "the session's recording verifies" "session $id: intact" "$JG" verify "$id"
 nowhere "no secret typed at a no-echo prompt is in the export, replay, search, database, audit or log" \
@@ -122,9 +156,9 @@ check_outf "RecordInput all warns in the log" \
 	"RecordInput all: recordings keep every keystroke, passwords typed at prompts included" \
 	cat "$T/jumpgated.log"
 A1="Za$(rnd)"
-session "$A1" "Zb$(rnd)" "Zc$(rnd)" "Zd$(rnd)" "visible-$(rnd)"
+session all "$A1" "Zb$(rnd)" "Zc$(rnd)" "Zd$(rnd)" "visible-$(rnd)"
 id=$(last_id)
-"$JG" export "$id" -o "$T/cast.all" || not_ok "export with RecordInput all"
+check "export with RecordInput all" "$JG" export "$id" -o "$T/cast.all"
 ins=$(jq -r -s '.[1:] | map(select(.[1] == "i")) | map(.[2]) | join("")' "$T/cast.all")
 check_outf "with RecordInput all the secret is in the export" "$A1" echo "$ins"
 tmux_stop "$TS"
