@@ -12,13 +12,16 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "jumpgate.h"
 
 #define CONFIG_LINE_MAX 4096
+#define CONFIG_FILE_MAX (1024 * 1024)	/* a config is a few KiB */
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -385,14 +388,20 @@ config_parse_line(struct config *c, char *line, const char *path,
 	return rc == JG_OK ? JG_OK : JG_EINVAL;
 }
 
+/*
+ * A config's text (len bytes, as read from path, which names it in
+ * errors): defaults, then each line. Lines of CONFIG_LINE_MAX - 1 bytes
+ * or more, and NUL bytes, are refused.
+ */
 int
-config_load(struct config *c, const char *path, char *err, size_t errlen)
+config_parse(struct config *c, const char *text, size_t len,
+    const char *path, char *err, size_t errlen)
 {
 	char line[CONFIG_LINE_MAX];
-	struct stat st;
 	unsigned lineno = 0;
-	int seen_rec = 0, rc = JG_OK;
-	FILE *f;
+	int seen_rec = 0, rc;
+	size_t off = 0, n;
+	const char *nl;
 
 	config_defaults(c);
 	if (strlen(path) >= sizeof(c->path)) {
@@ -400,47 +409,27 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 		return JG_EINVAL;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	if ((f = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "cannot read config %s: %s", path,
-		    strerror(errno));
-		return JG_ERR;
-	}
-	if (fstat(fileno(f), &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "config %s: not a regular file", path);
-		fclose(f);
-		return JG_ERR;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errlen, "config %s: writable by group or others "
-		    "(mode %04o): run chmod go-w", path,
-		    (unsigned)(st.st_mode & 07777));
-		fclose(f);
-		return JG_ERR;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		size_t n = strlen(line);
-
+	while (off < len) {
 		lineno++;
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		else if (!feof(f)) {
+		nl = memchr(text + off, '\n', len - off);
+		n = nl != NULL ? (size_t)(nl - (text + off)) : len - off;
+		if (n >= sizeof(line) - 1) {
 			snprintf(err, errlen, "%s:%u: line too long", path,
 			    lineno);
-			rc = JG_EINVAL;
-			break;
+			return JG_EINVAL;
 		}
+		if (memchr(text + off, '\0', n) != NULL) {
+			snprintf(err, errlen, "%s:%u: a NUL byte", path,
+			    lineno);
+			return JG_EINVAL;
+		}
+		memcpy(line, text + off, n);
+		line[n] = '\0';
+		off += n + (nl != NULL ? 1 : 0);
 		if ((rc = config_parse_line(c, line, path, lineno, &seen_rec,
 		    err, errlen)) != JG_OK)
-			break;
+			return rc;
 	}
-	if (rc == JG_OK && ferror(f)) {
-		snprintf(err, errlen, "cannot read config %s: %s", path,
-		    strerror(errno));
-		rc = JG_ERR;
-	}
-	fclose(f);
-	if (rc != JG_OK)
-		return rc;
 	if (!seen_rec && path_join(c->recording_dir, sizeof(c->recording_dir),
 	    c->state_dir, "recordings") != JG_OK) {
 		snprintf(err, errlen, "%s: StateDirectory too long", path);
@@ -453,4 +442,57 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 		c->nlisten = 1;
 	}
 	return JG_OK;
+}
+
+int
+config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	char *text;
+	ssize_t r;
+	size_t len = 0;
+	int fd, rc;
+
+	config_defaults(c);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "cannot read config %s: %s", path,
+		    strerror(errno));
+		return JG_ERR;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "config %s: not a regular file", path);
+		close(fd);
+		return JG_ERR;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "config %s: writable by group or others "
+		    "(mode %04o): run chmod go-w", path,
+		    (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return JG_ERR;
+	}
+	if (st.st_size > CONFIG_FILE_MAX) {
+		snprintf(err, errlen, "config %s: larger than %d bytes", path,
+		    CONFIG_FILE_MAX);
+		close(fd);
+		return JG_EINVAL;
+	}
+	text = xcalloc(1, (size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size && (r = read(fd, text + len,
+	    (size_t)st.st_size - len)) != 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			snprintf(err, errlen, "cannot read config %s: %s",
+			    path, strerror(errno));
+			free(text);
+			close(fd);
+			return JG_ERR;
+		}
+		len += (size_t)r;
+	}
+	close(fd);
+	rc = config_parse(c, text, len, path, err, errlen);
+	free(text);
+	return rc;
 }

@@ -77,6 +77,8 @@ enum record_input {
 };
 void config_defaults(struct config *);
 int config_load(struct config *, const char *path, char *err, size_t errlen);
+int config_parse(struct config *, const char *text, size_t len,
+	    const char *path, char *err, size_t errlen);
 const char *config_default_path(void);
 int config_db_path(const struct config *, char *buf, size_t len);
 int config_audit_head_path(const struct config *, char *buf, size_t len);
@@ -97,6 +99,7 @@ void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* util.c */
+int login_parse(const char *login, char *user, char *target);
 int name_valid(const char *);
 int duration_parse(const char *, long *seconds);
 int size_parse(const char *, long long *bytes);

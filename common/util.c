@@ -517,3 +517,33 @@ audit_value(const char *in, char *out, size_t len)
 	}
 	out[o] = '\0';
 }
+
+/*
+ * An SSH login name: "USER" (command mode) or "USER@TARGET", both valid
+ * names (name_valid: no space, no '=', no '@'). user and target get
+ * JG_NAME_MAX + 1 bytes; target is "" without one.
+ */
+int
+login_parse(const char *login, char *user, char *target)
+{
+	const char *at = strchr(login, '@');
+	size_t n = at != NULL ? (size_t)(at - login) : strlen(login);
+
+	user[0] = target[0] = '\0';
+	if (n == 0 || n > JG_NAME_MAX)
+		return JG_EINVAL;
+	memcpy(user, login, n);
+	user[n] = '\0';
+	if (!name_valid(user)) {
+		user[0] = '\0';
+		return JG_EINVAL;
+	}
+	if (at == NULL)
+		return JG_OK;
+	if (!name_valid(at + 1)) {
+		user[0] = '\0';
+		return JG_EINVAL;
+	}
+	snprintf(target, JG_NAME_MAX + 1, "%s", at + 1);
+	return JG_OK;
+}

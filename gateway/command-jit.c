@@ -23,7 +23,7 @@
  * --name joined with single spaces, "" when given without words, NULL
  * when absent; *bad is set for an option not in allowed.
  */
-static int
+int
 command_opts(int argc, char **argv, int first, const char *const *allowed,
     char vals[][STORE_REASON_MAX + 2], int *positional, char *badopt,
     size_t badlen)

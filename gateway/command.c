@@ -278,11 +278,27 @@ command_menu_input(struct chan *c)
 	}
 }
 
+/*
+ * ssh joins a remote command's words with spaces: split line in place on
+ * spaces into at most max words (the rest is dropped).
+ */
+int
+command_words(char *line, char **argv, int max)
+{
+	char *save = NULL, *tok;
+	int argc = 0;
+
+	for (tok = strtok_r(line, " ", &save); tok != NULL && argc < max;
+	    tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	return argc;
+}
+
 void
 command_start(struct chan *c)
 {
 	const struct chreq *r = NULL;
-	char *argv[COMMAND_ARGS_MAX], *copy, *save = NULL, *tok;
+	char *argv[COMMAND_ARGS_MAX], *copy;
 	int argc = 0;
 	size_t i;
 
@@ -302,9 +318,7 @@ command_start(struct chan *c)
 		return;
 	}
 	copy = xstrdup(r->value);
-	for (tok = strtok_r(copy, " ", &save); tok != NULL &&
-	    argc < COMMAND_ARGS_MAX; tok = strtok_r(NULL, " ", &save))
-		argv[argc++] = tok;
+	argc = command_words(copy, argv, COMMAND_ARGS_MAX);
 	if (argc == 0)
 		command_targets(c);
 	else if (strcmp(argv[0], "targets") == 0 && argc == 1)

@@ -72,31 +72,36 @@ master_penalty_close(struct master *m, const char *addr)
 void
 master_penalty_fail(struct master *m, const char *addr, int noauth)
 {
-	struct penalty *p = master_penalty(m, addr, 1);
+	struct penalty *p;
 	time_t now = clock_sec();
-	size_t i, recent = 0, cap = 16;
 	char detail[INET6_ADDRSTRLEN + 32];
 
+	if (m->cfg->penalty_duration == 0)
+		return;		/* PenaltyDuration 0: no penalties */
+	p = master_penalty(m, addr, 1);
 	p->last = now;
 	if (p->until > now)
 		return;		/* already refused: its stragglers end here */
-	p->fails[p->nfails++ % cap] = now;
-	for (i = 0; i < cap && i < p->nfails; i++)
-		if (now - p->fails[i] < m->cfg->penalty_window)
-			recent++;
-	if ((int)recent >= m->cfg->penalty_failures ||
-	    (m->cfg->penalty_failures > (int)cap && recent == cap)) {
-		p->until = now + m->cfg->penalty_duration;
+	/*
+	 * Events are counted in a window that opens at the first one: a
+	 * count, not a list of times, so PenaltyFailures may be large.
+	 */
+	if (p->nfails == 0 || now - p->window_start >= m->cfg->penalty_window) {
+		p->window_start = now;
 		p->nfails = 0;
-		log_info("source %s: %zu %s within %d s, refused for %d s",
-		    addr, recent, noauth ? "connections without "
-		    "authentication" : "failed authentications",
-		    m->cfg->penalty_window, m->cfg->penalty_duration);
-		snprintf(detail, sizeof(detail), "%s cause=%s", addr,
-		    noauth ? "noauth" : "authfail");
-		(void)master_audit(m, "jumpgated", "penalty", detail);
-		master_penalty_close(m, addr);
 	}
+	if ((int)++p->nfails < m->cfg->penalty_failures)
+		return;
+	p->until = now + m->cfg->penalty_duration;
+	log_info("source %s: %zu %s within %d s, refused for %d s", addr,
+	    p->nfails, noauth ? "connections without authentication" :
+	    "failed authentications", m->cfg->penalty_window,
+	    m->cfg->penalty_duration);
+	p->nfails = 0;
+	snprintf(detail, sizeof(detail), "%s cause=%s", addr,
+	    noauth ? "noauth" : "authfail");
+	(void)master_audit(m, "jumpgated", "penalty", detail);
+	master_penalty_close(m, addr);
 }
 
 static int

@@ -59,7 +59,7 @@ struct peer {
 
 struct penalty {
 	char addr[INET6_ADDRSTRLEN];
-	time_t fails[16];	/* ring of recent failure times */
+	time_t window_start;	/* the window nfails counts in */
 	size_t nfails;
 	time_t until;		/* refused until (monotonic) */
 	time_t last;

@@ -205,31 +205,16 @@ static int
 worker_login(struct worker *w, const char *login)
 {
 	char user[JG_NAME_MAX + 1], target[JG_NAME_MAX + 1];
-	const char *at;
-	size_t n;
 
-	if (strlen(login) >= sizeof(w->login))
+	if (strlen(login) >= sizeof(w->login) ||
+	    login_parse(login, user, target) != JG_OK)
 		return JG_EINVAL;
-	at = strchr(login, '@');
-	n = at != NULL ? (size_t)(at - login) : strlen(login);
-	if (n == 0 || n > JG_NAME_MAX)
-		return JG_EINVAL;
-	memcpy(user, login, n);
-	user[n] = '\0';
-	if (!name_valid(user))
-		return JG_EINVAL;
-	target[0] = '\0';
-	if (at != NULL) {
-		if (!name_valid(at + 1))
-			return JG_EINVAL;
-		snprintf(target, sizeof(target), "%s", at + 1);
-	}
 	if (w->login[0] != '\0')
 		return strcmp(w->login, login) == 0 ? JG_OK : JG_EINVAL;
 	snprintf(w->login, sizeof(w->login), "%s", login);
 	snprintf(w->user, sizeof(w->user), "%s", user);
 	snprintf(w->target, sizeof(w->target), "%s", target);
-	w->cmd_mode = at == NULL;
+	w->cmd_mode = target[0] == '\0';
 	return JG_OK;
 }
 

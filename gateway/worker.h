@@ -205,6 +205,7 @@ void record_flush_all(struct worker *);
 uint32_t record_finish(struct chan *, const char *reason, int status);
 
 /* command.c */
+int command_words(char *line, char **argv, int max);
 void command_start(struct chan *);
 void command_menu_input(struct chan *);
 void command_out(struct chan *, const char *);
@@ -218,6 +219,9 @@ int command_line(struct chan *);
 void command_free(struct chan *);
 
 /* command-jit.c */
+int command_opts(int argc, char **argv, int first,
+	    const char *const *allowed, char vals[][STORE_REASON_MAX + 2],
+	    int *positional, char *badopt, size_t badlen);
 int command_jit(struct chan *, int argc, char **argv);
 void command_ask_start(struct chan *);
 void command_ask_input(struct chan *);

@@ -35,6 +35,12 @@
 
 #define REC_SCREEN_MAX_COLS 512
 #define REC_SCREEN_MAX_ROWS 256
+/*
+ * libvterm 0.3 writes through a NULL pointer when a double-width
+ * character lands on a screen one column wide (found by fuzz-screen): a
+ * client's pty-req may say 1, the screen keeps at least 2.
+ */
+#define REC_SCREEN_MIN_COLS 2
 #define REC_SCREEN_DEFAULT_COLS 80
 #define REC_SCREEN_DEFAULT_ROWS 24
 #define REC_SCREEN_PEND (64 * 1024)	/* output gathered before feeding */
@@ -51,6 +57,7 @@ struct rec_screen {
 	VTermScreen *vs;
 	VTermState *st;
 	int cols, rows;
+	VTerm *probe;			/* asked how wide a character is */
 	int cursor_visible;
 	int altscreen;
 	int reverse;			/* DECSCNM: the whole screen */
@@ -64,6 +71,8 @@ struct rec_screen {
 	int region;			/* a scroll region is (maybe) set */
 	int lrmm;			/* left/right margins (maybe) on */
 	size_t lf[REC_SCREEN_RING];	/* the LFs of the current run */
+	/* the guard in front of libvterm (vt_write) */
+	int g_state, g_params, g_digits, g_other, g_drop;
 };
 
 /* The pen of one cell, or of the terminal: what SGR sets. */
@@ -113,6 +122,8 @@ screen_clamp(int *cols, int *rows)
 		*cols = REC_SCREEN_DEFAULT_COLS;
 		*rows = REC_SCREEN_DEFAULT_ROWS;
 	}
+	if (*cols < REC_SCREEN_MIN_COLS)
+		*cols = REC_SCREEN_MIN_COLS;
 	if (*cols > REC_SCREEN_MAX_COLS)
 		*cols = REC_SCREEN_MAX_COLS;
 	if (*rows > REC_SCREEN_MAX_ROWS)
@@ -142,6 +153,13 @@ rec_screen_new(int cols, int rows)
 	vterm_screen_set_callbacks(s->vs, &screen_callbacks, s);
 	vterm_screen_enable_altscreen(s->vs, 1);
 	vterm_screen_reset(s->vs, 1);
+	/*
+	 * libvterm 0.1.4 loops forever on REP (ESC [ b) before any
+	 * character was printed (found by fuzz-screen: three bytes from a
+	 * target froze the worker). One printed and erased at once gives
+	 * REP something to repeat; RIS does not forget it.
+	 */
+	vterm_input_write(s->vt, " \033[H\033[2J", 8);
 	return s;
 }
 
@@ -290,11 +308,104 @@ simple_csi(const unsigned char *p, size_t n, int *sgr)
 	return 0;
 }
 
+/*
+ * libvterm 0.1.4 keeps a CSI's parameters, leader and intermediate bytes
+ * in arrays of 16 and writes past them (found by fuzz-screen: ESC [ and
+ * 20 semicolons corrupt its heap). Every byte for it passes this guard:
+ * a CSI with more than VT_GUARD_MAX of any of them, or a parameter of
+ * more than 9 digits, is cancelled with CAN (0x18), as a terminal
+ * cancels a sequence it cannot take, and the rest of it is dropped.
+ */
+#define VT_GUARD_MAX 12
+enum { VG_GROUND, VG_ESC, VG_CSI, VG_STR, VG_STR_ESC };
+
 static void
 vt_write(struct rec_screen *s, const unsigned char *p, size_t n)
 {
-	if (n > 0)
-		vterm_input_write(s->vt, (const char *)p, n);
+	unsigned char out[4096];
+	size_t i, k = 0;
+	int keep;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		keep = 1;
+		switch (s->g_state) {
+		case VG_GROUND:
+			if (c == 0x1b)
+				s->g_state = VG_ESC;
+			break;
+		case VG_ESC:
+			if (c == '[') {
+				s->g_state = VG_CSI;
+				s->g_params = s->g_digits = s->g_other = 0;
+				s->g_drop = 0;
+			} else if (c == ']' || c == 'P' || c == 'X' ||
+			    c == '^' || c == '_')
+				s->g_state = VG_STR;
+			else if (c != 0x1b && (c < 0x20 || c > 0x2f))
+				s->g_state = VG_GROUND;
+			break;
+		case VG_CSI:
+			if (c == 0x1b) {
+				s->g_state = VG_ESC;	/* a new sequence */
+				s->g_drop = 0;
+			} else if (c == 0x18 || c == 0x1a) {
+				s->g_state = VG_GROUND;
+			} else if (c >= 0x40 && c <= 0x7e) {
+				s->g_state = VG_GROUND;
+				keep = !s->g_drop;
+			} else if (s->g_drop) {
+				keep = c < 0x20;	/* controls still run */
+			} else if (c >= '0' && c <= '9') {
+				if (++s->g_digits > 9)
+					s->g_drop = 1;
+			} else if (c == ';' || c == ':') {
+				s->g_digits = 0;
+				if (++s->g_params > VT_GUARD_MAX)
+					s->g_drop = 1;
+			} else if (c >= 0x20) {
+				if (++s->g_other > VT_GUARD_MAX)
+					s->g_drop = 1;
+			}
+			if (s->g_drop == 1) {
+				/* cancel what libvterm has of it: CAN */
+				if (k == sizeof(out)) {
+					vterm_input_write(s->vt, (const char *)
+					    out, k);
+					k = 0;
+				}
+				out[k++] = 0x18;
+				s->g_drop = 2;
+				keep = 0;
+			}
+			break;
+		case VG_STR:
+			if (c == 0x07 || c == 0x18 || c == 0x1a)
+				s->g_state = VG_GROUND;
+			else if (c == 0x1b)
+				s->g_state = VG_STR_ESC;
+			break;
+		case VG_STR_ESC:
+			if (c == '\\') {
+				s->g_state = VG_GROUND;
+				break;
+			}
+			/* the string ended; c begins the next sequence */
+			s->g_state = VG_ESC;
+			i--;
+			continue;
+		}
+		if (!keep)
+			continue;
+		if (k == sizeof(out)) {
+			vterm_input_write(s->vt, (const char *)out, k);
+			k = 0;
+		}
+		out[k++] = c;
+	}
+	if (k > 0)
+		vterm_input_write(s->vt, (const char *)out, k);
 }
 
 /* Feed only the SGR sequences of p[0..n): the pen as it ends up. */
@@ -426,6 +537,27 @@ rec_screen_feed(struct rec_screen *s, const void *data, size_t len)
 	s->npend += len;
 }
 
+/*
+ * Before a resize the scroll region goes back to the whole screen, as
+ * xterm does: libvterm 0.3 resized with a region below the new bottom
+ * row memmoves a negative size (found by fuzz-screen: ESC[9r, then a
+ * terminal made smaller). DECSTBM homes the cursor, so it is put back.
+ */
+static void
+screen_reset_margins(struct rec_screen *s)
+{
+	VTermPos cur;
+	char cup[32];
+	int n;
+
+	vterm_state_get_cursorpos(s->st, &cur);
+	vt_write(s, (const unsigned char *)"\033[r", 3);
+	n = snprintf(cup, sizeof(cup), "\033[%d;%dH", cur.row + 1,
+	    cur.col + 1);
+	if (n > 0 && (size_t)n < sizeof(cup))
+		vt_write(s, (const unsigned char *)cup, (size_t)n);
+}
+
 void
 rec_screen_resize(struct rec_screen *s, int cols, int rows)
 {
@@ -435,6 +567,7 @@ rec_screen_resize(struct rec_screen *s, int cols, int rows)
 	if (cols == s->cols && rows == s->rows)
 		return;
 	screen_flush(s);		/* written at the old size */
+	screen_reset_margins(s);
 	vterm_set_size(s->vt, rows, cols);
 	s->cols = cols;
 	s->rows = rows;
@@ -446,6 +579,8 @@ rec_screen_free(struct rec_screen *s)
 	if (s == NULL)
 		return;
 	vterm_free(s->vt);
+	if (s->probe != NULL)
+		vterm_free(s->probe);
 	free(s->pend);
 	free(s);
 }
@@ -570,7 +705,10 @@ put_utf8(struct buf *out, uint32_t c)
 	unsigned char u[4];
 	size_t n;
 
-	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+	/* Not a character a terminal shows: controls (C1 too, found by
+	   fuzz-screen in a cell), surrogates, beyond Unicode. */
+	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c < 0x20 ||
+	    (c >= 0x7f && c <= 0x9f))
 		c = 0xfffd;
 	if (c < 0x80) {
 		u[0] = (unsigned char)c;
@@ -606,13 +744,68 @@ cell_sgr(const VTermScreenCell *c, int global_reverse, struct sgr *p)
 }
 
 /* One row: text runs placed with CUP; blank runs in colour erased with ECH. */
+/*
+ * How libvterm places character c: 0 it combines with the character
+ * before, 1 or 2 columns. Asked of a scratch terminal of its own, so the
+ * answer is libvterm's, not a table of ours that could disagree with it.
+ */
+static int
+screen_char_kind(struct rec_screen *s, uint32_t c)
+{
+	VTermScreenCell cell;
+	VTermPos pos = { 0, 0 };
+	VTermScreen *ps;
+	struct buf *b;
+	int kind = 1;
+
+	if (c < 0x300)
+		return 1;	/* nothing below combines or is wide */
+	if (s->probe == NULL) {
+		if ((s->probe = vterm_new(1, 8)) == NULL)
+			return 1;
+		vterm_set_utf8(s->probe, 1);
+		vterm_screen_reset(vterm_obtain_screen(s->probe), 1);
+	}
+	ps = vterm_obtain_screen(s->probe);
+	b = buf_new(32);
+	if (buf_put(b, "\033[H\033[2Ka", 8) == JG_OK &&
+	    put_utf8(b, c) == JG_OK) {
+		vterm_input_write(s->probe, (const char *)buf_ptr(b),
+		    buf_len(b));
+		if (vterm_screen_get_cell(ps, pos, &cell) && cell.chars[1] == c)
+			kind = 0;
+		else {
+			pos.col = 1;
+			if (vterm_screen_get_cell(ps, pos, &cell))
+				kind = cell.width == 2 ? 2 : 1;
+		}
+	}
+	buf_free(b);
+	return kind;
+}
+
+/* Is the cell at row, col the right half of a wide character? */
+static int
+screen_right_half(struct rec_screen *s, int row, int col)
+{
+	VTermScreenCell cell;
+	VTermPos pos;
+
+	if (col >= s->cols)
+		return 0;
+	pos.row = row;
+	pos.col = col;
+	return vterm_screen_get_cell(s->vs, pos, &cell) &&
+	    cell.chars[0] == (uint32_t)-1;
+}
+
 static int
 put_row(struct rec_screen *s, struct buf *out, int row, struct sgr *pen)
 {
 	VTermScreenCell cell;
 	VTermPos pos;
 	struct sgr p, q;
-	int col = 0, end, placed = 0, rc = JG_OK, i;
+	int col = 0, end, placed = 0, rc = JG_OK, i, max;
 
 	pos.row = row;
 	while (col < s->cols && rc == JG_OK) {
@@ -658,12 +851,31 @@ put_row(struct rec_screen *s, struct buf *out, int row, struct sgr *pen)
 			rc = put_sgr(out, &p);
 			*pen = p;
 		}
-		/* A combining mark alone in its cell goes on a space. */
-		if (rc == JG_OK && cell.chars[0] >= 0x300 &&
-		    cell.chars[0] <= 0x36f)
+		/*
+		 * A wide character whose right half was overwritten, that
+		 * sits in the last column, or that libvterm left in a cell one
+		 * column wide: libvterm keeps it, a terminal cannot (found by
+		 * fuzz-screen: the row came out a column too long). It
+		 * becomes U+FFFD, one column.
+		 */
+		if ((cell.width == 2 && !screen_right_half(s, row, col + 1)) ||
+		    (cell.width == 1 && screen_char_kind(s, cell.chars[0]) ==
+		    2)) {
+			if (rc == JG_OK)
+				rc = put_utf8(out, 0xfffd);
+			col++;
+			continue;
+		}
+		/*
+		 * A combining mark alone in its cell goes on a space, which
+		 * takes one of the cell's places: the last mark is dropped.
+		 */
+		max = VTERM_MAX_CHARS_PER_CELL;
+		if (rc == JG_OK && screen_char_kind(s, cell.chars[0]) == 0) {
 			rc = buf_put(out, " ", 1);
-		for (i = 0; rc == JG_OK && i < VTERM_MAX_CHARS_PER_CELL &&
-		    cell.chars[i] != 0; i++)
+			max--;
+		}
+		for (i = 0; rc == JG_OK && i < max && cell.chars[i] != 0; i++)
 			rc = put_utf8(out, cell.chars[i]);
 		col++;
 	}
@@ -729,7 +941,20 @@ rec_screen_keyframe(struct rec_screen *s, struct buf *out)
 		rc = put_sgr(out, &pen);
 	}
 	if (rc == JG_OK) {
+		/*
+		 * libvterm can leave the cursor off the screen (a restore
+		 * of a cursor saved before a resize): found by fuzz-screen,
+		 * which saw ESC[-3;1H. Keyframes only ever name a cell.
+		 */
 		vterm_state_get_cursorpos(s->st, &cur);
+		if (cur.row < 0)
+			cur.row = 0;
+		if (cur.row >= s->rows)
+			cur.row = s->rows - 1;
+		if (cur.col < 0)
+			cur.col = 0;
+		if (cur.col >= s->cols)
+			cur.col = s->cols - 1;
 		rc = put_csi(out, cur.row + 1, cur.col + 1, 'H');
 	}
 	if (rc == JG_OK)

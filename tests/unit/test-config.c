@@ -211,6 +211,31 @@ test_file_problems(void **state)
 	unlink(cfgpath);
 }
 
+/* Text from memory: what config_load reads is parsed the same way. */
+static void
+test_parse_text(void **state)
+{
+	struct config c;
+	char err[256], big[5000];
+	static const char nul[] = "LogLevel info\nIdleTimeout 5m\0junk\n";
+	static const char two[] = "IdleTimeout 90s\nMaxSessions 3";
+
+	(void)state;
+	assert_int_equal(config_parse(&c, two, sizeof(two) - 1, "mem", err,
+	    sizeof(err)), JG_OK);
+	assert_int_equal(c.idle_timeout, 90);
+	assert_int_equal(c.max_sessions, 3);
+	assert_int_not_equal(config_parse(&c, nul, sizeof(nul) - 1, "mem",
+	    err, sizeof(err)), JG_OK);
+	assert_string_equal(err, "mem:2: a NUL byte");
+	memset(big, 'x', sizeof(big));
+	assert_int_not_equal(config_parse(&c, big, sizeof(big), "mem", err,
+	    sizeof(err)), JG_OK);
+	assert_string_equal(err, "mem:1: line too long");
+	assert_int_equal(config_parse(&c, "", 0, "mem", err, sizeof(err)),
+	    JG_OK);
+}
+
 int
 main(void)
 {
@@ -219,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_file_problems),
+		cmocka_unit_test(test_parse_text),
 	};
 
 	log_init("test-config", 1, LOG_LVL_ERROR);
