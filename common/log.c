@@ -66,10 +66,24 @@ log_vwrite(int level, const char *fmt, va_list ap)
 	for (i = 0; msg[i] != '\0'; i++)
 		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
 			msg[i] = '?';
-	if (logstate.to_stderr)
-		fprintf(stderr, "%s[%ld]: %s\n", logstate.prog, (long)getpid(),
-		    msg);
-	else
+	if (logstate.to_stderr) {
+		/*
+		 * One write per line: every process of the daemon shares
+		 * stderr, and stdio's unbuffered stderr writes a line in
+		 * pieces that another process's line can split.
+		 */
+		char line[2200];
+		int n = snprintf(line, sizeof(line), "%s[%ld]: %s\n",
+		    logstate.prog, (long)getpid(), msg);
+
+		if (n > 0 && (size_t)n >= sizeof(line)) {
+			n = (int)sizeof(line) - 1;
+			line[n - 1] = '\n';
+		}
+		if (n > 0)
+			(void)fd_write_all(STDERR_FILENO, line, (size_t)n,
+			    NULL);
+	} else
 		syslog(prio[level], "%s", msg);
 }
 

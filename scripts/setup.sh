@@ -40,6 +40,33 @@ jg_build() {
 	)
 }
 
+# jg_copy_sources TOP DEST: the sources of TOP (tracked and new files of a
+# git checkout; outside one, every file but build output) copied to DEST,
+# for a second build that does not disturb TOP's (ASan, fuzzing).
+jg_copy_sources() {
+	local top=$1 dest=$2 list
+	command -v rsync >/dev/null || { echo "rsync is not installed" >&2; return 1; }
+	mkdir -p "$dest" || return 1
+	list=$(mktemp) || return 1
+	if ! (cd "$top" && git ls-files -co --exclude-standard -z 2>/dev/null) >"$list" ||
+		[[ ! -s $list ]]; then
+		(cd "$top" && find . -type f ! -path './build-fuzz/*' ! -path './build-asan/*' \
+			! -path '*/.deps/*' ! -path './autom4te.cache/*' \
+			! -path './tests/logs/*' ! -path './.git/*' \
+			! -name '*.o' ! -name '*.a' ! -name Makefile \
+			! -name config.h ! -name config.status ! -name config.log \
+			! -name stamp-h1 -print0 |
+			while IFS= read -r -d '' f; do
+				[[ $(head -c 4 "$f" | od -An -c | tr -d ' ') == 177ELF ]] ||
+					printf '%s\0' "${f#./}"
+			done) >"$list" || { rm -f "$list"; return 1; }
+	fi
+	rsync -a --from0 --files-from="$list" "$top/" "$dest/"
+	local rc=$?
+	rm -f "$list"
+	return $rc
+}
+
 jg_setup_all() {
 	jg_install_missing || { echo "package installation failed" >&2; return 1; }
 	jg_build "$1" || { echo "build failed" >&2; return 1; }

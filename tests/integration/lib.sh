@@ -203,6 +203,31 @@ bail() {
 
 # ---------------------------------------------------------------- set-up
 
+# The daemons' logs, once they are stopped: a sanitizer report (ASan,
+# LeakSanitizer, UBSan) or a process that died of a signal fails the script,
+# in the plain and the ASan build alike. SIGTERM is how this library stops
+# what a script left running; a script that kills processes otherwise on
+# purpose lists the signals it sends in JG_SIGNALS_OK (e.g. "9").
+_jg_scan_logs() {
+	local f bad="" sig
+	[ -n "${T:-}" ] && [ -d "$T" ] || return 0
+	for f in "$T"/*.log; do
+		[ -f "$f" ] || continue
+		grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" &&
+			bad="$bad $(basename "$f"): $(grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f");"
+		while read -r sig; do
+			case " 15 ${JG_SIGNALS_OK:-} " in *" $sig "*) continue ;; esac
+			bad="$bad $(basename "$f"): a process died of signal $sig;"
+		done < <(grep -oE 'died of signal [0-9]+' "$f" | awk '{ print $4 }' | sort -u)
+	done
+	[ -n "$(ls "$T"/*.log 2>/dev/null)" ] || return 0
+	if [ -z "$bad" ]; then
+		ok "no sanitizer report and no process killed by a signal in the daemon logs"
+	else
+		not_ok "no sanitizer report and no process killed by a signal in the daemon logs" "$bad"
+	fi
+}
+
 _jg_cleanup() {
 	local rc=$?
 	trap - EXIT HUP INT TERM
@@ -240,6 +265,7 @@ _jg_cleanup() {
 	for p in "${_jg_hooks[@]}"; do
 		eval "$p"
 	done
+	_jg_scan_logs
 	if [ "${JG_KEEP:-0}" = 1 ]; then
 		[ -n "$T" ] && diag "kept $T"
 	else
@@ -737,6 +763,18 @@ tmux_stop() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# mem_limit KIB: a memory bound for a check. Under ASan (JG_ASAN=1, set by
+# scripts/test --asan) RSS also holds the shadow of every page and the
+# freed-memory quarantine: three times the bound and 8 MiB more. Leaks
+# there are LeakSanitizer's to find (the daemon log check).
+mem_limit() {
+	if [ "${JG_ASAN:-0}" = 1 ]; then
+		echo $(($1 * 3 + 8192))
+	else
+		echo "$1"
+	fi
 }
 
 # have CMD: CMD exists here.

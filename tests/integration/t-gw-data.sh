@@ -328,7 +328,7 @@ else
 	done
 	diag "worker $worker RSS samples (KiB):$samples"
 	nsamples=$(echo $samples | wc -w)
-	if [ "$nsamples" -ge 8 ] && [ "$max" -lt 65536 ]; then
+	if [ "$nsamples" -ge 8 ] && [ "$max" -lt "$(mem_limit 65536)" ]; then
 		ok "flooding target, slow reader: worker RSS stays under 64 MiB (max $max KiB)"
 	else
 		not_ok "flooding target, slow reader: worker RSS stays under 64 MiB" \

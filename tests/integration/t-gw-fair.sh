@@ -58,7 +58,7 @@ sleep 0.5
 diag "worker $worker peak RSS: $peak KiB"
 is "every stderr byte arrives" "$(tr -d ' ' <"$T/err.count")" "$ERRN"
 is "every stdout byte arrives" "$(( $(tr -d ' ' <"$T/out.rest") + SLOW ))" "$OUTN"
-if [ -n "$worker" ] && [ "$peak" -gt 0 ] && [ "$peak" -lt 65536 ]; then
+if [ -n "$worker" ] && [ "$peak" -gt 0 ] && [ "$peak" -lt "$(mem_limit 65536)" ]; then
 	ok "the worker stays under 64 MiB ($peak KiB)"
 else
 	not_ok "the worker stays under 64 MiB" "worker=$worker peak=$peak KiB"

@@ -9,6 +9,7 @@
 # (Passphrase mode: t-gw-unseal.)
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
+JG_SIGNALS_OK=9	# this script kills processes with SIGKILL on purpose
 jg_config
 jg_init
 target_sshd_start || bail "no target sshd"

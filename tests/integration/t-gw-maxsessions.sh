@@ -69,7 +69,7 @@ is "the connection is dropped after the deny limit" \
 	"$(awk '$1 == "active" { print $2 }' "$T/raw.out")" 0
 # 10 channels: each up to 64 KiB queued before its request plus libssh's
 # 1.28 MB window; the worker itself is a few MiB.
-if [ "$peak" -gt 0 ] && [ "$peak" -lt 65536 ]; then
+if [ "$peak" -gt 0 ] && [ "$peak" -lt "$(mem_limit 65536)" ]; then
 	ok "the worker's peak memory stays under 64 MiB ($peak KiB)"
 else
 	not_ok "the worker's peak memory stays under 64 MiB" "$peak KiB"

@@ -7,6 +7,7 @@
 # open session working and marks the killed one interrupted.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
+JG_SIGNALS_OK=9	# this script kills processes with SIGKILL on purpose
 # Privilege separation needs root (the suite runs as root, as CI does): as
 # anyone else this is a failure, not a skip.
 [ "$(id -u)" = 0 ] || bail "privilege separation needs root (run the suite as root)"
@@ -90,6 +91,13 @@ if [ -n "$WORKER_A" ]; then
 		"grep -q '^CapEff:[[:space:]]*0*$' /proc/$WORKER_A/status"
 else
 	not_ok "the worker has no effective capabilities" "no worker found"
+fi
+if [ -n "$WORKER_A" ]; then
+	check "the worker is not dumpable (its /proc files are root's)" \
+		test "$(stat -c %u "/proc/$WORKER_A/environ")" = 0
+else
+	not_ok "the worker is not dumpable (its /proc files are root's)" \
+		"no worker found"
 fi
 if [ -n "$KEEPER" ]; then
 	check "the keeper is not dumpable (its /proc files are root's)" \

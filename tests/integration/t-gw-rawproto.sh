@@ -255,7 +255,7 @@ is "300 workers exited" "$(logged '\) exited')" 300
 # Measured: 4 to 40 KiB more after the last 280. Leaking each
 # connection's peer record and its message buffer (about 5 KiB) would
 # add 1.5 MiB.
-if [ -n "$rss1" ] && [ -n "$rss2" ] && [ $((rss2 - rss1)) -lt 512 ]; then
+if [ -n "$rss1" ] && [ -n "$rss2" ] && [ $((rss2 - rss1)) -lt "$(mem_limit 512)" ]; then
 	ok "the master's memory stays flat ($rss1 -> $rss2 KiB)"
 else
 	not_ok "the master's memory stays flat (under 512 KiB more)" \

@@ -4,6 +4,7 @@
 # socket, and `jumpgate sessions` lists the sessions it carried.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
+JG_SIGNALS_OK=9	# this script kills processes with SIGKILL on purpose
 export JUMPGATE_TEST_FAST_KDF=1
 
 jg_config "LoginGraceTime 20s"

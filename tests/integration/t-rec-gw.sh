@@ -9,6 +9,7 @@
 # and replay sessions through the gateway.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
+JG_SIGNALS_OK=9	# this script kills processes with SIGKILL on purpose
 for c in jq sqlite3 asciinema script; do
 	have "$c" || bail "$c is not installed (scripts/setup.sh installs it)"
 done
