@@ -122,6 +122,7 @@ master_tick(evutil_socket_t fd, short ev, void *arg)
 		else if (p->kill_at != 0 && now >= p->kill_at)
 			master_peer_kill(p, "access removed");
 	}
+	master_session_ends_retry(m);
 	master_jit_tick(m, master_check_access(m));
 	if (m->stopping) {
 		if (m->peers == NULL)
@@ -287,6 +288,9 @@ out:
 	if (m->ctl_path[0] != '\0')
 		unlink(m->ctl_path);
 	master_ctl_close_all(m);
+	if (m->store != NULL)	/* a last try for ends still waiting */
+		master_session_ends_retry(m);
+	free(m->ends);
 	msg_free(m->keeper);	/* closing it makes the keeper wipe and exit */
 	m->keeper = NULL;
 	if (m->keeper_pid > 0)
