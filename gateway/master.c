@@ -64,6 +64,31 @@ master_deadline_of(const char *iso)
 	return clock_sec() + (t - time(NULL));
 }
 
+/*
+ * Before the keeper reads the key file: an interrupted rekey is finished
+ * or rolled back (vault/vault-unlock.c), or its keeper would hold the old
+ * key of a database already re-sealed with the new one. The database is
+ * opened for that alone and closed before the keeper is forked.
+ */
+static void
+master_vault_recover(struct master *m)
+{
+	struct store *s;
+	char path[JG_PATH_MAX], note[JG_ERRLEN], err[JG_ERRLEN];
+
+	if (m->cfg->vault_key_file[0] == '\0')
+		return;		/* passphrase mode: one transaction, no file */
+	if (config_db_path(m->cfg, path, sizeof(path)) != JG_OK ||
+	    store_open(path, STORE_DAEMON, &s, err, sizeof(err)) != JG_OK)
+		return;		/* the open after the keeper's start says why */
+	if (vault_recover(m->cfg, s, note, sizeof(note), err, sizeof(err)) !=
+	    JG_OK)
+		log_error("%s: the keeper reads VaultKeyFile as it is", err);
+	else if (note[0] != '\0')
+		log_info("%s", note);
+	store_close(s);
+}
+
 /* Signals and the once-a-second tick. */
 
 static void
@@ -227,6 +252,7 @@ master_run(const struct gw_opts *opts, struct config *cfg)
 		log_error("cannot disable core dumps: %s", strerror(errno));
 	/* Workers and control clients each hold a descriptor here. */
 	log_verbose("descriptor limit: %ld", privsep_fd_limit(MASTER_FD_WANT));
+	master_vault_recover(m);
 	/* The keeper first: it must never inherit the database. */
 	if (master_keeper_start(m, err, sizeof(err)) != JG_OK) {
 		log_error("cannot start the vault keeper: %s", err);
