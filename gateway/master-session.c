@@ -128,7 +128,11 @@ master_session_end(struct master *m, long long id, const char *state,
 	e->out = out;
 }
 
-/* Once a second: the ends the store refused before, oldest first. */
+/*
+ * Once a second: the ends the store refused before, oldest first, until
+ * one fails again (the database is still held: each try may wait its busy
+ * timeout, and the loop must not wait for more than one).
+ */
 void
 master_session_ends_retry(struct master *m)
 {
@@ -147,8 +151,10 @@ master_session_ends_retry(struct master *m)
 			log_error("session %lld: %s", e->id,
 			    store_errmsg(m->store));
 		else
-			m->ends[k++] = *e;
+			break;
 	}
+	for (; i < m->nends; i++)
+		m->ends[k++] = m->ends[i];
 	m->nends = k;
 }
 

@@ -6,8 +6,8 @@
 # A login is refused with a message to the client, within a couple of
 # seconds (the daemon's busy timeout is 250 ms), and not counted as a failed
 # authentication; the daemon keeps running; a session started before the
-# lock keeps printing without a stall and ends normally; a session that ends
-# while the lock is held gets its row written once the lock is gone; logins
+# lock keeps printing without a stall and ends normally; sessions that end
+# while the lock is held get their rows written once it is gone; logins
 # work again at once after the release.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
@@ -61,16 +61,18 @@ max_gap() {
 		END { printf "%d\n", m }' "$1"
 }
 
-# Before the lock: a long session, and a short one that ends inside it.
+# Before the lock: a long session, and three short ones that end inside it.
 { gw alice@t1@127.0.0.1 'for i in $(seq 1 60); do echo tick-$i; sleep 0.1; done'
 	echo "rc=$?"; } </dev/null 2>"$T/long.err" | stamp >"$T/long.out" &
 long=$!
 wait_for 10 grep -q tick-3 "$T/long.out" || diag "the long session did not start"
-gw alice@t1@127.0.0.1 'sleep 1.5; echo short-done' </dev/null \
-	>"$T/short.out" 2>"$T/short.err" &
-short=$!
-wait_for 10 live_is 2 ||
-	diag "the short session did not start"
+shorts=()
+for k in 1 2 3; do
+	gw alice@t1@127.0.0.1 "sleep 2.$k; echo short-$k" </dev/null \
+		>"$T/short$k.out" 2>"$T/short$k.err" &
+	shorts+=($!)
+done
+wait_for 10 live_is 4 || diag "the short sessions did not start"
 fails_before=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'auth.fail'")
 
 check "sqlite3 holds the database" lock_take ||
@@ -89,9 +91,11 @@ rc=$?
 diag "command mode: $(tr '\n' ' ' <"$T/cm.err")"
 check "command mode is refused too" test "$rc" -ne 0 -a ! -s "$T/cm.out"
 check_out "and told why" 'busy' cat "$T/cm.err"
-wait "$short"
-is "the short session ends normally inside the lock" \
-	"$?:$(cat "$T/short.out")" "0:short-done"
+for k in 1 2 3; do
+	wait "${shorts[k - 1]}"
+	is "short session $k ends normally inside the lock" \
+		"$?:$(cat "$T/short$k.out")" "0:short-$k"
+done
 check "the daemon still runs" kill -0 "$JGD_PID"
 n=$(grep -c tick- "$T/long.out")
 sleep 1
@@ -111,7 +115,7 @@ is "the long session printed every line" "$(grep -c ' tick-' "$T/long.out")" 60
 check_outf "and ended with status 0" " rc=0" cat "$T/long.out"
 gap=$(max_gap "$T/long.out")
 check "its output never stalled (longest gap $gap ms < 1000)" test "$gap" -lt 1000
-check "no session is left live (the short one's end was written)" \
+check "no session is left live (the short ones' ends were written)" \
 	wait_for 5 live_is 0
 is "the refused login did not count as a failed authentication" \
 	"$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'auth.fail'")" "$fails_before"
@@ -119,7 +123,7 @@ is "the refused login did not count as a failed authentication" \
 "$JG" sessions --json >"$T/sessions.json"
 diag "$(jq -c '.[] | [.id, .state, .exit_status, .end_reason]' "$T/sessions.json")"
 check "every session completed with status 0" json_check "$T/sessions.json" \
-	'length == 3 and all(.state == "complete" and .exit_status == 0)'
+	'length == 5 and all(.state == "complete" and .exit_status == 0)'
 check "every recording verifies intact" "$JG" verify --all
 check_out "the audit log is intact" '^audit log intact' "$JG" audit verify
 check_outf "the log names the cause" "database is busy" cat "$T/jumpgated.log"
