@@ -42,6 +42,9 @@ start() {
 	live=$("$JG" sessions --json | jq '[.[] | select(.state == "live")] | length')
 	is "start $starts: no session is left live" "$live" 0
 }
+unsealed() {	# how often this master's keepers reported the vault unsealed
+	grep -c 'jumpgated\[[0-9]*\]: vault: unsealed' "$T/jumpgated.log"
+}
 keeper_pid() {	# the master's child running as KeeperUser
 	local p
 	for p in $(pgrep -P "$JGD_PID"); do
@@ -121,11 +124,14 @@ for ((i = 1; i <= NSESS; i++)); do
 	keeper)
 		k=$(keeper_pid)
 		if [ -n "$k" ]; then
+			u=$(unsealed)
 			kill -9 "$k"
 			kdeaths+=("$SECONDS")
 			n_keeper=$((n_keeper + 1))
 			check "session $i: a new keeper replaces $k" wait_for 10 \
 				bash -c "p=\$(pgrep -P $JGD_PID -u $KUSER); [ -n \"\$p\" ] && [ \"\$p\" != $k ]"
+			check "session $i: and unseals the vault" wait_for 10 \
+				bash -c "[ \$(grep -c 'jumpgated\[[0-9]*\]: vault: unsealed' '$T/jumpgated.log') -gt $u ]"
 		else
 			n_missed=$((n_missed + 1))
 		fi ;;
