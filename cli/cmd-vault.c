@@ -213,13 +213,16 @@ vault_read_privkey(const char *path, char **textp, size_t *lenp)
 static int
 vault_open_all(struct cli *c, const char *passfile, struct vault_key **keyp)
 {
-	char err[JG_ERRLEN];
+	char err[JG_ERRLEN], note[JG_ERRLEN];
 	int rc;
 
 	if (c->store == NULL && cli_store_open(c) != JG_EXIT_OK)
 		return JG_ERR;
-	if ((rc = vault_unlock(&c->cfg, c->store, passfile, keyp, err,
-	    sizeof(err))) != JG_OK) {
+	rc = vault_unlock(&c->cfg, c->store, passfile, keyp, note,
+	    sizeof(note), err, sizeof(err));
+	if (note[0] != '\0')	/* an interrupted rekey was dealt with */
+		cli_error("%s", note);
+	if (rc != JG_OK) {
 		cli_error("%s", err);
 		return rc;
 	}

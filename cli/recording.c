@@ -22,14 +22,20 @@
 static int
 rec_vault_key(struct rec_vault *v, char *err, size_t errlen)
 {
+	char note[JG_ERRLEN];
+	int rc;
+
 	if (v->key != NULL)
 		return JG_OK;
 	if (v->failed) {
 		snprintf(err, errlen, "the vault could not be unlocked");
 		return JG_EAUTH;
 	}
-	if (vault_unlock(&v->c->cfg, v->c->store, v->passphrase_file, &v->key,
-	    err, errlen) != JG_OK) {
+	rc = vault_unlock(&v->c->cfg, v->c->store, v->passphrase_file, &v->key,
+	    note, sizeof(note), err, errlen);
+	if (note[0] != '\0')	/* an interrupted rekey was dealt with */
+		cli_error("%s", note);
+	if (rc != JG_OK) {
 		v->failed = 1;
 		return JG_EAUTH;
 	}

@@ -583,6 +583,8 @@ int vault_key_write_file(struct vault_key *, const char *path, char *err,
 	    size_t errlen);
 int vault_key_file_replace(const char *from, const char *to, char *err,
 	    size_t errlen);
+int vault_key_dir_lock(const char *path, int nonblock, char *err,
+	    size_t errlen);
 void vault_key_free(struct vault_key *);
 void vault_passphrase_params(unsigned char salt[VAULT_SALT_LEN],
 	    unsigned long long *ops, unsigned long long *mem);
@@ -608,9 +610,12 @@ int vault_passphrase_read(const char *file_or_null, const char *prompt,
 /* vault-unlock.c (vault/) */
 int vault_setup(const struct config *, struct store *,
 	    const char *passphrase_file, char *err, size_t errlen);
+/* note gets a line to show when an interrupted rekey was dealt with. */
+int vault_recover(const struct config *, struct store *, char *note,
+	    size_t notelen, char *err, size_t errlen);
 int vault_unlock(const struct config *, struct store *,
-	    const char *passphrase_file, struct vault_key **, char *err,
-	    size_t errlen);
+	    const char *passphrase_file, struct vault_key **, char *note,
+	    size_t notelen, char *err, size_t errlen);
 int vault_unlock_passphrase(const struct store_vault_meta *,
 	    const char *pass, size_t len, struct vault_key **, char *err,
 	    size_t errlen);

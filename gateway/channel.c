@@ -45,7 +45,7 @@ chan_take(struct chan *c, struct buf *q, size_t max, const void *data,
 		n = (size_t)space;
 	if (buf_put(q, data, n) != JG_OK)
 		return 0;
-	c->w->last_data = time(NULL);
+	c->w->last_data = clock_sec();
 	return (int)n;
 }
 

@@ -120,10 +120,8 @@ master_peer_reap(struct master *m, struct peer *p, int status)
 	for (i = 0; i < p->nsessions; i++) {
 		if (p->sessions[i] <= 0)	/* ended (or never began) */
 			continue;
-		if (store_session_end(m->store, p->sessions[i], "interrupted",
-		    -1, 0, 0, "worker died") != JG_OK)
-			log_error("session %lld: %s", p->sessions[i],
-			    store_errmsg(m->store));
+		master_session_end(m, p->sessions[i], "interrupted", -1, 0, 0,
+		    "worker died");
 	}
 	if (p->state == PEER_PREAUTH) {
 		if (m->preauth > 0)
@@ -200,6 +198,7 @@ master_w_auth_ok(struct master *m, struct peer *p, const void *msg)
 	const struct w_auth_ok *rq = msg;
 	struct m_auth_ok an;
 	char owner[JG_NAME_MAX + 1], detail[512];
+	int rc;
 
 	/* The worker's word is checked, not trusted. */
 	if (store_key_owner(m->store, rq->fp, owner, sizeof(owner)) != JG_OK ||
@@ -208,10 +207,14 @@ master_w_auth_ok(struct master *m, struct peer *p, const void *msg)
 	memset(&an, 0, sizeof(an));
 	snprintf(detail, sizeof(detail), "user=%s key=%s source=%s", rq->user,
 	    rq->fp, p->source);
-	if (master_audit(m, rq->user, "login", detail) != JG_OK) {
+	if ((rc = master_audit(m, rq->user, "login", detail)) != JG_OK) {
 		/* Still pre-auth, and W_AUTH_OK comes only once: done. */
-		snprintf(an.message, sizeof(an.message), "%s: login refused",
-		    MASTER_AUDIT_DOWN);
+		if (rc == JG_EBUSY)
+			snprintf(an.message, sizeof(an.message), "%s: login "
+			    "refused, try again in a moment", MASTER_DB_BUSY);
+		else
+			snprintf(an.message, sizeof(an.message), "%s: login "
+			    "refused", MASTER_AUDIT_DOWN);
 		master_peer_sent(p, m_auth_ok_send(p->conn, &an, -1));
 		return JG_OK;
 	}

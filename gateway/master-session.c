@@ -92,6 +92,72 @@ master_recording_room(struct master *m, struct peer *p, char *msg,
 	return JG_ERR;
 }
 
+/*
+ * A session's end goes to the store now or, when the store cannot take it
+ * (the database locked by another process past our short busy timeout),
+ * is kept and written again every second: a row must not stay live for as
+ * long as the daemon runs. state and reason are static strings. What is
+ * still pending when the daemon stops is marked interrupted at the next
+ * start, like any row left live.
+ */
+void
+master_session_end(struct master *m, long long id, const char *state,
+    int exit_status, long long in, long long out, const char *reason)
+{
+	struct master_end *e;
+
+	if (store_session_end(m->store, id, state, exit_status, in, out,
+	    reason) == JG_OK)
+		return;
+	if (m->nends == MASTER_PENDING_ENDS) {
+		log_error("session %lld: %s: too many session ends waiting "
+		    "for the database: it stays live until the next start",
+		    id, store_errmsg(m->store));
+		return;
+	}
+	log_error("session %lld: %s: its end is written again every second",
+	    id, store_errmsg(m->store));
+	if (m->ends == NULL)
+		m->ends = xcalloc(MASTER_PENDING_ENDS, sizeof(*m->ends));
+	e = &m->ends[m->nends++];
+	e->id = id;
+	e->state = state;
+	e->reason = reason;
+	e->exit_status = exit_status;
+	e->in = in;
+	e->out = out;
+}
+
+/*
+ * Once a second: the ends the store refused before, oldest first, until
+ * one fails again (the database is still held: each try may wait its busy
+ * timeout, and the loop must not wait for more than one).
+ */
+void
+master_session_ends_retry(struct master *m)
+{
+	struct master_end *e;
+	size_t i, k = 0;
+	int rc;
+
+	for (i = 0; i < m->nends; i++) {
+		e = &m->ends[i];
+		rc = store_session_end(m->store, e->id, e->state,
+		    e->exit_status, e->in, e->out, e->reason);
+		if (rc == JG_OK)
+			log_info("session %lld: its end is written (%s)",
+			    e->id, e->state);
+		else if (rc == JG_ENOENT)	/* no longer live: done */
+			log_error("session %lld: %s", e->id,
+			    store_errmsg(m->store));
+		else
+			break;
+	}
+	for (; i < m->nends; i++)
+		m->ends[k++] = m->ends[i];
+	m->nends = k;
+}
+
 /* Ended sessions (negative ids) make room once the list is full. */
 static void
 master_sessions_compact(struct peer *p)
@@ -145,10 +211,8 @@ master_w_session_open(struct master *m, struct peer *p, const void *msg)
 	if (ok && (fd = master_recording_create(m, id)) == -1) {
 		ok = 0;
 		p->sessions[--p->nsessions] = 0;
-		if (store_session_end(m->store, id, "refused", -1, 0, 0,
-		    "recording cannot be created") != JG_OK)
-			log_error("session %lld: %s", id,
-			    store_errmsg(m->store));
+		master_session_end(m, id, "refused", -1, 0, 0,
+		    "recording cannot be created");
 	}
 	an.ok = ok ? 1 : 0;
 	an.id = (uint64_t)id;
@@ -176,12 +240,10 @@ master_w_session_end(struct master *m, struct peer *p, const void *msg)
 		return JG_EINVAL;	/* not this worker's session */
 	/* Kept, negated: the keeper's key for it may still be on its way. */
 	p->sessions[i] = -(long long)rq->id;
-	if (store_session_end(m->store, (long long)rq->id, rq->recorded ==
+	master_session_end(m, (long long)rq->id, rq->recorded ==
 	    RECORDED_COMPLETE ? "complete" : "truncated",
 	    rq->exit_status == UINT32_MAX ? -1 : (int)rq->exit_status,
-	    (long long)rq->bytes_in, (long long)rq->bytes_out, reason) != JG_OK)
-		log_error("session %llu: %s", (unsigned long long)rq->id,
-		    store_errmsg(m->store));
+	    (long long)rq->bytes_in, (long long)rq->bytes_out, reason);
 	return JG_OK;
 }
 

@@ -64,6 +64,31 @@ master_deadline_of(const char *iso)
 	return clock_sec() + (t - time(NULL));
 }
 
+/*
+ * Before the keeper reads the key file: an interrupted rekey is finished
+ * or rolled back (vault/vault-unlock.c), or its keeper would hold the old
+ * key of a database already re-sealed with the new one. The database is
+ * opened for that alone and closed before the keeper is forked.
+ */
+static void
+master_vault_recover(struct master *m)
+{
+	struct store *s;
+	char path[JG_PATH_MAX], note[JG_ERRLEN], err[JG_ERRLEN];
+
+	if (m->cfg->vault_key_file[0] == '\0')
+		return;		/* passphrase mode: one transaction, no file */
+	if (config_db_path(m->cfg, path, sizeof(path)) != JG_OK ||
+	    store_open(path, STORE_DAEMON, &s, err, sizeof(err)) != JG_OK)
+		return;		/* the open after the keeper's start says why */
+	if (vault_recover(m->cfg, s, note, sizeof(note), err, sizeof(err)) !=
+	    JG_OK)
+		log_error("%s: the keeper reads VaultKeyFile as it is", err);
+	else if (note[0] != '\0')
+		log_info("%s", note);
+	store_close(s);
+}
+
 /* Signals and the once-a-second tick. */
 
 static void
@@ -122,6 +147,7 @@ master_tick(evutil_socket_t fd, short ev, void *arg)
 		else if (p->kill_at != 0 && now >= p->kill_at)
 			master_peer_kill(p, "access removed");
 	}
+	master_session_ends_retry(m);
 	master_jit_tick(m, master_check_access(m));
 	if (m->stopping) {
 		if (m->peers == NULL)
@@ -226,6 +252,7 @@ master_run(const struct gw_opts *opts, struct config *cfg)
 		log_error("cannot disable core dumps: %s", strerror(errno));
 	/* Workers and control clients each hold a descriptor here. */
 	log_verbose("descriptor limit: %ld", privsep_fd_limit(MASTER_FD_WANT));
+	master_vault_recover(m);
 	/* The keeper first: it must never inherit the database. */
 	if (master_keeper_start(m, err, sizeof(err)) != JG_OK) {
 		log_error("cannot start the vault keeper: %s", err);
@@ -287,6 +314,9 @@ out:
 	if (m->ctl_path[0] != '\0')
 		unlink(m->ctl_path);
 	master_ctl_close_all(m);
+	if (m->store != NULL)	/* a last try for ends still waiting */
+		master_session_ends_retry(m);
+	free(m->ends);
 	msg_free(m->keeper);	/* closing it makes the keeper wipe and exit */
 	m->keeper = NULL;
 	if (m->keeper_pid > 0)

@@ -15,6 +15,8 @@
 /* A keeper that dies this often within the window is fatal: exit 1. */
 #define MASTER_KEEPER_DEATHS 5
 #define MASTER_KEEPER_WINDOW 60
+/* Session ends the store could not take yet, retried every second. */
+#define MASTER_PENDING_ENDS 1024
 
 /*
  * A worker's state: which of its messages the master takes (the dispatch
@@ -115,12 +117,22 @@ struct master {
 	int reqs_loaded;
 	/* NotifyCommand children and when they are killed */
 	struct master_notify { pid_t pid; time_t deadline; } notify[32];
+	/* session ends not yet in the store (master-session.c) */
+	struct master_end {
+		long long id;
+		const char *state, *reason;	/* static strings */
+		int exit_status;
+		long long in, out;
+	} *ends;
+	size_t nends;
 };
 
 /* master.c */
 int master_audit(struct master *, const char *actor, const char *action,
 	    const char *detail);
 #define MASTER_AUDIT_DOWN "the gateway cannot write its audit log"
+/* The same, when another process holds the database past our timeout. */
+#define MASTER_DB_BUSY "the gateway's database is busy"
 time_t master_deadline_of(const char *iso);
 
 /* master-listen.c */
@@ -141,6 +153,9 @@ int master_peer_dispatch(struct master *, struct peer *, uint32_t type,
 	    struct buf *, int fd);
 
 /* master-session.c */
+void master_session_end(struct master *, long long id, const char *state,
+	    int exit_status, long long in, long long out, const char *reason);
+void master_session_ends_retry(struct master *);
 int master_w_session_open(struct master *, struct peer *, const void *);
 int master_w_session_end(struct master *, struct peer *, const void *);
 int master_w_sessions(struct master *, struct peer *, const void *);

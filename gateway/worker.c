@@ -556,12 +556,13 @@ worker_grace(evutil_socket_t fd, short ev, void *arg)
 	worker_exit(w, 1);
 }
 
+/* IdleTimeout on the monotonic clock: a wall-clock jump does not move it. */
 static void
 worker_idle(evutil_socket_t fd, short ev, void *arg)
 {
 	struct worker *w = arg;
 	struct timeval tv;
-	time_t now = time(NULL), left;
+	time_t now = clock_sec(), left;
 	char msg[128];
 
 	(void)fd;
@@ -663,7 +664,7 @@ worker_main(struct worker_args *a)
 	tv.tv_sec = 1;
 	tv.tv_usec = 0;
 	event_add(w->rec_flush, &tv);
-	w->last_data = time(NULL);
+	w->last_data = clock_sec();
 	if (w->cfg->idle_timeout > 0) {
 		w->idle = evtimer_new(w->base, worker_idle, w);
 		tv.tv_sec = w->cfg->idle_timeout;

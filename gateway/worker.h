@@ -153,7 +153,7 @@ struct worker {
 	char shutdown_msg[256];	/* ... in words, for the user */
 	int idle_stop;		/* IdleTimeout ended the sessions */
 	int denials;		/* requests refused (deny.c) */
-	time_t last_data;
+	time_t last_data;	/* monotonic (clock_sec): for IdleTimeout */
 	int exiting;
 	/* what ssh_channel_write reads from: memory no callback can move */
 	unsigned char wbuf[CHAN_WRITE_MAX];

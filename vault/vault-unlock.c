@@ -18,7 +18,13 @@
  * at unlock is resolved by the check value: matching, the transaction
  * committed and the rename is finished; not matching (or shorter than a key,
  * which can only be a file torn before step 2), the transaction never
- * committed and ".new" is removed.
+ * committed and ".new" is removed. The key file's directory is locked
+ * (vault_key_dir_lock) by the rekey from step 1 to step 3 and by the
+ * recovery: a ".new" is judged only when no rekey is running, since before
+ * its commit a running rekey's ".new" looks exactly like a crashed one's.
+ * Every command that unlocks the vault in file mode recovers first, and
+ * so does the daemon before its keeper reads the key file, each saying
+ * what it did in one line.
  */
 
 /* make passes -include config.h; this serves builds by hand. */
@@ -94,20 +100,19 @@ vault_mode_matches(const struct config *cfg,
 	return JG_OK;
 }
 
-/* Finish or roll back an interrupted file-mode rekey (see the top). */
+/*
+ * Judge the ".new" at path, with the directory lock held: finish the
+ * rekey, roll it back, or keep the file and say why. note says which.
+ */
 static int
-vault_rekey_recover(const struct config *cfg,
-    const struct store_vault_meta *meta, char *err, size_t errlen)
+vault_rekey_resolve(const struct config *cfg,
+    const struct store_vault_meta *meta, const char *path, char *note,
+    size_t notelen, char *err, size_t errlen)
 {
 	struct vault_key *key;
-	char path[JG_PATH_MAX + 8], why[JG_ERRLEN];
+	char why[JG_ERRLEN];
 	int rc;
 
-	if (vault_new_path(cfg, path, sizeof(path)) != JG_OK) {
-		errf(err, errlen, "VaultKeyFile %s: path too long",
-		    cfg->vault_key_file);
-		return JG_EINVAL;
-	}
 	rc = vault_key_load_file(path, &key, why, sizeof(why));
 	if (rc == JG_ENOENT)
 		return JG_OK;
@@ -118,8 +123,9 @@ vault_rekey_recover(const struct config *cfg,
 			if ((rc = vault_key_file_replace(path,
 			    cfg->vault_key_file, err, errlen)) != JG_OK)
 				return rc;
-			log_info("vault: finished an interrupted rekey: %s "
-			    "is now the vault key", cfg->vault_key_file);
+			errf(note, notelen, "vault: finished an interrupted "
+			    "rekey: %s is now the vault key",
+			    cfg->vault_key_file);
 			return JG_OK;
 		}
 		if (rc != JG_EAUTH) {
@@ -137,8 +143,37 @@ vault_rekey_recover(const struct config *cfg,
 		    "remove %s: %s", path, strerror(errno));
 		return JG_ERR;
 	}
-	log_info("vault: rolled back an interrupted rekey: removed %s", path);
+	errf(note, notelen, "vault: rolled back an interrupted rekey: "
+	    "removed %s", path);
 	return JG_OK;
+}
+
+/*
+ * Finish or roll back an interrupted file-mode rekey (see the top); note
+ * says which ("" when there was nothing to do, or a rekey is running).
+ */
+static int
+vault_rekey_recover(const struct config *cfg,
+    const struct store_vault_meta *meta, char *note, size_t notelen,
+    char *err, size_t errlen)
+{
+	char path[JG_PATH_MAX + 8];
+	int rc, lock;
+
+	note[0] = '\0';
+	if (vault_new_path(cfg, path, sizeof(path)) != JG_OK) {
+		errf(err, errlen, "VaultKeyFile %s: path too long",
+		    cfg->vault_key_file);
+		return JG_EINVAL;
+	}
+	lock = vault_key_dir_lock(cfg->vault_key_file, 1, err, errlen);
+	if (lock == JG_EBUSY)	/* a rekey runs: its ".new" is its own */
+		return JG_OK;
+	if (lock < 0)
+		return lock;
+	rc = vault_rekey_resolve(cfg, meta, path, note, notelen, err, errlen);
+	close(lock);
+	return rc;
 }
 
 int
@@ -168,10 +203,31 @@ vault_unlock_passphrase(const struct store_vault_meta *meta,
 	return JG_OK;
 }
 
+/*
+ * Before anything reads the key file (the daemon, before its keeper
+ * starts): an interrupted file-mode rekey is finished or rolled back.
+ * Nothing to do in passphrase mode, whose rekey is one transaction.
+ */
+int
+vault_recover(const struct config *cfg, struct store *store, char *note,
+    size_t notelen, char *err, size_t errlen)
+{
+	struct store_vault_meta meta;
+	int rc;
+
+	note[0] = '\0';
+	if ((rc = vault_meta(store, &meta, err, errlen)) != JG_OK ||
+	    (rc = vault_mode_matches(cfg, &meta, err, errlen)) != JG_OK)
+		return rc;
+	if (strcmp(meta.mode, VAULT_MODE_FILE) != 0)
+		return JG_OK;
+	return vault_rekey_recover(cfg, &meta, note, notelen, err, errlen);
+}
+
 int
 vault_unlock(const struct config *cfg, struct store *store,
-    const char *passphrase_file, struct vault_key **keyp, char *err,
-    size_t errlen)
+    const char *passphrase_file, struct vault_key **keyp, char *note,
+    size_t notelen, char *err, size_t errlen)
 {
 	struct store_vault_meta meta;
 	struct vault_key *key;
@@ -180,6 +236,7 @@ vault_unlock(const struct config *cfg, struct store *store,
 	int rc;
 
 	*keyp = NULL;
+	note[0] = '\0';
 	if (vault_init() != JG_OK) {
 		errf(err, errlen, "cannot initialise libsodium");
 		return JG_ERR;
@@ -197,7 +254,8 @@ vault_unlock(const struct config *cfg, struct store *store,
 		vault_secret_free(pass, len);
 		return rc;
 	}
-	if ((rc = vault_rekey_recover(cfg, &meta, err, errlen)) != JG_OK)
+	if ((rc = vault_rekey_recover(cfg, &meta, note, notelen, err,
+	    errlen)) != JG_OK)
 		return rc;
 	if ((rc = vault_key_load_file(cfg->vault_key_file, &key, err,
 	    errlen)) != JG_OK)
@@ -372,8 +430,8 @@ vault_rekey(const struct config *cfg, struct store *store,
 {
 	struct store_vault_meta meta, newmeta;
 	struct vault_reseal r;
-	char newpath[JG_PATH_MAX + 8], why[JG_ERRLEN];
-	int rc, file;
+	char newpath[JG_PATH_MAX + 8], why[JG_ERRLEN], note[JG_ERRLEN];
+	int rc, file, lock = -1;
 
 	*nresealed = 0;
 	if ((rc = vault_meta(store, &meta, err, errlen)) != JG_OK ||
@@ -411,10 +469,17 @@ vault_rekey(const struct config *cfg, struct store *store,
 			vault_key_free(r.new);
 			return JG_ERR;
 		}
+		/* Until the rename no recovery may judge our ".new". */
+		if ((lock = vault_key_dir_lock(cfg->vault_key_file, 0, err,
+		    errlen)) < 0) {
+			vault_key_free(r.new);
+			return lock;
+		}
 		/* Durable before the transaction starts (step 1). */
 		if ((rc = vault_key_write_file(r.new, newpath, err, errlen)) !=
 		    JG_OK) {
 			vault_key_free(r.new);
+			close(lock);
 			return rc;
 		}
 	} else {
@@ -434,23 +499,30 @@ vault_rekey(const struct config *cfg, struct store *store,
 			    "changed: %s", store_errmsg(store));
 		/*
 		 * Whether the commit happened is decided the way the next
-		 * unlock would decide it: by the stored check value.
+		 * unlock would decide it: by the stored check value (the
+		 * recovery takes the lock itself).
 		 */
+		if (lock != -1)
+			close(lock);
 		if (file && store_vault_meta_get(store, &meta) == JG_OK &&
-		    meta.present && vault_rekey_recover(cfg, &meta, why,
-		    sizeof(why)) != JG_OK)
-			log_error("%s", why);
+		    meta.present) {
+			if (vault_rekey_recover(cfg, &meta, note, sizeof(note),
+			    why, sizeof(why)) != JG_OK)
+				log_error("%s", why);
+			else if (note[0] != '\0')
+				log_info("%s", note);
+		}
 		sodium_memzero(&r, sizeof(r));
 		return rc;
 	}
 	*nresealed = r.count;
 	sodium_memzero(&r, sizeof(r));
 	if (file && (rc = vault_key_file_replace(newpath, cfg->vault_key_file,
-	    why, sizeof(why))) != JG_OK) {
+	    why, sizeof(why))) != JG_OK)
 		errf(err, errlen, "vault rekeyed, but the new key is "
 		    "still in %s (%s): the next vault command puts it in "
 		    "place; do not delete it", newpath, why);
-		return rc;
-	}
-	return JG_OK;
+	if (lock != -1)
+		close(lock);
+	return rc;
 }

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE 1
 #endif
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -238,6 +239,41 @@ vault_fsync_parent(const char *path, char *err, size_t errlen)
 	}
 	close(fd);
 	return JG_OK;
+}
+
+/*
+ * Lock (flock) the directory of the key file at path: a rekey holds it
+ * from before it writes "<VaultKeyFile>.new" until after the rename, and a
+ * recovery while it judges a ".new" (vault-unlock.c), so that a ".new"
+ * whose rekey still runs is never taken for one a crash left. The
+ * directory, not a file: it stays the same inode across the rename. With
+ * nonblock, a lock held elsewhere is JG_EBUSY. Returns the descriptor that
+ * holds the lock (close it to release) or a JG_E* code.
+ */
+int
+vault_key_dir_lock(const char *path, int nonblock, char *err, size_t errlen)
+{
+	char dir[JG_PATH_MAX];
+	int fd;
+
+	if (vault_dirname(path, dir, sizeof(dir)) == -1) {
+		errf(err, errlen, "%s: path too long", path);
+		return JG_EINVAL;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		errf(err, errlen, "%s: %s", dir, strerror(errno));
+		return JG_ERR;
+	}
+	while (flock(fd, LOCK_EX | (nonblock ? LOCK_NB : 0)) == -1) {
+		if (errno == EINTR)
+			continue;
+		close(fd);
+		if (errno == EWOULDBLOCK)
+			return JG_EBUSY;
+		errf(err, errlen, "lock %s: %s", dir, strerror(errno));
+		return JG_ERR;
+	}
+	return fd;
 }
 
 /*

@@ -58,7 +58,8 @@ main(int argc, char **argv)
 	struct rec_header h;
 	struct rec_summary sum;
 	unsigned char key[REC_KEYBYTES], *sealed, rs[8];
-	char err[JG_ERRLEN], name[64], file[64], path[JG_PATH_MAX], line[80];
+	char err[JG_ERRLEN], note[JG_ERRLEN], name[64], file[64];
+	char path[JG_PATH_MAX], line[80];
 	size_t sealedlen;
 	long long id;
 	uint64_t t = 1200;
@@ -94,7 +95,8 @@ main(int argc, char **argv)
 	if (config_load(&cfg, cfgpath, err, sizeof(err)) != JG_OK ||
 	    config_db_path(&cfg, path, sizeof(path)) != JG_OK ||
 	    store_open(path, 0, &st, err, sizeof(err)) != JG_OK ||
-	    vault_unlock(&cfg, st, passfile, &vk, err, sizeof(err)) != JG_OK)
+	    vault_unlock(&cfg, st, passfile, &vk, note, sizeof(note), err,
+	    sizeof(err)) != JG_OK)
 		die(err);
 
 	memset(&s, 0, sizeof(s));
