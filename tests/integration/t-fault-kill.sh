@@ -10,6 +10,7 @@
 # 60 s are fatal by design (t-gw-keeper).
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
+JG_SIGNALS_OK=9	# this script kills processes with SIGKILL on purpose
 jg_config
 jg_init
 target_sshd_start || bail "no target sshd"

@@ -15,6 +15,7 @@
 # target (the keeper opens both), and a further rekey re-seals everything.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
+JG_SIGNALS_OK=9	# this script kills processes with SIGKILL on purpose
 jg_config
 jg_init
 target_sshd_start || bail "no target sshd"

@@ -62,3 +62,16 @@ is "127.0.0.1 was never penalised" \
 # Once the penalty is over, the source logs in like any other.
 check "after the penalty, 127.0.0.2 logs in again" wait_for 20 \
 	sh -c "timeout 20 $(printf '%q ' "${SSH[@]}") -b 127.0.0.2 alice@t1@127.0.0.1 true"
+
+# PenaltyDuration 0 turns penalties off: the same flood from 127.0.0.3
+# leaves no penalty row and no source refused.
+jgd_stop
+printf '%s\n' "PenaltyDuration 0" >>"$JUMPGATE_CONFIG"
+jgd_start || bail "jumpgated did not restart"
+before=$("$JG" audit --json | jq '[.[] | select(.action == "penalty")] | length')
+/usr/bin/python3 "$JG_SRCDIR/tests/tools/sshraw.py" flood "$JG_PORT" 127.0.0.3 30 4 \
+	>"$T/flood0.out" 2>"$T/flood0.err"
+is "with PenaltyDuration 0 no source is penalised" \
+	"$("$JG" audit --json | jq '[.[] | select(.action == "penalty")] | length')" "$before"
+check "and the flooding source still logs in" \
+	timeout 20 "${SSH[@]}" -b 127.0.0.3 alice@t1@127.0.0.1 true
