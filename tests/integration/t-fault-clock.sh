@@ -30,6 +30,14 @@ done
 "$JG" access add ops 'g*' --approval-by lead >/dev/null || bail "access g*"
 FT_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
 [ -n "$FT_LIB" ] || bail "libfaketime.so.1 not found (scripts/setup.sh installs faketime)"
+# Under ASan the sanitizer's runtime must be the first library loaded, so
+# it goes into LD_PRELOAD ahead of libfaketime (the path the daemon links).
+FT_PRELOAD=$FT_LIB
+if [ "${JG_ASAN:-0}" = 1 ]; then
+	asan_lib=$(ldd "$JGD" | awk '/libasan/ { print $3; exit }')
+	[ -n "$asan_lib" ] || bail "JG_ASAN=1 but $JGD does not link libasan"
+	FT_PRELOAD="$asan_lib:$FT_LIB"
+fi
 O=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 	-o LogLevel=ERROR -o ConnectTimeout=10 -p "$JG_PORT")
 as() { local u=$1; shift; timeout 60 ssh "${O[@]}" -i "$T/keys/$u" "$@"; }
@@ -61,7 +69,7 @@ runs=0
 jgd_shifted() {
 	runs=$((runs + 1))
 	JUMP_AT=$(awk -v t="$EPOCHREALTIME" -v s="$2" 'BEGIN { printf "%.3f", t + s }')
-	jg_bg "$T/jumpgated.$runs.log" env LD_PRELOAD="$FT_LIB" FAKETIME="$1" \
+	jg_bg "$T/jumpgated.$runs.log" env LD_PRELOAD="$FT_PRELOAD" FAKETIME="$1" \
 		FAKETIME_STOP_AFTER_SECONDS="$2" FAKETIME_CACHE_DURATION=1000000 \
 		FAKETIME_DONT_FAKE_MONOTONIC=1 NO_FAKE_STAT=1 \
 		"$JGD" -f -c "$JUMPGATE_CONFIG"
