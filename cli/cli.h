@@ -29,6 +29,10 @@ int cli_flag(int argc, char **argv, int *i, const char *name);
 const char *cli_opt(int argc, char **argv, int *i, const char *name,
 	    int *bad);
 
+/* help.c */
+int help_wanted(int, char **);
+int help_show(const char *);
+
 /* cmd-init.c */
 int cmd_init(struct cli *, int, char **);
 /* cmd-user.c */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #define JUMPGATE_USAGE \
 "usage: jumpgate [-c FILE] COMMAND [ARGS]\n" \
+"       jumpgate -h | --help | -V | --version | COMMAND -h\n" \
 "commands:\n" \
 "  init [--passphrase-file F]\n" \
 "  user add NAME [--role ROLE]... [--key FILE|-] | user list [--json]\n" \
@@ -42,6 +44,12 @@
 "  approve ID --as USER [--comment TEXT] | deny ID --as USER [--reason TEXT]\n" \
 "  grants [--active] [--json] | revoke ID\n" \
 "  audit [--since TIME] [--json] | audit verify [--witness FILE]\n"
+
+static const struct option cli_long_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
 static const struct {
 	const char *name;
@@ -191,7 +199,8 @@ main(int argc, char **argv)
 		cli_error("cannot disable core dumps: %s", strerror(errno));
 		return JG_EXIT_FAIL;
 	}
-	while ((ch = getopt(argc, argv, "+c:hV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:hV", cli_long_opts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			c.config_path = optarg;
@@ -220,6 +229,14 @@ main(int argc, char **argv)
 		cli_error("unknown command: %s (jumpgate -h lists them)",
 		    argv[0]);
 		return JG_EXIT_USAGE;
+	}
+	/* Help needs no config: a new user may not have one yet. */
+	if (help_wanted(argc, argv)) {
+		if (help_show(argv[0]) != 0) {
+			cli_error("no help for %s", argv[0]);
+			return JG_EXIT_FAIL;
+		}
+		return JG_EXIT_OK;
 	}
 	if (c.config_path == NULL)
 		c.config_path = getenv("JUMPGATE_CONFIG");

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -12,7 +13,19 @@
 
 #include "gateway.h"
 
-#define JUMPGATED_USAGE "usage: jumpgated [-fd] [-c FILE]\n"
+#define JUMPGATED_USAGE \
+"usage: jumpgated [-dfhV] [-c FILE]\n" \
+"  -c FILE   the config (default: $JUMPGATE_CONFIG, else %s)\n" \
+"  -f        stay in the foreground and log to stderr, not syslog\n" \
+"  -d        log at LogLevel DEBUG whatever the config says\n" \
+"  -h, --help     this help\n" \
+"  -V, --version  print the version\n"
+
+static const struct option jumpgated_long_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 /* The descriptor jumpgated -K finds its master's socket on (keeper.c). */
 #define JUMPGATED_KEEPER_FD 3
 
@@ -71,7 +84,8 @@ main(int argc, char **argv)
 	int ch, pidfd, rc, keeper = 0;
 
 	memset(&opts, 0, sizeof(opts));
-	while ((ch = getopt(argc, argv, "c:dfhK")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dfhKV", jumpgated_long_opts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			opts.config_path = optarg;
@@ -85,13 +99,19 @@ main(int argc, char **argv)
 		case 'f':
 			opts.foreground = 1;
 			break;
+		case 'h':
+			printf(JUMPGATED_USAGE, config_default_path());
+			return JG_EXIT_OK;
+		case 'V':
+			printf("jumpgated %s\n", PACKAGE_VERSION);
+			return JG_EXIT_OK;
 		default:
-			fputs(JUMPGATED_USAGE, stderr);
+			fprintf(stderr, JUMPGATED_USAGE, config_default_path());
 			return JG_EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		fputs(JUMPGATED_USAGE, stderr);
+		fprintf(stderr, JUMPGATED_USAGE, config_default_path());
 		return JG_EXIT_USAGE;
 	}
 	if (opts.config_path == NULL)
