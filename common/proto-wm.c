@@ -32,6 +32,9 @@ static const struct proto_field w_session_end_f[] = {
 	F_U64(w_session_end, bytes_in), F_U64(w_session_end, bytes_out),
 	F_U32(w_session_end, reason), F_U32(w_session_end, stop),
 	F_U32(w_session_end, recorded) };
+static const struct proto_field w_session_bytes_f[] = {
+	F_U64(w_session_bytes, id), F_U64(w_session_bytes, bytes_in),
+	F_U64(w_session_bytes, bytes_out) };
 static const struct proto_field w_audit_f[] = {
 	F_CSTR(w_audit, action), F_CSTR(w_audit, detail) };
 static const struct proto_field w_replay_f[] = { F_U64(w_replay, id) };
@@ -90,6 +93,8 @@ static const struct proto_msg wm_msgs[] = {
 	    "a session channel starts: its row and its file (M_SESSION)"),
 	MSG(MSG_W_SESSION_END, w_session_end, W, PROTO_FD_NONE,
 	    "one of its sessions ended: how, its counts"),
+	MSG(MSG_W_SESSION_BYTES, w_session_bytes, W, PROTO_FD_NONE,
+	    "a live session's byte counts so far (at most one a second)"),
 	MSG(MSG_W_AUDIT, w_audit, W, PROTO_FD_NONE,
 	    "an audit row (refused request, host key mismatch...)"),
 	MSG0(MSG_W_SESSIONS, W, PROTO_FD_NONE,

@@ -109,6 +109,7 @@ enum msg_wm_type {
 	MSG_W_REQUESTS,
 	MSG_W_DECIDE,
 	MSG_W_REQUEST_STATE,
+	MSG_W_SESSION_BYTES,
 	/* master > worker */
 	MSG_M_KEY_OWNER = 100,
 	MSG_M_AUTHORIZE,
@@ -195,6 +196,10 @@ struct w_session_end {
 	uint32_t stop;			/* enum stop_reason, or 0 */
 	uint32_t recorded;		/* enum rec_state */
 };
+struct w_session_bytes {		/* a live session's counts so far */
+	uint64_t id;
+	uint64_t bytes_in, bytes_out;
+};
 struct w_audit {
 	char action[64];
 	char detail[512];
@@ -270,6 +275,7 @@ PROTO_TYPED(proto_wm, w_auth_ok, MSG_W_AUTH_OK)
 PROTO_TYPED(proto_wm, w_authorize, MSG_W_AUTHORIZE)
 PROTO_TYPED(proto_wm, w_session_open, MSG_W_SESSION_OPEN)
 PROTO_TYPED(proto_wm, w_session_end, MSG_W_SESSION_END)
+PROTO_TYPED(proto_wm, w_session_bytes, MSG_W_SESSION_BYTES)
 PROTO_TYPED(proto_wm, w_audit, MSG_W_AUDIT)
 PROTO_TYPED(proto_wm, w_replay, MSG_W_REPLAY)
 PROTO_TYPED(proto_wm, w_request, MSG_W_REQUEST)

@@ -71,6 +71,16 @@ store_session_end(struct store *s, long long id, const char *state,
 	return store_end(s, rc);
 }
 
+/* A live row's counts so far (not audited: the end row has the totals). */
+int
+store_session_bytes(struct store *s, long long id, long long in,
+    long long out)
+{
+	return store_run(s, NULL, "UPDATE sessions SET bytes_in = ?, "
+	    "bytes_out = ? WHERE id = ? AND state = 'live'", "iii", in, out,
+	    id);
+}
+
 /* At start: rows left live by a daemon that died cannot be live now. */
 int
 store_sessions_interrupt_live(struct store *s, int *n)

@@ -637,6 +637,29 @@ chan_pump_all(struct worker *w)
 	worker_pump_later(w);
 }
 
+/*
+ * Once a second: the counts of each live session that moved, so that
+ * `sessions` shows live rows as they grow (the end message has the final
+ * counts; these are only a display and may lag by a second).
+ */
+void
+chan_report_all(struct worker *w)
+{
+	struct w_session_bytes sb;
+	struct chan *c;
+
+	for (c = w->chans; c != NULL; c = c->next) {
+		if (c->session_id <= 0 || c->end != 0 || (c->told_in ==
+		    c->bytes_in && c->told_out == c->bytes_out))
+			continue;
+		memset(&sb, 0, sizeof(sb));
+		sb.id = (uint64_t)c->session_id;
+		sb.bytes_in = c->told_in = c->bytes_in;
+		sb.bytes_out = c->told_out = c->bytes_out;
+		worker_flush(w, w_session_bytes_send(w->master, &sb, -1));
+	}
+}
+
 static void
 chan_session_end(struct chan *c)
 {

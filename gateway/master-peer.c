@@ -417,6 +417,7 @@ static const struct {
 	{ MSG_W_TARGETS, PEER_LOGGED_IN, 0, master_w_targets },
 	{ MSG_W_SESSION_OPEN, PEER_AUTHORIZED, 0, master_w_session_open },
 	{ MSG_W_SESSION_END, PEER_AUTHORIZED, 0, master_w_session_end },
+	{ MSG_W_SESSION_BYTES, PEER_AUTHORIZED, 0, master_w_session_bytes },
 	{ MSG_W_AUDIT, PEER_LOGGED_IN, 0, master_w_audit },
 	{ MSG_W_SESSIONS, PEER_LOGGED_IN, 0, master_w_sessions },
 	{ MSG_W_REPLAY, PEER_LOGGED_IN, 0, master_w_replay },

@@ -222,6 +222,61 @@ master_w_session_open(struct master *m, struct peer *p, const void *msg)
 	return JG_OK;
 }
 
+/*
+ * The state a session's row ends in, from how it ended: what an auditor
+ * asks first ("did it finish, or was it stopped, and why?"). A recording
+ * without its end mark says truncated whatever else happened.
+ */
+static const char *
+master_end_state(const struct w_session_end *rq)
+{
+	if (rq->recorded != RECORDED_COMPLETE)
+		return "truncated";
+	if (rq->reason == END_REFUSED)
+		return "refused";
+	if (rq->reason != END_STOPPED)
+		return "complete";
+	switch (rq->stop) {
+	case STOP_GRANT_EXPIRED:
+		return "expired";
+	case STOP_GRANT_REVOKED:
+	case STOP_ACCESS_REMOVED:
+		return "revoked";
+	case STOP_RECORDING:
+		return "truncated";
+	}
+	return "interrupted";
+}
+
+/* Is id one of this worker's live sessions? */
+static int
+master_peer_has_session(const struct peer *p, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsessions; i++)
+		if (p->sessions[i] == (long long)id)
+			return 1;
+	return 0;
+}
+
+/* Live counts for `sessions`: the worker sends them at most once a second. */
+int
+master_w_session_bytes(struct master *m, struct peer *p, const void *msg)
+{
+	const struct w_session_bytes *rq = msg;
+
+	if (rq->id == 0 || !master_peer_has_session(p, rq->id) ||
+	    rq->bytes_in > INT64_MAX || rq->bytes_out > INT64_MAX)
+		return JG_EINVAL;
+	/* Only a display: a busy database must not stall the loop for it. */
+	if (store_session_bytes(m->store, (long long)rq->id,
+	    (long long)rq->bytes_in, (long long)rq->bytes_out) != JG_OK)
+		log_verbose("session %llu: live counts not written: %s",
+		    (unsigned long long)rq->id, store_errmsg(m->store));
+	return JG_OK;
+}
+
 int
 master_w_session_end(struct master *m, struct peer *p, const void *msg)
 {
@@ -240,8 +295,7 @@ master_w_session_end(struct master *m, struct peer *p, const void *msg)
 		return JG_EINVAL;	/* not this worker's session */
 	/* Kept, negated: the keeper's key for it may still be on its way. */
 	p->sessions[i] = -(long long)rq->id;
-	master_session_end(m, (long long)rq->id, rq->recorded ==
-	    RECORDED_COMPLETE ? "complete" : "truncated",
+	master_session_end(m, (long long)rq->id, master_end_state(rq),
 	    rq->exit_status == UINT32_MAX ? -1 : (int)rq->exit_status,
 	    (long long)rq->bytes_in, (long long)rq->bytes_out, reason);
 	return JG_OK;

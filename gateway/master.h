@@ -158,6 +158,7 @@ void master_session_end(struct master *, long long id, const char *state,
 void master_session_ends_retry(struct master *);
 int master_w_session_open(struct master *, struct peer *, const void *);
 int master_w_session_end(struct master *, struct peer *, const void *);
+int master_w_session_bytes(struct master *, struct peer *, const void *);
 int master_w_sessions(struct master *, struct peer *, const void *);
 int master_w_replay(struct master *, struct peer *, const void *);
 int master_text_reply(struct peer *, int ok, const char *text, size_t len);

@@ -592,6 +592,7 @@ worker_rec_flush(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	record_flush_all(w);
+	chan_report_all(w);
 	chan_pump_all(w);
 	worker_rearm(w);
 }

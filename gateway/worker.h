@@ -93,6 +93,7 @@ struct chan {
 	uint32_t end;		/* enum end_reason, 0: not yet */
 	long long session_id;
 	uint64_t bytes_in, bytes_out;
+	uint64_t told_in, told_out;	/* counts last sent to the master */
 	/* what each way of using the channel keeps, when it is used so */
 	struct chan_rec *rec;
 	struct chan_cmd *cmd;
@@ -182,6 +183,7 @@ void upstream_close(struct worker *);
 /* channel.c */
 ssh_channel chan_open_request(ssh_session, void *);
 void chan_pump_all(struct worker *);
+void chan_report_all(struct worker *);
 void chan_refuse(struct chan *, const char *msg);
 void chan_free_all(struct worker *, uint32_t end);
 void chan_notice(struct chan *, const char *msg);

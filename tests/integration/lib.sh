@@ -576,8 +576,11 @@ target_sshd_start() {
 		>"$SSHD_KNOWN_HOSTS"
 	export SSHD_PORT SSHD_HOSTKEY SSHD_DIR SSHD_KNOWN_HOSTS
 
+	# $TARGET_SFTP: another sftp server, or "none": no sftp subsystem
+	# (the target refuses the request).
 	local sftp=internal-sftp
 	[ -x /usr/lib/openssh/sftp-server ] && sftp=/usr/lib/openssh/sftp-server
+	sftp=${TARGET_SFTP:-$sftp}
 	# $T is 0700 root, so jgtarget could not read an AuthorizedKeysFile
 	# in it (sshd reads that file as the user): the keys come from a
 	# root-run AuthorizedKeysCommand instead.  UsePAM no: plain shadow
@@ -607,7 +610,7 @@ target_sshd_start() {
 		echo "MaxSessions 100"
 		echo "LoginGraceTime 30"
 		echo "LogLevel VERBOSE"
-		echo "Subsystem sftp $sftp"
+		[ "$sftp" = none ] || echo "Subsystem sftp $sftp"
 		local l
 		for l in "$@"; do
 			printf '%s\n' "$l"

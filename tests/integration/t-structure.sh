@@ -42,5 +42,8 @@ else
 	not_ok "the message tables of doc/architecture.md match the code" \
 		"$(head -n 40 "$T/diff")"
 fi
+nw=$(sed -n '/^enum msg_wm_type {/,/^};/p' "$JG_SRCDIR/common/proto.h" |
+	grep -cE '^[[:space:]]*MSG_W_[A-Z_]+( = [0-9]+)?,')
+check "the code has worker messages ($nw)" test "$nw" -ge 15
 check "every worker message of the code is in the doc" \
-	test "$(grep -c '^| `W_' "$T/doc.md")" -eq 15
+	test "$(grep -c '^| `W_' "$T/doc.md")" -eq "$nw"
