@@ -5,11 +5,16 @@
  * refused, a truncated one plays up to its last intact event after a
  * warning. The player (replay/player.c, shared with the gateway) streams
  * the file, so memory stays flat; this file drives it from poll(2) on the
- * terminal, whose keys it reads in raw mode (space, +, -, arrows, q), and
- * shows the player's notes (paused, speed, size) in the window title. The
- * terminal is restored on every exit path and on SIGINT, SIGTERM, SIGHUP
- * and SIGQUIT.
+ * terminal, whose keys it reads in raw mode (space, +, -, arrows, q).
+ * On a terminal the last row is a status line (playing or paused, speed,
+ * position of length, the keys): the recording plays in a scroll region
+ * above it, and the line is drawn again after output (at most 4 times a
+ * second) and on every key, since a recorded program may move or clear
+ * the whole screen. The terminal is restored on every exit path and on
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT.
  */
+
+#include <sys/ioctl.h>
 
 #include <errno.h>
 #include <math.h>
@@ -26,6 +31,7 @@
 
 #define REPLAY_USAGE "jumpgate replay ID [--speed X] [--from TIME] " \
 	"[--idle-limit SEC] [--cat] [--passphrase-file F]"
+#define REPLAY_STATUS_MS 250		/* status line redraws, at most */
 
 static volatile sig_atomic_t replay_signal;
 
@@ -33,6 +39,10 @@ struct term {
 	long long id;
 	int keys;			/* stdin is a terminal in raw mode */
 	int out_tty;
+	struct replay_player *pl;
+	uint64_t length_ms;		/* what can be played */
+	unsigned rows;			/* the status line's row, 0: none */
+	uint64_t status_at;		/* when it was last drawn (clock_ms) */
 	struct termios saved;
 	int saved_ok;
 };
@@ -51,18 +61,86 @@ replay_out(void *arg, const void *p, size_t n)
 	return fd_write_all(STDOUT_FILENO, p, n, &replay_signal);
 }
 
-/* The player's notes go to the window title, on a terminal. */
+/*
+ * The status line on the last row: cursor and attributes saved and
+ * restored around it (DECSC/DECRC), cut to the width. A terminal that
+ * changed size gets the scroll region again.
+ */
+static void
+term_status(struct term *t)
+{
+	struct winsize ws;
+	char line[512], pos[32], len[32], text[256];
+	unsigned cols;
+	int n;
+
+	if (t->rows == 0 || t->pl == NULL)
+		return;
+	cols = 80;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row >= 3 &&
+	    ws.ws_col >= 20) {
+		cols = ws.ws_col;
+		if (ws.ws_row != t->rows) {
+			t->rows = ws.ws_row;
+			n = snprintf(line, sizeof(line), "\0337\033[1;%ur\0338",
+			    t->rows - 1);
+			(void)replay_out(t, line, (size_t)n);
+		}
+	}
+	replay_hms(replay_player_pos(t->pl), pos, sizeof(pos));
+	replay_hms(t->length_ms, len, sizeof(len));
+	snprintf(text, sizeof(text), " replay %lld  %s  x%g  %s / %s   "
+	    "space pause  +/- speed  arrows 10s  q quit", t->id,
+	    replay_player_paused(t->pl) ? "paused " : "playing",
+	    replay_player_rate(t->pl), pos, len);
+	if (cols > sizeof(text) - 1)
+		cols = sizeof(text) - 1;
+	n = snprintf(line, sizeof(line), "\0337\033[%u;1H\033[0;7m%-*.*s"
+	    "\033[0m\0338", t->rows, (int)cols, (int)cols, text);
+	(void)replay_out(t, line, (size_t)n);
+	t->status_at = clock_ms();
+}
+
+/* The player's notes (paused, speed) show at once on the status line. */
 static void
 replay_note(void *arg, const char *what)
 {
-	struct term *t = arg;
-	char title[160];
+	(void)what;
+	term_status(arg);
+}
 
-	if (!t->out_tty)
+/* Reserve the last row: the recording scrolls above it. */
+static void
+term_status_start(struct term *t)
+{
+	struct winsize ws;
+	char line[64];
+	int n;
+
+	if (!t->out_tty || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 ||
+	    ws.ws_row < 3 || ws.ws_col < 20)
 		return;
-	snprintf(title, sizeof(title), "\033]2;jumpgate replay %lld: %s\007",
-	    t->id, what);
-	(void)replay_out(t, title, strlen(title));
+	t->rows = ws.ws_row;
+	/* Room at the bottom first, so that nothing above is lost. */
+	n = snprintf(line, sizeof(line), "\n\033[A\0337\033[1;%ur\0338",
+	    t->rows - 1);
+	(void)replay_out(t, line, (size_t)n);
+	term_status(t);
+}
+
+/* Give the row back: whole-screen scrolling, the status line cleared. */
+static void
+term_status_end(struct term *t)
+{
+	char line[64];
+	int n;
+
+	if (t->rows == 0)
+		return;
+	n = snprintf(line, sizeof(line), "\0337\033[r\033[%u;1H\033[0m"
+	    "\033[2K\0338", t->rows);
+	(void)replay_out(t, line, (size_t)n);
+	t->rows = 0;
 }
 
 static int
@@ -154,6 +232,14 @@ replay_drive(struct term *t, struct replay_player *pl)
 		rc = replay_player_run(pl, clock_ms(), SIZE_MAX, &wait);
 		if (rc != REPLAY_PLAY_WAIT && rc != REPLAY_PLAY_FULL)
 			return rc;
+		/* The position moves while playing: redraw it now and then. */
+		if (t->rows != 0) {
+			if (clock_ms() - t->status_at >= REPLAY_STATUS_MS)
+				term_status(t);
+			if (!replay_player_paused(pl) && (wait < 0 ||
+			    wait > REPLAY_STATUS_MS))
+				wait = REPLAY_STATUS_MS;
+		}
 		if (replay_signal)
 			return REPLAY_PLAY_QUIT;
 		if (rc == REPLAY_PLAY_FULL)
@@ -227,8 +313,13 @@ replay_play(struct cli_rec *rec, const struct replay_player_opts *o)
 	replay_signals();
 	if (isatty(STDIN_FILENO))
 		replay_term_raw(&t, replay_header(rec->rp)->cols > 0);
+	t.length_ms = rec->chk.status == REPLAY_INTACT ?
+	    rec->chk.sum.duration_ms : rec->chk.last_ms;
 	pl = replay_player_new(rec->rp, o, &sink);
+	t.pl = pl;
+	term_status_start(&t);
 	rc = replay_drive(&t, pl);
+	term_status_end(&t);
 	replay_term_restore(&t);
 	if (t.out_tty)
 		printf("\033[0m\033[?25h\r\n");

@@ -69,6 +69,12 @@ replay_player_pos(const struct replay_player *p)
 	return (uint64_t)p->pos;
 }
 
+double
+replay_player_rate(const struct replay_player *p)
+{
+	return p->speed;
+}
+
 int
 replay_player_paused(const struct replay_player *p)
 {

@@ -97,6 +97,7 @@ void replay_player_keys(struct replay_player *, const unsigned char *,
 	    size_t);
 uint64_t replay_player_pos(const struct replay_player *);
 int replay_player_paused(const struct replay_player *);
+double replay_player_rate(const struct replay_player *);
 void replay_player_free(struct replay_player *);
 
 /* asciicast.c: a recording as an asciicast v2 document */

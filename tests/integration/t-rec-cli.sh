@@ -199,12 +199,27 @@ grep -q "warning: session $flip: chunk [0-9]* fails authentication: searched up 
 # ---------------------------------------------------------------- keys
 sock=jgrec$$
 tmux -L "$sock" new-session -d -x 100 -y 30 \
-	"'$JG' replay '$a'; stty -a >'$T/stty.after'; echo replay-done; sleep 60"
+	"'$JG' replay '$a'; stty -a >'$T/stty.after'; echo replay-done; seq 1 40; sleep 60"
 if wait_for 5 sh -c "tmux -L $sock capture-pane -p | grep -q 'line 0 of'"; then
 	ok "player: starts at the beginning under tmux"
 else
 	not_ok "player: starts at the beginning under tmux" \
 		"$(tmux -L "$sock" capture-pane -p 2>&1)"
+fi
+# status_has ERE: the pane's last row (the status line) matches, within 5 s.
+status_has() {
+	wait_for 5 sh -c "tmux -L $sock capture-pane -p -S 29 -E 29 | grep -Eq -- '$1'"
+}
+if status_has "^ replay $a +playing +x1 +00:00:[0-9]{2} / 00:00:26 .*q quit"; then
+	ok "player: the status line shows playing, speed, position of length"
+else
+	not_ok "player: the status line shows playing, speed, position of length" \
+		"$(tmux -L "$sock" capture-pane -p)"
+fi
+if status_has " 00:00:0[2-9] / 00:00:26"; then
+	ok "player: the status line's position moves"
+else
+	not_ok "player: the status line's position moves" "$(tmux -L "$sock" capture-pane -p -S 29)"
 fi
 tmux -L "$sock" send-keys Right
 tmux -L "$sock" send-keys Right
@@ -215,6 +230,17 @@ else
 		"$(tmux -L "$sock" capture-pane -p)"
 fi
 tmux -L "$sock" send-keys ' '
+if status_has "^ replay $a +paused +x1 "; then
+	ok "player: space pauses, and the status line says so"
+else
+	not_ok "player: space pauses, and the status line says so" "$(tmux -L "$sock" capture-pane -p -S 29)"
+fi
+tmux -L "$sock" send-keys +
+if status_has "^ replay $a +paused +x2 "; then
+	ok "player: + doubles the speed on the status line"
+else
+	not_ok "player: + doubles the speed on the status line" "$(tmux -L "$sock" capture-pane -p -S 29)"
+fi
 tmux -L "$sock" send-keys Left
 sleep 0.5
 if tmux -L "$sock" capture-pane -p | grep -q 'line 2[0-9] of' &&
@@ -225,10 +251,17 @@ else
 		"$(tmux -L "$sock" capture-pane -p)"
 fi
 tmux -L "$sock" send-keys q
-if wait_for 5 sh -c "tmux -L $sock capture-pane -p | grep -q replay-done"; then
+if wait_for 5 sh -c "tmux -L $sock capture-pane -p -S -100 | grep -q replay-done"; then
 	ok "player: q quits"
 else
 	not_ok "player: q quits" "$(tmux -L "$sock" capture-pane -p)"
+fi
+# The whole screen scrolls again: the shell's output ("40", then the
+# cursor's empty line) reaches the last row.
+if wait_for 5 sh -c "[ \"\$(tmux -L $sock capture-pane -p -S 28 -E 29 | tr '\n' ,)\" = '40,,' ]"; then
+	ok "player: on exit the last row is the terminal's again"
+else
+	not_ok "player: on exit the last row is the terminal's again" "$(tmux -L "$sock" capture-pane -p)"
 fi
 grep -Eq '(^| )icanon( |$)' "$T/stty.after" 2>/dev/null &&
 	grep -Eq '(^| )echo( |$)' "$T/stty.after" &&
