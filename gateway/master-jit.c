@@ -73,7 +73,7 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 {
 	const struct w_request *rq = msg;
 	const char *target = rq->target, *reason = rq->reason;
-	char text[2048], dur[32], who[512], maxd[32];
+	char text[2048], dur[32], who[512], maxd[32], ends[32];
 	struct store_request r;
 	struct store_target t;
 	struct authz_result res;
@@ -94,8 +94,10 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 		    "to %s", target);
 		return jit_request_reply(p, 0, 0, text);
 	case AUTHZ_GRANTED:
+		/* People read local time, as everywhere else we show one. */
+		time_local_iso(res.grant_ends, ends, sizeof(ends));
 		snprintf(text, sizeof(text), "you already have access to %s "
-		    "until %s", target, res.grant_ends);
+		    "until %s", target, ends);
 		return jit_request_reply(p, 0, 0, text);
 	case AUTHZ_DENIED:
 		snprintf(text, sizeof(text), "no access rule lets %s request "

@@ -367,7 +367,7 @@ master_w_targets(struct master *m, struct peer *p, const void *msg)
 	else if (n == 0)
 		snprintf(line, sizeof(line), "no targets for %s\n", p->user);
 	else
-		snprintf(line, sizeof(line), "%-20s %-24s %-30s %s\n",
+		snprintf(line, sizeof(line), "%-20s %-24s %-33s %s\n",
 		    "TARGET", "HOST", "ACCESS", "WHY");
 	rc = buf_put(b, line, strlen(line));
 	for (i = 0; rc == JG_OK && i < n; i++) {
@@ -377,7 +377,8 @@ master_w_targets(struct master *m, struct peer *p, const void *msg)
 		} else
 			snprintf(how, sizeof(how), "%s",
 			    authz_how_name(v[i].how));
-		snprintf(line, sizeof(line), "%-20s %-24s %-30s %s\n",
+		/* ACCESS fits "granted until YYYY-MM-DD HH:MM:SS". */
+		snprintf(line, sizeof(line), "%-20s %-24s %-33s %s\n",
 		    v[i].name, v[i].host, how, v[i].why);
 		rc = buf_put(b, line, strlen(line));
 	}

@@ -74,6 +74,17 @@ check_out "targets shows the grant and why" 'db01 .*granted until .*grant [0-9]+
 check_out "targets shows a requestable target and its rule" \
 	'db02 .*requestable .*rule [0-9]+: role dev may request db0\[23\], 1 approval\(s\) by role lead' \
 	as alice alice@127.0.0.1 targets
+# Every row's WHY starts where the header's does, a grant's end included.
+cp "$OUT" "$T/targets.out"
+why_at=$(awk 'NR == 1 { print index($0, "WHY") }' "$T/targets.out")
+check "targets: the columns line up, a grant's end time included" awk -v w="$why_at" '
+	NR > 1 && (substr($0, w - 1, 1) != " " || substr($0, w, 1) == " ") { bad = 1 }
+	END { exit bad || w < 2 }' "$T/targets.out"
+check_out "the grant's end is local time, as in the host's listings" \
+	'db01 +[^ ]+ +granted until [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} ' cat "$T/targets.out"
+expect_error "asking again names the grant's end in local time" \
+	'already have access to db01 until [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$' \
+	as alice alice@127.0.0.1 request db01 --reason again
 
 # Self-approval is impossible, even holding the approver role.
 id=$(as eve eve@127.0.0.1 request db02 --reason self | req_id)
