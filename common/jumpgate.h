@@ -96,6 +96,8 @@ void log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_verbose(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_at(int level, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 void fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* util.c */

@@ -29,7 +29,8 @@ log_init(const char *progname, int to_stderr, int level)
 	logstate.to_stderr = to_stderr;
 	logstate.level = level;
 	if (!to_stderr)
-		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		/* Logins and refusals: sshd's facility, kept from other users. */
+		openlog(progname, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
 }
 
 void
@@ -102,6 +103,19 @@ LOG_FN(log_error, LOG_LVL_ERROR)
 LOG_FN(log_info, LOG_LVL_INFO)
 LOG_FN(log_verbose, LOG_LVL_VERBOSE)
 LOG_FN(log_debug, LOG_LVL_DEBUG)
+
+void
+log_at(int level, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	log_vwrite(level < LOG_LVL_ERROR ? LOG_LVL_ERROR : level >
+	    LOG_LVL_DEBUG ? LOG_LVL_DEBUG : level, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
 
 void
 fatalx(const char *fmt, ...)

@@ -263,7 +263,7 @@ chan_session_open(struct chan *c, const struct chreq *r)
 	snprintf(text, sizeof(text), "%s%s%s", rq.kind, rq.detail[0] ? " " :
 	    "", rq.detail);
 	record_text(c, REC_REQUEST, text);
-	log_info("session %lld: %s on %s: %s %s", c->session_id, w->user,
+	log_verbose("session %lld: %s on %s: %s %s", c->session_id, w->user,
 	    w->target, rq.kind, rq.detail);
 	return JG_OK;
 }
@@ -695,7 +695,7 @@ chan_session_end(struct chan *c)
 	se.stop = c->end != END_STOPPED ? 0 : w->stop != 0 ? w->stop :
 	    STOP_GATEWAY;
 	worker_flush(w, w_session_end_send(w->master, &se, -1));
-	log_info("session %lld ended: %s (in %llu, out %llu bytes)",
+	log_verbose("session %lld ended: %s (in %llu, out %llu bytes)",
 	    c->session_id, reason, (unsigned long long)c->bytes_in,
 	    (unsigned long long)c->bytes_out);
 	c->session_id = 0;

@@ -215,21 +215,22 @@ master_accept(evutil_socket_t lfd, short ev, void *arg)
 		return;
 	}
 	if (master_penalised(m, addr)) {
-		log_verbose("refused %s: penalty for failed authentications",
-		    addr);
+		master_log_refused(LOG_LVL_VERBOSE, NULL, NULL, addr,
+		    "penalty for failed authentications");
 		close(fd);
 		return;
 	}
 	if (master_source_full(m, addr)) {
-		log_verbose("drop connection from %s: PerSourceMaxStartups %d",
-		    addr, m->cfg->per_source_max_startups);
+		master_log_refused(LOG_LVL_VERBOSE, NULL, NULL, addr,
+		    "PerSourceMaxStartups %d",
+		    m->cfg->per_source_max_startups);
 		close(fd);
 		master_penalty_fail(m, addr, 1);
 		return;
 	}
 	if (master_startups_drop(m)) {
-		log_info("drop connection from %s: MaxStartups (%zu pre-auth)",
-		    addr, m->preauth);
+		master_log_refused(LOG_LVL_INFO, NULL, NULL, addr, "MaxStartups (%zu "
+		    "pre-auth)", m->preauth);
 		close(fd);
 		return;
 	}

@@ -122,6 +122,9 @@ master_peer_reap(struct master *m, struct peer *p, int status)
 			continue;
 		master_session_end(m, p->sessions[i], "interrupted", -1, 0, 0,
 		    "worker died");
+		log_info("session %lld end: user=%s target=%s source=%s "
+		    "state=interrupted reason=worker died", p->sessions[i],
+		    p->user, p->target, p->source);
 	}
 	if (p->state == PEER_PREAUTH) {
 		if (m->preauth > 0)
@@ -189,6 +192,9 @@ master_w_auth_fail(struct master *m, struct peer *p, const void *msg)
 	    name_valid(rq->user) ? rq->user : "?", p->source,
 	    auth_fail_name(rq->reason));
 	master_audit(m, "jumpgated", "auth.fail", detail);
+	master_log_refused(LOG_LVL_INFO, name_valid(rq->user) ? rq->user : "?", NULL,
+	    p->source, "authentication failed: %s",
+	    auth_fail_name(rq->reason));
 	return JG_OK;
 }
 
@@ -215,6 +221,8 @@ master_w_auth_ok(struct master *m, struct peer *p, const void *msg)
 		else
 			snprintf(an.message, sizeof(an.message), "%s: login "
 			    "refused", MASTER_AUDIT_DOWN);
+		master_log_refused(LOG_LVL_INFO, rq->user, NULL, p->source, "%s",
+		    an.message);
 		master_peer_sent(p, m_auth_ok_send(p->conn, &an, -1));
 		return JG_OK;
 	}
@@ -312,6 +320,7 @@ master_w_authorize(struct master *m, struct peer *p, const void *msg)
 		if (master_audit(m, p->user, "access.denied", detail) != JG_OK)
 			snprintf(why, sizeof(why), "%s: access to %s refused",
 			    MASTER_AUDIT_DOWN, rq->target);
+		master_log_refused(LOG_LVL_INFO, p->user, rq->target, p->source, "%s", why);
 		free(sec.sealed);
 		return master_authorize_reply(p, 0, why, NULL, "", -1);
 	}
@@ -321,6 +330,7 @@ master_w_authorize(struct master *m, struct peer *p, const void *msg)
 		free(sec.sealed);
 		snprintf(why, sizeof(why), "%s: access to %s refused",
 		    MASTER_AUDIT_DOWN, rq->target);
+		master_log_refused(LOG_LVL_INFO, p->user, rq->target, p->source, "%s", why);
 		return master_authorize_reply(p, 0, why, NULL, "", -1);
 	}
 	if (master_keeper_register(m, p, &sec, &wfd) != JG_OK) {
@@ -400,6 +410,9 @@ master_w_audit(struct master *m, struct peer *p, const void *msg)
 		return JG_EINVAL;
 	snprintf(line, sizeof(line), "%s source=%s", rq->detail, p->source);
 	master_audit(m, p->user, rq->action, line);
+	if (strstr(rq->action, "refused") != NULL)
+		master_log_refused(LOG_LVL_INFO, p->user, p->target, p->source, "%s: %s",
+		    rq->action, rq->detail);
 	return JG_OK;
 }
 

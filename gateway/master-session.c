@@ -195,6 +195,8 @@ master_w_session_open(struct master *m, struct peer *p, const void *msg)
 	memset(&an, 0, sizeof(an));
 	if (master_recording_room(m, p, an.message, sizeof(an.message)) !=
 	    JG_OK) {
+		master_log_refused(LOG_LVL_INFO, p->user, p->target, p->source,
+		    "%s", an.message);
 		master_peer_sent(p, m_session_send(p->conn, &an, -1));
 		return JG_OK;
 	}
@@ -218,6 +220,14 @@ master_w_session_open(struct master *m, struct peer *p, const void *msg)
 	an.id = (uint64_t)id;
 	snprintf(an.message, sizeof(an.message), "%s", ok ? "" : "the gateway "
 	    "cannot record this session right now");
+	if (ok)
+		log_info("session %lld start: user=%s target=%s login=%s "
+		    "source=%s kind=%s%s%s", id, p->user, p->target, p->login,
+		    p->source, ss.kind, ss.detail[0] != '\0' ? " command=" : "",
+		    ss.detail);
+	else
+		master_log_refused(LOG_LVL_INFO, p->user, p->target, p->source,
+		    "%s", an.message);
 	master_peer_sent(p, m_session_send(p->conn, &an, fd));
 	return JG_OK;
 }
@@ -282,6 +292,7 @@ master_w_session_end(struct master *m, struct peer *p, const void *msg)
 {
 	const struct w_session_end *rq = msg;
 	const char *reason;
+	char ex[16];
 	size_t i;
 
 	reason = end_reason_name(rq->reason, rq->stop);
@@ -298,6 +309,15 @@ master_w_session_end(struct master *m, struct peer *p, const void *msg)
 	master_session_end(m, (long long)rq->id, master_end_state(rq),
 	    rq->exit_status == UINT32_MAX ? -1 : (int)rq->exit_status,
 	    (long long)rq->bytes_in, (long long)rq->bytes_out, reason);
+	if (rq->exit_status == UINT32_MAX)
+		snprintf(ex, sizeof(ex), "-");
+	else
+		snprintf(ex, sizeof(ex), "%u", rq->exit_status);
+	log_info("session %llu end: user=%s target=%s source=%s state=%s "
+	    "reason=%s exit=%s in=%llu out=%llu", (unsigned long long)rq->id,
+	    p->user, p->target, p->source, master_end_state(rq), reason, ex,
+	    (unsigned long long)rq->bytes_in,
+	    (unsigned long long)rq->bytes_out);
 	return JG_OK;
 }
 

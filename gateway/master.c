@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,29 @@ master_audit(struct master *m, const char *actor, const char *action,
 		log_error("audit %s: %s: refusing the action", action,
 		    store_errmsg(m->store));
 	return rc;
+}
+
+/*
+ * One INFO line per refusal, the same shape wherever it happens, so that
+ * an operator can grep "refused:" (and fail2ban can match the source):
+ * who, where to, from where, why. Unknown parts are "-". Refusals that
+ * a flood repeats thousands of times a second (a penalised or capped
+ * source) go at VERBOSE: the penalty itself is logged once at INFO.
+ */
+void
+master_log_refused(int level, const char *user, const char *target,
+    const char *source, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_at(level, "refused: user=%s target=%s source=%s reason=%s",
+	    user != NULL && user[0] != '\0' ? user : "-",
+	    target != NULL && target[0] != '\0' ? target : "-",
+	    source != NULL && source[0] != '\0' ? source : "-", why);
 }
 
 /* A UTC ISO time as a monotonic deadline: timers never follow the wall clock. */

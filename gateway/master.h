@@ -153,6 +153,9 @@ int master_peer_dispatch(struct master *, struct peer *, uint32_t type,
 	    struct buf *, int fd);
 
 /* master-session.c */
+void master_log_refused(int level, const char *user, const char *target,
+	    const char *source, const char *, ...)
+	    __attribute__((format(printf, 5, 6)));
 void master_session_end(struct master *, long long id, const char *state,
 	    int exit_status, long long in, long long out, const char *reason);
 void master_session_ends_retry(struct master *);

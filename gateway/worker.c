@@ -332,7 +332,8 @@ worker_auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
 		snprintf(w->login_refused, sizeof(w->login_refused), "%s",
 		    ok.message[0] != '\0' ? ok.message : "the gateway cannot "
 		    "log you in right now");
-		log_info("%s from %s: %s", w->user, w->source, w->login_refused);
+		log_verbose("%s from %s: %s", w->user, w->source,
+		    w->login_refused);
 		/* Before the failure reply: a client with no other key to
 		   offer leaves at once, and must have read why. */
 		worker_banner(w);
@@ -373,7 +374,7 @@ worker_authorize(struct worker *w, const char *target)
 			snprintf(w->refusal, sizeof(w->refusal), "access to %s "
 			    "denied", target);
 		w->authz_state = -1;
-		log_info("%s: %s", w->user, w->refusal);
+		log_verbose("%s: %s", w->user, w->refusal);
 		free(an);
 		return JG_ERR;
 	}
