@@ -34,7 +34,7 @@ jg_install_missing() {
 jg_logged() {
 	local what=$1 log rc
 	shift
-	log=$(mktemp /tmp/jumpgate-setup.XXXXXX) || return 1
+	log=$(mktemp "${TMPDIR:-/tmp}/jumpgate-setup.XXXXXX") || return 1
 	"$@" </dev/null >"$log" 2>&1
 	rc=$?
 	if [[ $rc -eq 0 ]]; then
