@@ -320,9 +320,19 @@ chan_replay_all(struct chan *c)
 		if (rc != SSH_OK) {
 			if (r->kind == REQ_SHELL || r->kind == REQ_EXEC ||
 			    r->kind == REQ_SUBSYSTEM) {
-				snprintf(msg, sizeof(msg), "%s: the target "
-				    "refused the %s request", c->w->target,
-				    chan_kind_name(r->kind));
+				/* A refused subsystem is nearly always one
+				 * the target's sshd_config lacks (no
+				 * "Subsystem sftp"): say so, as scp and sftp
+				 * only say "Connection closed". */
+				if (r->kind == REQ_SUBSYSTEM)
+					snprintf(msg, sizeof(msg), "%s: the "
+					    "target has no %s subsystem",
+					    c->w->target, r->name);
+				else
+					snprintf(msg, sizeof(msg), "%s: the "
+					    "target refused the %s request",
+					    c->w->target,
+					    chan_kind_name(r->kind));
 				chan_refuse(c, msg);
 				return;
 			}

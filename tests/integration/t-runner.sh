@@ -2,7 +2,9 @@
 # t-runner: tests/run-tests.sh counts right: a script that ran no check (no
 # output at all, or only skips) fails, a skip is counted and shown in the
 # closing line "N passed, N failed, N skipped", a failed check fails the run,
-# and without skips the closing line is exactly "N passed, N failed".  The
+# and without skips the closing line is exactly "N passed, N failed".  And
+# scripts/test prints that line once, as its last line, also after make's
+# "*** Error" lines and when the build fails ("0 passed, 1 failed").  The
 # scripts it runs are throwaway ones written into $T (no lib.sh: they must
 # not wait for the integration lock this script holds).
 . "$JG_SRCDIR/tests/integration/lib.sh"
@@ -93,3 +95,51 @@ check "together: the failed ones are named" \
 	grep -Eq '^failed: t-none t-onlyskip t-fail \(logs in ' "$T/all.out"
 is "together: closing line" "$(last_line "$T/all.out")" \
 	"4 passed, 3 failed, 2 skipped"
+
+# scripts/test with TESTS set to one throwaway script: its summary line is
+# printed once, last (make check prints it, and scripts/test used to repeat
+# it). The runner's logs of these go to the tree's tests/logs (make check's
+# own), and are removed afterwards.
+SUMMARY_RE='^[0-9]+ passed, [0-9]+ failed'
+mk st-pass 'echo "ok 1 - one"; echo "ok 2 - two"; echo 1..2'
+mk st-fail 'echo "ok 1 - one"; echo "not ok 2 - two"; echo 1..2; exit 1'
+# st OUTFILE SCRIPT TEST...: run SCRIPT (a scripts/test) with TESTS, outside
+# the make that may be running us (its jobserver is not ours); exit status
+# in RC.
+st() {
+	local out=$1 script=$2
+	shift 2
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL TMPDIR="$T" TESTS="$*" \
+		JG_TEST_TIMEOUT=60 timeout 300 bash "$script" </dev/null >"$out" 2>&1
+	RC=$?
+	diag "scripts/test, TESTS=$* (exit $RC):" "$(cat "$out")"
+}
+st "$T/st-pass.out" "$JG_SRCDIR/scripts/test" "$S/t-st-pass.sh"
+is "scripts/test, passing: exit 0" "$RC" 0
+is "scripts/test, passing: the summary once" \
+	"$(grep -Ec "$SUMMARY_RE" "$T/st-pass.out")" 1
+is "scripts/test, passing: it is the last line" \
+	"$(last_line "$T/st-pass.out")" "2 passed, 0 failed"
+
+st "$T/st-fail.out" "$JG_SRCDIR/scripts/test" "$S/t-st-fail.sh"
+check "scripts/test, failing: a non-zero exit" test "$RC" -ne 0
+is "scripts/test, failing: the summary once" \
+	"$(grep -Ec "$SUMMARY_RE" "$T/st-fail.out")" 1
+is "scripts/test, failing: make's error line comes before it" \
+	"$(tail -n 2 "$T/st-fail.out" | head -n 1 | grep -c '^make.*\*\*\*')" 1
+is "scripts/test, failing: the last line" \
+	"$(last_line "$T/st-fail.out")" "1 passed, 1 failed"
+rm -f "$JG_BUILDDIR/tests/logs/t-st-pass.log" "$JG_BUILDDIR/tests/logs/t-st-fail.log"
+
+# A failed build (a copy of scripts/ in a folder with nothing to build):
+# "0 passed, 1 failed", once and last, and the build's own error shown.
+mkdir -p "$T/nobuild/scripts"
+cp "$JG_SRCDIR/scripts/test" "$JG_SRCDIR/scripts/setup.sh" "$T/nobuild/scripts/"
+st "$T/st-nobuild.out" "$T/nobuild/scripts/test" "$S/t-st-pass.sh"
+is "scripts/test, build fails: exit 1" "$RC" 1
+is "scripts/test, build fails: the summary once" \
+	"$(grep -Ec "$SUMMARY_RE" "$T/st-nobuild.out")" 1
+is "scripts/test, build fails: the last line" \
+	"$(last_line "$T/st-nobuild.out")" "0 passed, 1 failed"
+check "scripts/test, build fails: the build's error is shown" \
+	grep -q "configure.ac' is required" "$T/st-nobuild.out"
