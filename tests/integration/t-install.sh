@@ -3,15 +3,17 @@
 # its files: jumpgate in bindir, jumpgated in sbindir, the sample config as
 # sysconfdir/jumpgate/jumpgate.conf.sample (refreshed by every install, the
 # operator's jumpgate.conf never touched), the systemd unit in
-# datadir/jumpgate with the installed paths; `make uninstall` removes them
-# all.
+# datadir/jumpgate with the installed paths, and the three man pages;
+# `make uninstall` removes them all.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
 
 # What an install under PREFIX holds, relative to PREFIX.
 installed() {
 	printf './%s ' bin/jumpgate etc/jumpgate/jumpgate.conf.sample \
-		sbin/jumpgated share/jumpgate/jumpgated.service
+		sbin/jumpgated share/jumpgate/jumpgated.service \
+		share/man/man1/jumpgate.1 share/man/man5/jumpgate.conf.5 \
+		share/man/man8/jumpgated.8
 }
 files_in() {
 	(cd "$1" && find . -type f | sort | tr '\n' ' ')
@@ -21,7 +23,7 @@ cd "$JG_BUILDDIR" || bail "no build directory"
 check "make install with a prefix" make -s install prefix="$T/p"
 is "jumpgate is in bindir" "$(test -x "$T/p/bin/jumpgate" && echo yes)" yes
 is "jumpgated is in sbindir" "$(test -x "$T/p/sbin/jumpgated" && echo yes)" yes
-is "exactly the programs, the sample config and the unit" \
+is "exactly the programs, the sample config, the unit and the man pages" \
 	"$(files_in "$T/p")" "$(installed)"
 check_out "the installed tool runs" '^usage: jumpgate' "$T/p/bin/jumpgate" -h
 
