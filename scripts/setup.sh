@@ -51,6 +51,7 @@ jg_copy_sources() {
 	if ! (cd "$top" && git ls-files -co --exclude-standard -z 2>/dev/null) >"$list" ||
 		[[ ! -s $list ]]; then
 		(cd "$top" && find . -type f ! -path './build-fuzz/*' ! -path './build-asan/*' \
+			! -path './_build/*' ! -path './_inst/*' \
 			! -path '*/.deps/*' ! -path './autom4te.cache/*' \
 			! -path './tests/logs/*' ! -path './.git/*' \
 			! -name '*.o' ! -name '*.a' ! -name Makefile \

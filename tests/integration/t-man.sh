@@ -198,3 +198,7 @@ check_outf "man finds the pages under the prefix" "$T/p/share/man/man5/jumpgate.
 check "make uninstall" make -s uninstall prefix="$T/p"
 is "uninstall removes the man pages" \
 	"$(find "$T/p/share/man" -type f 2>/dev/null | wc -l)" 0
+# The build's own copies were made for $T/p above: make them again.
+check "make" make -s
+is "the build's pages name the configured paths again" \
+	"$(grep -lF "$T/p" man/* | tr '\n' ' ')" ""

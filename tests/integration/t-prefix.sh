@@ -3,26 +3,16 @@
 # build directory configured with --prefix=A and built, then configured
 # again with --prefix=B and built with a plain `make`, gives programs that
 # name B's config file and state folder, with nothing of A left in them;
-# --sysconfdir alone moves the config file. Built from a copy of the
+# --sysconfdir and --localstatedir alone move them. Built from a copy of the
 # sources in $T, so the tree's own build is never touched.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
-. "$JG_SRCDIR/scripts/setup.sh"
-
-for tool in autoreconf make rsync strings; do
-	have "$tool" || bail "$tool is not installed (scripts/setup.sh installs it)"
-done
+have strings || bail "strings is not installed (binutils: scripts/setup.sh installs it)"
 # The built-in default is what is tested: no config from the environment.
 unset JUMPGATE_CONFIG
-# A build of its own, whatever make (make check) runs this script.
-mk() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"
-}
 
-check "copy the sources" jg_copy_sources "$JG_SRCDIR" "$T/src" ||
-	bail "cannot copy the sources"
-check "autoreconf" sh -c "cd '$T/src' && autoreconf -fi" ||
-	bail "autoreconf failed"
+jg_src_copy "$T/src"
+jg_autoreconf "$T/src"
 mkdir -p "$T/b"
 cd "$T/b" || bail "no build directory"
 
@@ -33,7 +23,7 @@ build() {
 	shift
 	check "$desc: configure" "$T/src/configure" -q "$@" ||
 		bail "configure $* failed"
-	check "$desc: make" mk -s -j2 jumpgate jumpgated ||
+	check "$desc: make" jg_make -s -j2 jumpgate jumpgated ||
 		bail "make failed after configure $*"
 }
 
