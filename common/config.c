@@ -23,21 +23,27 @@
 #define CONFIG_LINE_MAX 4096
 #define CONFIG_FILE_MAX (1024 * 1024)	/* a config is a few KiB */
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
+/*
+ * configure writes both directories, expanded, into config.h (which every
+ * object depends on), so a new --prefix rebuilds what uses them. Without
+ * config.h there is no right answer: no fallback that would hide it.
+ */
+#if !defined(JG_SYSCONFDIR) || !defined(JG_LOCALSTATEDIR)
+#error "JG_SYSCONFDIR and JG_LOCALSTATEDIR come from config.h (./configure)"
 #endif
 
 const char *
 config_default_path(void)
 {
-	return SYSCONFDIR "/jumpgate/jumpgate.conf";
+	return JG_SYSCONFDIR "/jumpgate/jumpgate.conf";
 }
 
 void
 config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/jumpgate");
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s",
+	    JG_LOCALSTATEDIR "/lib/jumpgate");
 	snprintf(c->worker_user, sizeof(c->worker_user), "jumpgate");
 	snprintf(c->keeper_user, sizeof(c->keeper_user), "jumpgate-vault");
 	c->log_level = LOG_LVL_INFO;

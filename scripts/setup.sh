@@ -10,7 +10,7 @@ JG_PACKAGES="build-essential autoconf automake libtool pkg-config
  libssh-dev libevent-dev libssl-dev libsqlite3-dev libsodium-dev libcmocka-dev
  openssh-server openssh-client tmux rsync sqlite3 iproute2 jq procps
  util-linux passwd asciinema libvterm-dev bc xauth python3-paramiko
- faketime clang libclang-rt-14-dev"
+ faketime clang libclang-rt-14-dev mandoc man-db"
 
 jg_install_missing() {
 	local missing=() p
@@ -82,6 +82,7 @@ jg_copy_sources() {
 	if ! (cd "$top" && git ls-files -co --exclude-standard -z 2>/dev/null) >"$list" ||
 		[[ ! -s $list ]]; then
 		(cd "$top" && find . -type f ! -path './build-fuzz/*' ! -path './build-asan/*' \
+			! -path './_build/*' ! -path './_inst/*' \
 			! -path '*/.deps/*' ! -path './autom4te.cache/*' \
 			! -path './tests/logs/*' ! -path './.git/*' \
 			! -name '*.o' ! -name '*.a' ! -name Makefile \

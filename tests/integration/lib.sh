@@ -300,6 +300,13 @@ jg_on_exit() {
 JG_LOCK=/tmp/jumpgate-integration.lock.d
 _jg_lock() {
 	local i owner
+	# A script run by one that holds the lock (t-distcheck's make
+	# distcheck runs t-install and t-man) shares it: the holder names
+	# itself in JG_LOCK_OWNER for what it runs, and stays its owner.
+	if [ -n "${JG_LOCK_OWNER:-}" ] && kill -0 "$JG_LOCK_OWNER" 2>/dev/null &&
+		[ "$(cat "$JG_LOCK/pid" 2>/dev/null)" = "$JG_LOCK_OWNER" ]; then
+		return 0
+	fi
 	for ((i = 0; i < 18000; i++)); do
 		if mkdir "$JG_LOCK" 2>/dev/null; then
 			echo $$ >"$JG_LOCK/pid"
@@ -783,6 +790,32 @@ mem_limit() {
 # have CMD: CMD exists here.
 have() {
 	command -v "$1" >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------- builds
+
+# For scripts that build the tree themselves (t-prefix, t-distcheck): never
+# in the tree's own build directory.
+# jg_src_copy DEST: the sources of $JG_SRCDIR, without build output, in
+# DEST (scripts/setup.sh's jg_copy_sources); bails out when that fails.
+jg_src_copy() {
+	have rsync || bail "rsync is not installed (scripts/setup.sh installs it)"
+	check "copy the sources" bash -c '. "$1/scripts/setup.sh" &&
+		jg_copy_sources "$1" "$2"' _ "$JG_SRCDIR" "$1" ||
+		bail "cannot copy the sources to $1"
+}
+
+# jg_autoreconf DIR: autoreconf -fi in DIR; bails out when that fails.
+jg_autoreconf() {
+	have autoreconf || bail "autoreconf is not installed (scripts/setup.sh installs it)"
+	check "autoreconf" bash -c 'cd "$1" && autoreconf -fi' _ "$1" ||
+		bail "autoreconf failed in $1"
+}
+
+# jg_make ARGS...: make, without the flags of a make that runs this script
+# (make check passes its -j, TESTS= and the like down in MAKEFLAGS).
+jg_make() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"
 }
 
 # json_check FILE JQ-EXPR: FILE parses as JSON and the jq expression is

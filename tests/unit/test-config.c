@@ -141,6 +141,14 @@ test_defaults(void **state)
 	assert_true(c.max_recording_size == 1LL << 30);
 	assert_true(c.recording_min_free == 1LL << 30);
 	assert_int_equal(c.recording_min_free_pct, 5);
+
+	/* The built-in paths are configure's (config.h), not fixed ones. */
+	assert_int_equal(load("LogLevel info\n", &c, err), JG_OK);
+	assert_string_equal(c.state_dir, JG_LOCALSTATEDIR "/lib/jumpgate");
+	assert_string_equal(c.recording_dir,
+	    JG_LOCALSTATEDIR "/lib/jumpgate/recordings");
+	assert_string_equal(config_default_path(),
+	    JG_SYSCONFDIR "/jumpgate/jumpgate.conf");
 }
 
 static void
