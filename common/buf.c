@@ -104,6 +104,22 @@ buf_reserve(struct buf *b, size_t n, unsigned char **p)
 	return JG_OK;
 }
 
+/*
+ * An empty buffer whose storage grew past keep gives it back (wiped): a
+ * queue that once held megabytes for a burst must not keep them for the
+ * rest of a long idle session.
+ */
+void
+buf_trim(struct buf *b, size_t keep)
+{
+	if (buf_len(b) != 0 || b->cap <= keep)
+		return;
+	sodium_memzero(b->d, b->cap);
+	free(b->d);
+	b->d = NULL;
+	b->cap = b->off = b->len = 0;
+}
+
 /* Give back bytes reserved but not filled (e.g. a short read). */
 void
 buf_unreserve(struct buf *b, size_t n)

@@ -466,6 +466,7 @@ size_t buf_len(const struct buf *);
 const unsigned char *buf_ptr(const struct buf *);
 int buf_reserve(struct buf *, size_t, unsigned char **);
 void buf_unreserve(struct buf *, size_t);
+void buf_trim(struct buf *, size_t keep);
 int buf_put(struct buf *, const void *, size_t);
 int buf_put_u8(struct buf *, uint8_t);
 int buf_put_u32(struct buf *, uint32_t);

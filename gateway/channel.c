@@ -648,17 +648,22 @@ chan_pump_all(struct worker *w)
 }
 
 /*
- * Once a second: the counts of each live session that moved, so that
- * `sessions` shows live rows as they grow (the end message has the final
- * counts; these are only a display and may lag by a second).
+ * Once a second, for each channel: queues a burst left empty give their
+ * storage back (an idle session after a large transfer costs what an idle
+ * one does), and the counts of each live session that moved go to the
+ * master, so that `sessions` shows live rows as they grow (the end message
+ * has the final counts; these are only a display and may lag by a second).
  */
 void
-chan_report_all(struct worker *w)
+chan_tick_all(struct worker *w)
 {
 	struct w_session_bytes sb;
 	struct chan *c;
 
 	for (c = w->chans; c != NULL; c = c->next) {
+		buf_trim(c->to_up, CHAN_QUEUE_KEEP);
+		buf_trim(c->to_down, CHAN_QUEUE_KEEP);
+		buf_trim(c->to_err, CHAN_QUEUE_KEEP);
 		if (c->session_id <= 0 || c->end != 0 || (c->told_in ==
 		    c->bytes_in && c->told_out == c->bytes_out))
 			continue;

@@ -18,6 +18,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -593,7 +594,7 @@ worker_rec_flush(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	record_flush_all(w);
-	chan_report_all(w);
+	chan_tick_all(w);
 	chan_pump_all(w);
 	worker_rearm(w);
 }
@@ -621,6 +622,13 @@ worker_main(struct worker_args *a)
 		log_error("worker: cannot disable core dumps: closing");
 		_exit(1);
 	}
+	/*
+	 * Queue storage is large and short-lived (chan_tick_all frees it
+	 * when drained): a fixed mmap threshold keeps glibc from raising it
+	 * after the first free, so such blocks go back to the system
+	 * instead of staying in the heap of an idle worker.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	w->master = msg_new(a->master_fd);
 	w->in = buf_new(MSG_MAX);
 	hello.pid = (uint32_t)getpid();

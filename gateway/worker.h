@@ -13,6 +13,8 @@
 #define CHAN_QUEUE_MAX (2 * 1024 * 1024)
 /* What a queue to the client may hold after the target's backlog is pulled. */
 #define CHAN_PULL_ROOM (2 * CHAN_QUEUE_MAX)
+/* An empty queue keeps this much storage; more goes back each second. */
+#define CHAN_QUEUE_KEEP (64 * 1024)
 /*
  * Until the channel bridges, its input waits for the target: no more
  * than this is queued for it (libssh holds one window more, unacknowledged).
@@ -183,7 +185,7 @@ void upstream_close(struct worker *);
 /* channel.c */
 ssh_channel chan_open_request(ssh_session, void *);
 void chan_pump_all(struct worker *);
-void chan_report_all(struct worker *);
+void chan_tick_all(struct worker *);
 void chan_refuse(struct chan *, const char *msg);
 void chan_free_all(struct worker *, uint32_t end);
 void chan_notice(struct chan *, const char *msg);
