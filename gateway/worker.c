@@ -280,8 +280,10 @@ worker_banner(struct worker *w)
 
 /*
  * Called twice per key (LIBSSH-NOTES): a probe without signature, then
- * with a verified signature. Only the second is a login; both ask the
- * master whether this key belongs to the user in the login name.
+ * with a verified signature. Only the second is a login. The master is
+ * asked whether this key belongs to the user in the login name once per
+ * key: the signed attempt with the key it just answered for goes straight
+ * to W_AUTH_OK, which the master checks again before it audits the login.
  */
 static int
 worker_auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
@@ -313,6 +315,8 @@ worker_auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
 		return SSH_AUTH_DENIED;
 	if (strcmp(fp, w->probed_fp) == 0 && state == SSH_PUBLICKEY_STATE_NONE)
 		return w->probed_ok ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
+	if (strcmp(fp, w->probed_fp) == 0 && w->probed_ok)
+		goto signed_ok;
 	snprintf(ko.user, sizeof(ko.user), "%s", w->user);
 	snprintf(ko.fp, sizeof(ko.fp), "%s", fp);
 	r = worker_call(w, w_key_owner_send(w->master, &ko, -1),
@@ -325,6 +329,7 @@ worker_auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
 	}
 	if (state == SSH_PUBLICKEY_STATE_NONE)
 		return SSH_AUTH_SUCCESS;	/* libssh answers PK_OK */
+signed_ok:
 	snprintf(ao.user, sizeof(ao.user), "%s", w->user);
 	snprintf(ao.fp, sizeof(ao.fp), "%s", fp);
 	/* The login stands only once the master has written its audit row. */
