@@ -51,6 +51,8 @@ int ctl_call(struct msgconn *, int queued, int timeout_ms, uint32_t *type,
 	    struct buf *in, char *err, size_t errlen);
 /* cmd-sessions.c */
 int cmd_sessions(struct cli *, int, char **);
+/* cmd-kill.c */
+int cmd_kill(struct cli *, int, char **);
 /* cmd-audit.c */
 int cmd_audit(struct cli *, int, char **);
 /* cmd-verify.c, cmd-replay.c, cmd-export.c, cmd-search.c */

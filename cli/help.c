@@ -82,6 +82,14 @@ HELP_PASSPHRASE
 "  --live                  only the sessions running now\n"
 "  --user U, --target T    only those of user U, target T\n"
 "  --json                  print a JSON array\n" },
+	{ "kill",
+"usage: jumpgate kill ID [--reason TEXT]\n"
+"       jumpgate kill --user USER [--reason TEXT]\n"
+"End a live session (or every live session of USER) through the running\n"
+"daemon. Its user reads \"session ended by an administrator: TEXT\"; the\n"
+"row ends as killed, the recording verifies, the audit names who and why.\n"
+"  --user USER             every live session of USER\n"
+"  --reason TEXT           shown to the user and kept in the audit\n" },
 	{ "replay",
 "usage: jumpgate replay ID [--speed X] [--from TIME] [--idle-limit SEC]\n"
 "                           [--cat] [--passphrase-file F]\n"

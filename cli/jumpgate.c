@@ -33,6 +33,7 @@
 "  vault rekey [--passphrase-file OLD] [--new-passphrase-file NEW]\n" \
 "  unseal [--passphrase-file F]\n" \
 "  sessions [--live] [--user U] [--target T] [--json]\n" \
+"  kill ID [--reason TEXT] | kill --user U [--reason TEXT]\n" \
 "  replay ID [--speed X] [--from TIME] [--idle-limit SEC] [--cat]\n" \
 "  export ID [--format asciicast] [-o FILE]\n" \
 "  verify ID... | verify --all\n" \
@@ -63,6 +64,7 @@ static const struct {
 	{ "audit", cmd_audit },
 	{ "unseal", cmd_unseal },
 	{ "sessions", cmd_sessions },
+	{ "kill", cmd_kill },
 	{ "replay", cmd_replay },
 	{ "export", cmd_export },
 	{ "verify", cmd_verify },

@@ -22,6 +22,10 @@ static const struct proto_field c_session_f[] = {
 	F_CSTR(c_session, target), F_CSTR(c_session, source),
 	F_U32(c_session, pid) };
 static const struct proto_field c_error_f[] = { F_CSTR(c_error, message) };
+static const struct proto_field c_kill_f[] = {
+	F_U64(c_kill, id), F_CSTR(c_kill, user), F_CSTR(c_kill, actor),
+	F_CSTR(c_kill, reason) };
+static const struct proto_field c_killed_f[] = { F_U32(c_killed, count) };
 
 static const struct proto_msg ctl_msgs[] = {
 	MSG0(MSG_C_STATUS, TD, PROTO_FD_NONE,
@@ -30,6 +34,8 @@ static const struct proto_msg ctl_msgs[] = {
 	    "the live sessions (C_SESSION each, then C_END)"),
 	MSG(MSG_C_UNSEAL, c_unseal, TD, PROTO_FD_NONE,
 	    "the vault passphrase, for the keeper (C_STATE once it tried)"),
+	MSG(MSG_C_KILL, c_kill, TD, PROTO_FD_NONE,
+	    "end a live session, or every one of a user (C_KILLED)"),
 	MSG(MSG_C_STATE, c_state, DT, PROTO_FD_NONE,
 	    "sealed or unsealed, and the keeper's word"),
 	MSG(MSG_C_SESSION, c_session, DT, PROTO_FD_NONE,
@@ -37,6 +43,8 @@ static const struct proto_msg ctl_msgs[] = {
 	MSG0(MSG_C_END, DT, PROTO_FD_NONE, "the end of a list"),
 	MSG(MSG_C_ERROR, c_error, DT, PROTO_FD_NONE,
 	    "the request was refused, and why"),
+	MSG(MSG_C_KILLED, c_killed, DT, PROTO_FD_NONE,
+	    "how many sessions were told to end"),
 };
 
 const struct proto_link proto_ctl = { "control", ctl_msgs, NF(ctl_msgs) };

@@ -35,6 +35,10 @@ static const struct proto_field w_session_end_f[] = {
 static const struct proto_field w_session_bytes_f[] = {
 	F_U64(w_session_bytes, id), F_U64(w_session_bytes, bytes_in),
 	F_U64(w_session_bytes, bytes_out) };
+static const struct proto_field w_kill_f[] = {
+	F_U64(w_kill, id), F_CSTR(w_kill, user), F_CSTR(w_kill, reason) };
+static const struct proto_field m_kill_f[] = {
+	F_U64(m_kill, id), F_CSTR(m_kill, message) };
 static const struct proto_field w_audit_f[] = {
 	F_CSTR(w_audit, action), F_CSTR(w_audit, detail) };
 static const struct proto_field w_replay_f[] = { F_U64(w_replay, id) };
@@ -95,6 +99,8 @@ static const struct proto_msg wm_msgs[] = {
 	    "one of its sessions ended: how, its counts"),
 	MSG(MSG_W_SESSION_BYTES, w_session_bytes, W, PROTO_FD_NONE,
 	    "a live session's byte counts so far (at most one a second)"),
+	MSG(MSG_W_KILL, w_kill, W, PROTO_FD_NONE,
+	    "an auditor ends a live session, or a user's (M_TEXT)"),
 	MSG(MSG_W_AUDIT, w_audit, W, PROTO_FD_NONE,
 	    "an audit row (refused request, host key mismatch...)"),
 	MSG0(MSG_W_SESSIONS, W, PROTO_FD_NONE,
@@ -131,6 +137,8 @@ static const struct proto_msg wm_msgs[] = {
 	    "pending, approved (by), denied (by, why), cancelled, expired"),
 	MSG(MSG_M_NOTICE, m_notice, M, PROTO_FD_NONE,
 	    "a line for the user's terminals (a grant ends soon)"),
+	MSG(MSG_M_KILL, m_kill, M, PROTO_FD_NONE,
+	    "end this session now, with this line for its user"),
 	MSG(MSG_M_AUTH_OK, m_auth_ok, M, PROTO_FD_NONE,
 	    "the login stands, or why not (its audit row cannot be written)"),
 	MSG0(MSG_M_KEEPER, M, PROTO_FD_MUST,
@@ -210,6 +218,8 @@ end_reason_name(uint32_t reason, uint32_t stop)
 		return stop_reason_name(stop);
 	case END_RECORDING_LIMIT:
 		return "recording limit";
+	case END_KILLED:
+		return "killed";
 	}
 	return NULL;
 }

@@ -110,6 +110,7 @@ enum msg_wm_type {
 	MSG_W_DECIDE,
 	MSG_W_REQUEST_STATE,
 	MSG_W_SESSION_BYTES,
+	MSG_W_KILL,
 	/* master > worker */
 	MSG_M_KEY_OWNER = 100,
 	MSG_M_AUTHORIZE,
@@ -124,6 +125,7 @@ enum msg_wm_type {
 	MSG_M_NOTICE,
 	MSG_M_AUTH_OK,
 	MSG_M_KEEPER,
+	MSG_M_KILL,
 };
 
 /* Why the master stops a worker's sessions (MSG_M_SHUTDOWN). */
@@ -149,6 +151,7 @@ enum end_reason {
 	END_CLOSED,			/* closed without another reason */
 	END_STOPPED,			/* by a MSG_M_SHUTDOWN: see stop */
 	END_RECORDING_LIMIT,		/* MaxRecordingSize reached */
+	END_KILLED,			/* an auditor or admin ended it */
 };
 const char *end_reason_name(uint32_t reason, uint32_t stop);
 
@@ -199,6 +202,15 @@ struct w_session_end {
 struct w_session_bytes {		/* a live session's counts so far */
 	uint64_t id;
 	uint64_t bytes_in, bytes_out;
+};
+struct w_kill {			/* an auditor ends a session, or a user's */
+	uint64_t id;			/* 0: every session of user */
+	char user[JG_NAME_MAX + 1];
+	char reason[STORE_REASON_MAX + 2];
+};
+struct m_kill {				/* end this session now, saying so */
+	uint64_t id;
+	char message[512];
 };
 struct w_audit {
 	char action[64];
@@ -276,6 +288,8 @@ PROTO_TYPED(proto_wm, w_authorize, MSG_W_AUTHORIZE)
 PROTO_TYPED(proto_wm, w_session_open, MSG_W_SESSION_OPEN)
 PROTO_TYPED(proto_wm, w_session_end, MSG_W_SESSION_END)
 PROTO_TYPED(proto_wm, w_session_bytes, MSG_W_SESSION_BYTES)
+PROTO_TYPED(proto_wm, w_kill, MSG_W_KILL)
+PROTO_TYPED(proto_wm, m_kill, MSG_M_KILL)
 PROTO_TYPED(proto_wm, w_audit, MSG_W_AUDIT)
 PROTO_TYPED(proto_wm, w_replay, MSG_W_REPLAY)
 PROTO_TYPED(proto_wm, w_request, MSG_W_REQUEST)
@@ -428,11 +442,13 @@ enum msg_ctl_type {
 	MSG_C_STATUS = 400,
 	MSG_C_SESSIONS,
 	MSG_C_UNSEAL,
+	MSG_C_KILL,
 	/* daemon > tool */
 	MSG_C_STATE = 500,
 	MSG_C_SESSION,
 	MSG_C_END,
 	MSG_C_ERROR,
+	MSG_C_KILLED,
 };
 struct c_unseal { struct proto_bytes passphrase; };
 struct c_state {
@@ -447,10 +463,19 @@ struct c_session {
 	uint32_t pid;
 };
 struct c_error { char message[256]; };
+struct c_kill {
+	uint64_t id;			/* 0: every session of user */
+	char user[JG_NAME_MAX + 1];
+	char actor[JG_NAME_MAX + 1];	/* who runs the tool, for the audit */
+	char reason[STORE_REASON_MAX + 2];
+};
+struct c_killed { uint32_t count; };
 PROTO_TYPED(proto_ctl, c_unseal, MSG_C_UNSEAL)
 PROTO_TYPED(proto_ctl, c_state, MSG_C_STATE)
 PROTO_TYPED(proto_ctl, c_session, MSG_C_SESSION)
 PROTO_TYPED(proto_ctl, c_error, MSG_C_ERROR)
+PROTO_TYPED(proto_ctl, c_kill, MSG_C_KILL)
+PROTO_TYPED(proto_ctl, c_killed, MSG_C_KILLED)
 #define CTL_PASSPHRASE_MAX 1024
 
 #endif /* PROTO_H */

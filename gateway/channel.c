@@ -212,6 +212,16 @@ chan_refuse(struct chan *c, const char *msg)
 	    END_REFUSED;
 }
 
+/* An auditor's or admin's kill: ends it like a refusal, stored as killed. */
+void
+chan_kill(struct chan *c, const char *msg)
+{
+	if (c->state >= CH_FINISH || c->our_exit >= 0)
+		return;
+	chan_refuse(c, msg);
+	c->end = END_KILLED;
+}
+
 static const char *
 chan_kind_name(int kind)
 {

@@ -67,13 +67,13 @@ command_opts(int argc, char **argv, int first, const char *const *allowed,
 	return JG_OK;
 }
 
-static int
+int
 command_is_given(const char *v)
 {
 	return v[0] != '\0';
 }
 
-static const char *
+const char *
 command_val(const char *v)
 {
 	return strcmp(v, "\x01") == 0 ? "" : v;

@@ -174,13 +174,57 @@ command_sessions(struct chan *c)
 	command_answer(c, an.ok, an.text.p, an.text.len);
 }
 
+/* kill ID [--reason TEXT] | kill --user U [--reason TEXT] (auditors) */
+static void
+command_kill(struct chan *c, int argc, char **argv)
+{
+	static const char *const allowed[] = { "user", "reason", NULL };
+	char vals[2][STORE_REASON_MAX + 2], bad[48];
+	struct w_kill rq;
+	struct m_text an;
+	long long id = 0;
+	int pos[4], byuser, ok;
+
+	/* Either one session id or --user, never both. */
+	ok = command_opts(argc, argv, 1, allowed, vals, pos, bad,
+	    sizeof(bad)) == JG_OK;
+	if (ok && pos[0] == -1)
+		ok = command_is_given(vals[0]);
+	else if (ok)
+		ok = pos[1] == -1 && !command_is_given(vals[0]);
+	if (!ok) {
+		command_usage(c, "usage: kill ID [--reason TEXT] | kill --user "
+		    "USER [--reason TEXT]");
+		return;
+	}
+	byuser = pos[0] == -1;
+	if ((byuser && !name_valid(command_val(vals[0]))) ||
+	    (!byuser && id_parse(argv[pos[0]], &id) != JG_OK)) {
+		command_usage(c, byuser ? "kill --user: not a user name" :
+		    "kill: not a session id");
+		return;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.id = (uint64_t)id;
+	if (byuser)
+		snprintf(rq.user, sizeof(rq.user), "%s", command_val(vals[0]));
+	snprintf(rq.reason, sizeof(rq.reason), "%s", command_val(vals[1]));
+	if (worker_call(c->w, w_kill_send(c->w->master, &rq, -1), MSG_M_TEXT,
+	    &an, sizeof(an), NULL) != JG_OK) {
+		chan_notice(c, "cannot end sessions right now");
+		command_end(c, 1);
+		return;
+	}
+	command_answer(c, an.ok, an.text.p, an.text.len);
+}
+
 void
 command_usage(struct chan *c, const char *what)
 {
 	char msg[256];
 
 	snprintf(msg, sizeof(msg), "%s (commands: targets, request, requests, "
-	    "approve, deny, cancel, sessions, replay, help)", what);
+	    "approve, deny, cancel, sessions, replay, kill, help)", what);
 	chan_notice(c, msg);
 	command_end(c, 2);
 }
@@ -327,13 +371,16 @@ command_start(struct chan *c)
 		command_sessions(c);
 	else if (strcmp(argv[0], "replay") == 0 && argc == 2)
 		command_replay(c, argv[1]);
+	else if (strcmp(argv[0], "kill") == 0)
+		command_kill(c, argc, argv);
 	else if (command_jit(c, argc, argv))
 		;
 	else if (strcmp(argv[0], "help") == 0) {
 		command_out_tty(c, "commands:\n  targets   the targets you can "
 		    "reach and how\n  sessions  (auditors) the sessions "
 		    "through the gateway\n  replay ID (auditors) watch a "
-		    "session's recording\n  request TARGET --reason TEXT "
+		    "session's recording\n  kill ID|--user U [--reason TEXT] "
+		    "(auditors) end live sessions\n  request TARGET --reason TEXT "
 		    "[--duration DUR]\n  requests [--watch]\n  approve ID "
 		    "[--comment TEXT] | deny ID [--reason TEXT] | cancel ID\n"
 		    "  help      this text\n"

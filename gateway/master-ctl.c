@@ -144,6 +144,31 @@ master_ctl_unseal(struct ctl *c, struct buf *in)
 	c->waiting_unseal = 1;
 }
 
+/* kill ID | kill --user U from the host: audited with the tool's user. */
+static void
+master_ctl_kill(struct ctl *c, struct buf *in)
+{
+	struct c_kill ck;
+	struct c_killed ok;
+	char err[256], actor[JG_NAME_MAX + 1];
+	int n;
+
+	if (c_kill_dec(in, -1, &ck) != JG_OK || (ck.id == 0 &&
+	    !name_valid(ck.user))) {
+		master_ctl_error(c, "bad kill request");
+		return;
+	}
+	snprintf(actor, sizeof(actor), "%s", name_valid(ck.actor) ? ck.actor :
+	    "root");
+	if (master_kill(c->m, ck.id, ck.id == 0 ? ck.user : NULL, actor, 1,
+	    ck.reason, &n, err, sizeof(err)) != JG_OK) {
+		master_ctl_error(c, err);
+		return;
+	}
+	ok.count = (uint32_t)n;
+	master_ctl_sent(c, c_killed_send(c->conn, &ok, -1));
+}
+
 static void
 master_ctl_io(evutil_socket_t fd, short ev, void *arg)
 {
@@ -184,6 +209,9 @@ master_ctl_io(evutil_socket_t fd, short ev, void *arg)
 			break;
 		case MSG_C_UNSEAL:
 			master_ctl_unseal(c, in);
+			break;
+		case MSG_C_KILL:
+			master_ctl_kill(c, in);
 			break;
 		default:
 			master_ctl_error(c, "unknown request");

@@ -68,6 +68,10 @@ master_peer_kill(struct peer *p, const char *why)
 {
 	if (p->dead)
 		return;
+	if (p->reaped) {	/* its pid may be another process's now */
+		p->dead = 1;
+		return;
+	}
 	log_info("worker %ld (%s%s%s): ending it: %s", (long)p->pid,
 	    p->user[0] ? p->user : "pre-auth", p->user[0] ? " from " : " ",
 	    p->source, why);
@@ -110,12 +114,27 @@ master_peer_stop(struct peer *p, uint32_t reason, const char *message)
 }
 
 /* After the worker is gone: fix its sessions, count its failures, free it. */
+static void master_peer_messages(struct master *, struct peer *, int);
+
 void
 master_peer_reap(struct master *m, struct peer *p, int status)
 {
 	struct k_unregister ku;
 	struct peer **pp;
 	size_t i;
+	int k;
+
+	/*
+	 * A worker that exited may have left its last messages unread (its
+	 * sessions' ends, sent just before it exited): SIGCHLD can come
+	 * before the socket's readable event. They count.
+	 */
+	if (!p->dead && WIFEXITED(status)) {
+		p->reaped = 1;
+		for (k = 0; k < 64 && msg_read(p->conn) > 0; k++)
+			;
+		master_peer_messages(m, p, 1024);
+	}
 
 	for (i = 0; i < p->nsessions; i++) {
 		if (p->sessions[i] <= 0)	/* ended (or never began) */
@@ -432,6 +451,7 @@ static const struct {
 	{ MSG_W_SESSION_OPEN, PEER_AUTHORIZED, 0, master_w_session_open },
 	{ MSG_W_SESSION_END, PEER_AUTHORIZED, 0, master_w_session_end },
 	{ MSG_W_SESSION_BYTES, PEER_AUTHORIZED, 0, master_w_session_bytes },
+	{ MSG_W_KILL, PEER_LOGGED_IN, 0, master_w_kill },
 	{ MSG_W_AUDIT, PEER_LOGGED_IN, 0, master_w_audit },
 	{ MSG_W_SESSIONS, PEER_LOGGED_IN, 0, master_w_sessions },
 	{ MSG_W_REPLAY, PEER_LOGGED_IN, 0, master_w_replay },
@@ -490,16 +510,41 @@ master_peer_dispatch(struct master *m, struct peer *p, uint32_t type,
 	return rc;
 }
 
+/* Dispatch up to max messages read from the worker already. */
+static void
+master_peer_messages(struct master *m, struct peer *p, int max)
+{
+	const struct proto_msg *d;
+	struct buf *in;
+	char why[96];
+	uint32_t type;
+	int r, pfd, n;
+
+	in = buf_new(MSG_MAX);
+	for (n = 0; n < max && !p->dead; n++) {
+		if ((r = msg_get(p->conn, &type, in, &pfd)) == 0)
+			break;
+		if (r < 0) {
+			master_peer_kill(p, "malformed message");
+			break;
+		}
+		if (master_peer_dispatch(m, p, type, in, pfd) != JG_OK) {
+			d = proto_find(&proto_wm, type);
+			snprintf(why, sizeof(why), "%s message %s", d == NULL ?
+			    "unknown" : "refused", d == NULL ? "" : d->name);
+			master_peer_kill(p, why);
+			break;
+		}
+	}
+	buf_free(in);
+}
+
 static void
 master_peer_io(evutil_socket_t fd, short ev, void *arg)
 {
 	struct peer *p = arg;
 	struct master *m = p->m;
-	struct buf *in;
-	const struct proto_msg *d;
-	char why[96];
-	uint32_t type;
-	int r, pfd, n;
+	int r;
 
 	(void)fd;
 	if (p->dead)
@@ -520,21 +565,5 @@ master_peer_io(evutil_socket_t fd, short ev, void *arg)
 		event_del(p->rev);
 		return;
 	}
-	in = buf_new(MSG_MAX);
-	for (n = 0; n < 64 && !p->dead; n++) {
-		if ((r = msg_get(p->conn, &type, in, &pfd)) == 0)
-			break;
-		if (r < 0) {
-			master_peer_kill(p, "malformed message");
-			break;
-		}
-		if (master_peer_dispatch(m, p, type, in, pfd) != JG_OK) {
-			d = proto_find(&proto_wm, type);
-			snprintf(why, sizeof(why), "%s message %s", d == NULL ?
-			    "unknown" : "refused", d == NULL ? "" : d->name);
-			master_peer_kill(p, why);
-			break;
-		}
-	}
-	buf_free(in);
+	master_peer_messages(m, p, 64);
 }

@@ -244,6 +244,8 @@ master_end_state(const struct w_session_end *rq)
 		return "truncated";
 	if (rq->reason == END_REFUSED)
 		return "refused";
+	if (rq->reason == END_KILLED)
+		return "killed";
 	if (rq->reason != END_STOPPED)
 		return "complete";
 	switch (rq->stop) {
@@ -468,4 +470,95 @@ master_w_replay(struct master *m, struct peer *p, const void *msg)
 	master_peer_sent(p, proto_send(&proto_wm, p->conn, MSG_M_REPLAY_KEY,
 	    NULL, 0, kp[1]));
 	return JG_OK;
+}
+
+/*
+ * End live session id, or every live session of user (id 0): each kill
+ * is audited first (none without its row: the audit fails closed) and
+ * its worker told to end that channel with a line naming who and why.
+ * admin: asked on the host, where the user reads "an administrator".
+ * Returns JG_OK with *count, or an error with its reason in err.
+ */
+int
+master_kill(struct master *m, uint64_t id, const char *user, const char *actor,
+    int admin, const char *reason, int *count, char *err, size_t errlen)
+{
+	struct m_kill k;
+	struct peer *p;
+	char detail[1024], why[STORE_REASON_MAX + 2];
+	size_t i, n;
+
+	*count = 0;
+	snprintf(why, sizeof(why), "%s", reason);
+	for (n = 0; why[n] != '\0'; n++)	/* shown on a terminal, logged */
+		if ((unsigned char)why[n] < 0x20 || why[n] == 0x7f)
+			why[n] = '?';
+	if (id == 0 && (user == NULL || !name_valid(user))) {
+		snprintf(err, errlen, "kill: give a session id or a valid user");
+		return JG_EINVAL;
+	}
+	for (p = m->peers; p != NULL; p = p->next) {
+		if (p->dead || (id == 0 && strcmp(p->user, user) != 0))
+			continue;
+		for (i = 0; i < p->nsessions; i++) {
+			if (p->sessions[i] <= 0 || (id != 0 &&
+			    p->sessions[i] != (long long)id))
+				continue;
+			snprintf(detail, sizeof(detail), "session=%lld user=%s "
+			    "target=%s source=%s reason=%s", p->sessions[i],
+			    p->user, p->target, p->source, why[0] ? why : "-");
+			if (master_audit(m, actor, "session.kill", detail) !=
+			    JG_OK) {
+				snprintf(err, errlen, "%s: kill refused",
+				    MASTER_AUDIT_DOWN);
+				return JG_ERR;
+			}
+			memset(&k, 0, sizeof(k));
+			k.id = (uint64_t)p->sessions[i];
+			snprintf(k.message, sizeof(k.message), "session ended "
+			    "by %s%s%s", admin ? "an administrator" : actor,
+			    why[0] ? ": " : "", why);
+			log_info("session %lld killed by %s: user=%s target=%s "
+			    "source=%s reason=%s", p->sessions[i], actor,
+			    p->user, p->target, p->source, why[0] ? why : "-");
+			master_peer_sent(p, m_kill_send(p->conn, &k, -1));
+			(*count)++;
+		}
+	}
+	if (id != 0 && *count == 0) {
+		snprintf(err, errlen, "no live session %llu",
+		    (unsigned long long)id);
+		return JG_ENOENT;
+	}
+	return JG_OK;
+}
+
+/* kill ID | kill --user U, with --reason TEXT, from an auditor's worker. */
+int
+master_w_kill(struct master *m, struct peer *p, const void *msg)
+{
+	const struct w_kill *rq = msg;
+	char text[512], err[256];
+	int n;
+
+	if (rq->id == 0 && !name_valid(rq->user))
+		return JG_EINVAL;	/* the worker checked: a broken one */
+	if (!master_is_auditor(m, p->user)) {
+		snprintf(text, sizeof(text), "kill: only auditors may end "
+		    "sessions");
+		master_audit(m, p->user, "request.refused", "kill");
+		master_log_refused(LOG_LVL_INFO, p->user, NULL, p->source,
+		    "kill: not an auditor");
+		return master_text_reply(p, 0, text, strlen(text));
+	}
+	if (master_kill(m, rq->id, rq->id == 0 ? rq->user : NULL, p->user, 0,
+	    rq->reason, &n, err, sizeof(err)) != JG_OK)
+		return master_text_reply(p, 0, err, strlen(err));
+	if (rq->id != 0)
+		snprintf(text, sizeof(text), "killed session %llu\n",
+		    (unsigned long long)rq->id);
+	else
+		snprintf(text, sizeof(text), "killed %d session%s of %s\n", n,
+		    n == 1 ? "" : "s", rq->user);
+	return master_text_reply(p, 1, text, strlen(text));
 }

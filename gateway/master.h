@@ -50,6 +50,7 @@ struct peer {
 	long long sessions[MASTER_PEER_SESSIONS];	/* < 0: ended */
 	size_t nsessions;
 	int dead;		/* killed; waiting for SIGCHLD */
+	int reaped;		/* exited: its last messages are read */
 	time_t kill_at;		/* told to stop; killed if still here then */
 	/* access through a grant: ended by the master when the grant ends */
 	long long grant_id;
@@ -162,6 +163,10 @@ void master_session_ends_retry(struct master *);
 int master_w_session_open(struct master *, struct peer *, const void *);
 int master_w_session_end(struct master *, struct peer *, const void *);
 int master_w_session_bytes(struct master *, struct peer *, const void *);
+int master_w_kill(struct master *, struct peer *, const void *);
+int master_kill(struct master *, uint64_t id, const char *user,
+	    const char *actor, int admin, const char *reason, int *count,
+	    char *err, size_t errlen);
 int master_w_sessions(struct master *, struct peer *, const void *);
 int master_w_replay(struct master *, struct peer *, const void *);
 int master_text_reply(struct peer *, int ok, const char *text, size_t len);

@@ -100,6 +100,21 @@ worker_handle_async(struct worker *w, uint32_t type, struct buf *in, int fd)
 		    w->user);
 		return;
 	}
+	if (type == MSG_M_KILL) {
+		struct m_kill k;
+
+		if (m_kill_dec(in, fd, &k) != JG_OK)
+			fatalx("malformed kill from the master");
+		/* Gone already if it ended meanwhile: nothing to do. */
+		for (c = w->chans; c != NULL; c = c->next)
+			if (c->session_id == (long long)k.id) {
+				chan_kill(c, k.message);
+				w->pump_soon = 1;
+			}
+		log_info("%s: session %llu: %s", w->user,
+		    (unsigned long long)k.id, k.message);
+		return;
+	}
 	if (type == MSG_M_NOTICE) {
 		if (m_notice_dec(in, fd, &n) != JG_OK)
 			fatalx("malformed notice from the master");
@@ -190,6 +205,9 @@ worker_master_io(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (w->shutdown) {
 		worker_refuse_all(w, w->shutdown_msg);
+		chan_pump_all(w);
+	} else if (w->pump_soon) {
+		w->pump_soon = 0;
 		chan_pump_all(w);
 	}
 	worker_rearm(w);

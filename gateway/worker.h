@@ -114,6 +114,7 @@ struct worker {
 	struct ssh_server_callbacks_struct scb;
 	int client_fd;
 	struct event *down_rev, *down_wev;
+	int pump_soon;		/* a channel was told to end: pump */
 	struct event *grace, *idle, *connect_timer, *rec_flush;
 	struct event *pump_ev;	/* chan_pump_all() did not settle: run again */
 	/* packets libssh has decoded on each leg (ssh_set_counters) */
@@ -187,6 +188,7 @@ ssh_channel chan_open_request(ssh_session, void *);
 void chan_pump_all(struct worker *);
 void chan_tick_all(struct worker *);
 void chan_refuse(struct chan *, const char *msg);
+void chan_kill(struct chan *, const char *msg);
 void chan_free_all(struct worker *, uint32_t end);
 void chan_notice(struct chan *, const char *msg);
 
@@ -226,6 +228,8 @@ void command_free(struct chan *);
 int command_opts(int argc, char **argv, int first,
 	    const char *const *allowed, char vals[][STORE_REASON_MAX + 2],
 	    int *positional, char *badopt, size_t badlen);
+int command_is_given(const char *);
+const char *command_val(const char *);
 int command_jit(struct chan *, int argc, char **argv);
 void command_ask_start(struct chan *);
 void command_ask_input(struct chan *);
