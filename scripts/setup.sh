@@ -87,7 +87,9 @@ jg_copy_sources() {
 			! -path './tests/logs/*' ! -path './.git/*' \
 			! -name '*.o' ! -name '*.a' ! -name Makefile \
 			! -name config.h ! -name config.status ! -name config.log \
-			! -name stamp-h1 -print0 |
+			! -name stamp-h1 ! -name .dirstamp ! -name jg-paths.stamp ! -name '*~' \
+			! -path './man/*' ! -path './etc/jumpgate.conf.sample' \
+			! -path './etc/jumpgated.service' -print0 |
 			while IFS= read -r -d '' f; do
 				[[ $(head -c 4 "$f" | od -An -c | tr -d ' ') == 177ELF ]] ||
 					printf '%s\0' "${f#./}"

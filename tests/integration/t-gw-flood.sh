@@ -56,7 +56,7 @@ fi
 is "the source is penalised for connections without authentication" \
 	"$("$JG" audit --json | jq '[.[] | select(.action == "penalty" and (.detail | contains("127.0.0.2 cause=noauth")))] | length > 0')" true
 check_outf "the per-source cap is in the log" \
-	"drop connection from 127.0.0.2: PerSourceMaxStartups 10" cat "$T/jumpgated.log"
+	"refused: user=- target=- source=127.0.0.2 reason=PerSourceMaxStartups 10" cat "$T/jumpgated.log"
 is "127.0.0.1 was never penalised" \
 	"$("$JG" audit --json | jq '[.[] | select(.action == "penalty" and (.detail | startswith("127.0.0.1")))] | length')" 0
 # Once the penalty is over, the source logs in like any other.
