@@ -30,6 +30,10 @@ sessions_json_object(struct json *j, const void *elem)
 	json_key_str(j, "kind", e->kind);
 	json_key_str(j, "command", e->detail);
 	json_key_str(j, "end_reason", e->end_reason);
+	if (strcmp(e->state, "live") == 0)
+		json_key_int(j, "idle_seconds", listing_idle(e));
+	else
+		json_key_null(j, "idle_seconds");
 }
 
 int

@@ -79,7 +79,8 @@ HELP_PASSPHRASE
 "usage: jumpgate sessions [--live] [--user U] [--target T] [--json]\n"
 "Every session through the gateway. STATE is live, complete, refused,\n"
 "killed, revoked, expired, interrupted or truncated.\n"
-"  --live                  only the sessions running now\n"
+"  --live                  only the sessions running now (ENDED shows\n"
+"                          how long each has been idle)\n"
 "  --user U, --target T    only those of user U, target T\n"
 "  --json                  print a JSON array\n" },
 	{ "kill",

@@ -181,7 +181,7 @@ int sshkey_scan_host(const char *host, int port, int timeout,
 struct store;
 #define STORE_CREATE 0x1
 #define STORE_DAEMON 0x2	/* short busy timeout, fail closed */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store_actor {
 	const char *name;		/* "root", "cli", or a gateway user */
@@ -366,6 +366,7 @@ struct store_session {
 	char detail[256];		/* the command or subsystem name */
 	char end_reason[64];
 	char recording[512];		/* file name under RecordingDirectory */
+	char active[32];		/* last data moved (live), or empty */
 };
 struct store_session_filter {
 	int live_only;
@@ -453,6 +454,7 @@ int store_grants_expire(struct store *, int *n);
 /* listing.c: rows of the listings shared by the tool and the gateway */
 void listing_sessions_head(char *, size_t);
 void listing_sessions_row(const struct store_session *, char *, size_t);
+long listing_idle(const struct store_session *);
 void listing_requests_head(char *, size_t);
 void listing_requests_row(const struct store_request *, char *, size_t);
 long listing_age(const char *created);

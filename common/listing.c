@@ -14,6 +14,8 @@
 
 #define LISTING_REASON_COLS 40
 
+static void listing_age_text(long, char *, size_t);
+
 void
 listing_sessions_head(char *out, size_t len)
 {
@@ -29,6 +31,12 @@ listing_sessions_row(const struct store_session *s, char *out, size_t len)
 
 	time_local_iso(s->started, started, sizeof(started));
 	time_local_iso(s->ended, ended, sizeof(ended));
+	if (strcmp(s->state, "live") == 0) {	/* no end yet: how idle */
+		char idle[16];
+
+		listing_age_text(listing_idle(s), idle, sizeof(idle));
+		snprintf(ended, sizeof(ended), "idle %s", idle);
+	}
 	if (s->exit_status < 0)
 		snprintf(status, sizeof(status), "-");
 	else
@@ -37,6 +45,13 @@ listing_sessions_row(const struct store_session *s, char *out, size_t len)
 	    "%10lld  %s%s%s\n", s->id, s->user, s->target, started, ended,
 	    s->state, status, s->bytes_in, s->bytes_out, s->kind,
 	    s->detail[0] ? " " : "", s->detail);
+}
+
+/* Seconds a live session has moved no data (since it started, if never). */
+long
+listing_idle(const struct store_session *s)
+{
+	return listing_age(s->active[0] != '\0' ? s->active : s->started);
 }
 
 /* Seconds since a request was filed (0 if it is in the future). */

@@ -133,6 +133,8 @@ static const char *const store_migrations[] = {
 	"    'revoked')),"
 	"  revoked_by TEXT);"
 	"CREATE INDEX grants_active ON grants (user, target, state);",
+	/* when a live session last moved data (sessions --live: idle time) */
+	"ALTER TABLE sessions ADD COLUMN active TEXT;",
 };
 
 size_t

@@ -76,9 +76,12 @@ int
 store_session_bytes(struct store *s, long long id, long long in,
     long long out)
 {
+	char now[32];
+
+	store_now(now, sizeof(now));
 	return store_run(s, NULL, "UPDATE sessions SET bytes_in = ?, "
-	    "bytes_out = ? WHERE id = ? AND state = 'live'", "iii", in, out,
-	    id);
+	    "bytes_out = ?, active = ? WHERE id = ? AND state = 'live'", "iisi",
+	    in, out, now, id);
 }
 
 /* At start: rows left live by a daemon that died cannot be live now. */
@@ -121,6 +124,7 @@ store_sessions_query_row(sqlite3_stmt *st, void *elem)
 	    sizeof(e->end_reason));
 	store_col_text(st, 14, e->recording,
 	    sizeof(e->recording));
+	store_col_text(st, 15, e->active, sizeof(e->active));
 }
 
 static int
@@ -132,7 +136,7 @@ store_sessions_query(struct store *s, const struct store_session_filter *f,
 
 	rc = store_prepare(s, &st, "SELECT id, user, target, login, source, "
 	    "started, ended, bytes_in, bytes_out, exit_status, state, kind, "
-	    "detail, end_reason, recording FROM sessions WHERE (? = 0 OR "
+	    "detail, end_reason, recording, active FROM sessions WHERE (? = 0 OR "
 	    "state = 'live') "
 	    "AND (? IS NULL OR user = ?) AND (? IS NULL OR target = ?) "
 	    "AND (? = 0 OR id = ?) ORDER BY id", f->user ? (f->target ?

@@ -63,11 +63,20 @@ else
 	not_ok "a live row's bytes_out grows while it runs" "row: $("$JG" sessions --json | jq -c ".[] | select(.id == $live)")"
 fi
 is "the row is live" "$(field "$live" state)" live
-check_out "the table shows live and the count" \
-	"^ *$live +alice +t1 .* live +- +[0-9]+ +[0-9]{6,} " "$JG" sessions --live
+# It moves nothing now (sleep 60): its idle time grows.
+if wait_for 10 sh -c "[ \"\$(\"$JG\" sessions --json | jq -r '.[] | select(.id == $live) | .idle_seconds')\" -ge 3 ]"; then
+	ok "a live row's idle_seconds grows while it moves nothing"
+else
+	not_ok "a live row's idle_seconds grows while it moves nothing" \
+		"row: $("$JG" sessions --json | jq -c ".[] | select(.id == $live)")"
+fi
+check_out "the table shows live, idle time and the count" \
+	"^ *$live +alice +t1 +[0-9-]+ [0-9:]+ +idle [0-9]+s +live +- +[0-9]+ +[0-9]{6,} " \
+	"$JG" sessions --live
 jgd_stop
 wait "$BGPID" 2>/dev/null
 is "a session the gateway stopped under is interrupted" "$(field "$live" state)" interrupted
+is "an ended row has no idle time" "$(field "$live" idle_seconds)" null
 jgd_start || bail "jumpgated did not restart"
 
 # ---------------------------------------------------------------- revoked

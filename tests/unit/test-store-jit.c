@@ -476,8 +476,9 @@ test_migration_v1(void **state)
 	    "name = 'requests'"), 0);
 	assert_int_equal(store_open(dbpath, 0, &s, err, sizeof(err)), JG_OK);
 	*state = s;
-	assert_int_equal(raw_int("PRAGMA user_version"), 2);
-	assert_int_equal(STORE_SCHEMA_VERSION, 2);
+	/* migrated to the newest version, the jit tables (2) on the way */
+	assert_int_equal(raw_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_true(STORE_SCHEMA_VERSION >= 2);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM users");
 	assert_int_equal(raw_int(sql), 1);
 	assert_int_equal(raw_int("SELECT count(*) FROM sqlite_master WHERE "
