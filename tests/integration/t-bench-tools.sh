@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# t-bench-tools: the helpers scripts/bench runs work against a real OpenSSH
+# target (a handful of samples, no timing asserted): tests/tools/echolat.py
+# (keystroke echo latency over ssh -tt) and tests/tools/loadclient (N
+# interactive sessions held at once with libssh).
+. "${JG_SRCDIR:?}/tests/integration/lib.sh"
+jg_setup
+
+target_sshd_start || bail "no target sshd"
+ECHOLAT=$JG_SRCDIR/tests/tools/echolat.py
+LOADCLIENT=$JG_BUILDDIR/tests/tools/loadclient
+
+# echolat: 20 one-byte echoes through a remote pty, all come back.
+check_out "echolat times 20 echoes through ssh -tt" \
+	'^n 20 p50_us [0-9]+ p99_us [0-9]+ min_us [0-9]+ max_us [0-9]+$' \
+	"$ECHOLAT" -n 20 --gap-ms 2 -- ssh -tt -F none -i "$T/target_key" \
+	-o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes \
+	-o UserKnownHostsFile="$SSHD_KNOWN_HOSTS" -p "$SSHD_PORT" jgtarget@127.0.0.1
+# ... and says so when there is nothing at the other end.
+dead=$(free_port)
+OUT=$(_outfile)
+"$ECHOLAT" -n 5 -- ssh -tt -o BatchMode=yes -o ConnectTimeout=5 \
+	-p "$dead" 127.0.0.1 >/dev/null 2>"$OUT"
+rc=$?
+is "echolat fails when the session never starts" \
+	"$rc $(grep '^echolat:' "$OUT")" "1 echolat: 0 of 5 echoes came back"
+
+# loadclient: 3 shells held for 3 s, each echoing a line every second.
+check_out "loadclient holds 3 interactive sessions and times their echoes" \
+	'^wanted 3 opened 3 held 3 dropped 0 echoes [1-9][0-9]* p50_us [0-9]+ p99_us [0-9]+ ' \
+	"$LOADCLIENT" -p "$SSHD_PORT" -l jgtarget -i "$T/target_key" -n 3 -P 2 \
+	-H 3 -e 1
+# A session that cannot log in is not counted as held (exit 1).
+ssh-keygen -q -t ed25519 -N '' -f "$T/other_key" </dev/null >/dev/null
+OUT=$(_outfile)
+"$LOADCLIENT" -p "$SSHD_PORT" -l jgtarget -i "$T/other_key" -n 2 -P 1 -H 1 \
+	-e 1 >"$OUT" 2>/dev/null
+rc=$?
+is "loadclient with an unknown key: exit 1, nothing held" \
+	"$rc $(cut -d' ' -f1-8 "$OUT")" "1 wanted 2 opened 0 held 0 dropped 0"
