@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
 # t-bench-tools: the helpers scripts/bench runs work against a real OpenSSH
 # target (a handful of samples, no timing asserted): tests/tools/echolat.py
-# (keystroke echo latency over ssh -tt) and tests/tools/loadclient (N
-# interactive sessions held at once with libssh).
+# (keystroke echo latency over ssh -tt), tests/tools/loadclient (N
+# interactive sessions held at once with libssh) and tests/tools/cputree.py
+# (a command's whole process tree's CPU).
 . "${JG_SRCDIR:?}/tests/integration/lib.sh"
 jg_setup
 
 target_sshd_start || bail "no target sshd"
 ECHOLAT=$JG_SRCDIR/tests/tools/echolat.py
 LOADCLIENT=$JG_BUILDDIR/tests/tools/loadclient
+CPUTREE=$JG_SRCDIR/tests/tools/cputree.py
+
+# cputree: waits for a descendant the command left behind (as ssh leaves
+# its ProxyCommand) and counts its CPU; passes the exit status on.
+check "cputree runs a command that leaves a busy grandchild" \
+	"$CPUTREE" "$T/cpu" -- sh -c "(python3 -c 'sum(range(3000000))'; touch $T/gc.done) & exit 0"
+is "cputree waited for the grandchild" "$(test -e "$T/gc.done" && echo yes)" yes
+check "cputree counted the grandchild's CPU" \
+	awk 'NF == 3 && $2 + $3 > 0 { ok = 1 } END { exit !ok }' "$T/cpu"
+"$CPUTREE" "$T/cpu2" -- sh -c 'exit 3'
+is "cputree exits with the command's status" "$?" 3
 
 # echolat: 20 one-byte echoes through a remote pty, all come back.
 check_out "echolat times 20 echoes through ssh -tt" \
