@@ -27,7 +27,7 @@ check_out "echolat times 20 echoes through ssh -tt" \
 	'^n 20 p50_us [0-9]+ p99_us [0-9]+ min_us [0-9]+ max_us [0-9]+$' \
 	"$ECHOLAT" -n 20 --gap-ms 2 -- ssh -tt -F none -i "$T/target_key" \
 	-o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes \
-	-o UserKnownHostsFile="$SSHD_KNOWN_HOSTS" -p "$SSHD_PORT" jgtarget@127.0.0.1
+	-o UserKnownHostsFile="$SSHD_KNOWN_HOSTS" -p "$SSHD_PORT" "$JG_TARGET_USER@127.0.0.1"
 # ... and says so when there is nothing at the other end.
 dead=$(free_port)
 OUT=$(_outfile)
@@ -40,12 +40,12 @@ is "echolat fails when the session never starts" \
 # loadclient: 3 shells held for 3 s, each echoing a line every second.
 check_out "loadclient holds 3 interactive sessions and times their echoes" \
 	'^wanted 3 opened 3 held 3 dropped 0 echoes [1-9][0-9]* p50_us [0-9]+ p99_us [0-9]+ ' \
-	"$LOADCLIENT" -p "$SSHD_PORT" -l jgtarget -i "$T/target_key" -n 3 -P 2 \
+	"$LOADCLIENT" -p "$SSHD_PORT" -l "$JG_TARGET_USER" -i "$T/target_key" -n 3 -P 2 \
 	-H 3 -e 1
 # A session that cannot log in is not counted as held (exit 1).
 ssh-keygen -q -t ed25519 -N '' -f "$T/other_key" </dev/null >/dev/null
 OUT=$(_outfile)
-"$LOADCLIENT" -p "$SSHD_PORT" -l jgtarget -i "$T/other_key" -n 2 -P 1 -H 1 \
+"$LOADCLIENT" -p "$SSHD_PORT" -l "$JG_TARGET_USER" -i "$T/other_key" -n 2 -P 1 -H 1 \
 	-e 1 >"$OUT" 2>/dev/null
 rc=$?
 is "loadclient with an unknown key: exit 1, nothing held" \
