@@ -3,7 +3,8 @@
 # target (a handful of samples, no timing asserted): tests/tools/echolat.py
 # (keystroke echo latency over ssh -tt), tests/tools/loadclient (N
 # interactive sessions held at once with libssh) and tests/tools/cputree.py
-# (a command's whole process tree's CPU).
+# (a command's whole process tree's CPU) and tests/tools/procpoll.py (the
+# CPU of the sshd processes under a listener).
 . "${JG_SRCDIR:?}/tests/integration/lib.sh"
 jg_setup
 
@@ -11,6 +12,7 @@ target_sshd_start || bail "no target sshd"
 ECHOLAT=$JG_SRCDIR/tests/tools/echolat.py
 LOADCLIENT=$JG_BUILDDIR/tests/tools/loadclient
 CPUTREE=$JG_SRCDIR/tests/tools/cputree.py
+PROCPOLL=$JG_SRCDIR/tests/tools/procpoll.py
 
 # cputree: waits for a descendant the command left behind (as ssh leaves
 # its ProxyCommand) and counts its CPU; passes the exit status on.
@@ -50,3 +52,23 @@ OUT=$(_outfile)
 rc=$?
 is "loadclient with an unknown key: exit 1, nothing held" \
 	"$rc $(cut -d' ' -f1-8 "$OUT")" "1 wanted 2 opened 0 held 0 dropped 0"
+
+# procpoll: a session that encrypts 64 MiB costs its sshd processes CPU
+# (their last utime+stime, found under the listener); none for another root.
+sleep 30 &
+other=$!
+jg_track "$other"
+"$PROCPOLL" "$T/pp" "$SSHD_PID" "$other" &
+pp=$!
+sleep 0.3
+check "a 64 MiB download straight from the target" \
+	ssh -F none -i "$T/target_key" -o IdentitiesOnly=yes -o BatchMode=yes \
+	-o StrictHostKeyChecking=yes -o UserKnownHostsFile="$SSHD_KNOWN_HOSTS" \
+	-p "$SSHD_PORT" "$JG_TARGET_USER@127.0.0.1" 'head -c 67108864 /dev/zero'
+sleep 0.3
+kill -TERM "$pp"
+wait "$pp"
+check "procpoll counted the target sshd's session CPU" \
+	awk -v p="$SSHD_PID" '$1 == p && $2 > 0 { ok = 1 } END { exit !ok }' "$T/pp"
+is "procpoll counted nothing under a root without sshd children" \
+	"$(awk -v p="$other" '$1 == p { print $2 }' "$T/pp")" 0
