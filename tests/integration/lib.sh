@@ -296,8 +296,15 @@ jg_on_exit() {
 # One integration script at a time on this machine: they share the target
 # user jgtarget, whose password each one sets. A lock directory holding
 # the owner's pid (no descriptor a daemon could inherit and keep); a dead
-# owner's lock is taken over; waits up to 30 minutes.
-JG_LOCK=/tmp/jumpgate-integration.lock.d
+# owner's lock is taken over; waits up to 30 minutes. The lock is per
+# target user: JG_TARGET_USER (default jgtarget) names another one, with
+# its own lock (scripts/bench uses jgbench, so it need not wait for tests).
+JG_TARGET_USER=${JG_TARGET_USER:-jgtarget}
+if [ "$JG_TARGET_USER" = jgtarget ]; then
+	JG_LOCK=/tmp/jumpgate-integration.lock.d
+else
+	JG_LOCK=/tmp/jumpgate-integration-$JG_TARGET_USER.lock.d
+fi
 _jg_lock() {
 	local i owner
 	# A script run by one that holds the lock (t-distcheck's make
@@ -542,6 +549,7 @@ _random_secret() {
 # A private OpenSSH sshd on 127.0.0.1 as the target host:
 #   $T/sshd/               config, host key, log, pid file
 #   user jgtarget          created when missing, fresh random password each run
+#                          (or $JG_TARGET_USER)
 #   $T/target.pass (0600)  that password (never on a command line)
 #   $T/target_key{,.pub}   an ed25519 key authorized for jgtarget
 # Exports SSHD_PORT, SSHD_HOSTKEY ("TYPE BASE64"), SSHD_PID, SSHD_DIR,
@@ -557,11 +565,12 @@ target_sshd_start() {
 	# sshd's privilege separation directory.
 	mkdir -p /run/sshd && chmod 0755 /run/sshd
 
-	ensure_user jgtarget || { diag "cannot create user jgtarget"; return 1; }
+	ensure_user "$JG_TARGET_USER" ||
+		{ diag "cannot create user $JG_TARGET_USER"; return 1; }
 	if [ ! -s "$T/target.pass" ]; then
 		(umask 077 && _random_secret >"$T/target.pass")
 		# chpasswd reads "user:password" on stdin: nothing in argv.
-		{ printf 'jgtarget:'; cat "$T/target.pass"; printf '\n'; } |
+		{ printf '%s:' "$JG_TARGET_USER"; cat "$T/target.pass"; printf '\n'; } |
 			chpasswd || { diag "chpasswd failed"; return 1; }
 	fi
 	chmod 0600 "$T/target.pass"
@@ -607,7 +616,7 @@ target_sshd_start() {
 		echo "PermitEmptyPasswords no"
 		echo "UsePAM no"
 		echo "PermitRootLogin no"
-		echo "AllowUsers jgtarget"
+		echo "AllowUsers $JG_TARGET_USER"
 		echo "X11Forwarding no"
 		echo "PrintMotd no"
 		echo "PrintLastLog no"
@@ -680,7 +689,7 @@ target_ssh() {
 		-o StrictHostKeyChecking=yes \
 		-o UserKnownHostsFile="$SSHD_KNOWN_HOSTS" \
 		-o GlobalKnownHostsFile=/dev/null \
-		-o ConnectTimeout=10 -p "$SSHD_PORT" -l jgtarget "${opts[@]}" \
+		-o ConnectTimeout=10 -p "$SSHD_PORT" -l "$JG_TARGET_USER" "${opts[@]}" \
 		127.0.0.1 "$@"
 }
 
