@@ -6,7 +6,8 @@
 #include "cli.h"
 
 #define USER_USAGE "jumpgate user add NAME [--role ROLE]... [--key FILE|-] " \
-	"| user list [--json] | user del NAME | user key add NAME FILE|- " \
+	"| user list [--json] | user del NAME | user disable NAME [--reason " \
+	"TEXT] | user enable NAME | user key add NAME FILE|- " \
 	"| user key list [NAME] [--json] | user key del FINGERPRINT"
 #define USER_MAX_ROLES 32
 
@@ -83,6 +84,9 @@ user_json_object(struct json *j, const void *elem)
 	json_key_strv(j, "roles", e->roles, e->nroles);
 	json_key_int(j, "keys", (long long)e->nkeys);
 	json_key_str(j, "created", e->created);
+	json_key_bool(j, "disabled", e->disabled);
+	json_key_str(j, "disabled_reason", e->disabled ? e->disabled_why :
+	    NULL);
 }
 
 static int
@@ -112,8 +116,9 @@ user_list(struct cli *c, int json)
 				    strlen(roles) - 1);
 			}
 			time_local_iso(v[i].created, when, sizeof(when));
-			printf("%-20s %-30s %4zu  %s\n", v[i].name,
-			    roles[0] ? roles : "-", v[i].nkeys, when);
+			printf("%-20s %-30s %4zu  %s%s\n", v[i].name,
+			    roles[0] ? roles : "-", v[i].nkeys, when,
+			    v[i].disabled ? "  (disabled)" : "");
 		}
 	}
 	store_user_free(v, n);
@@ -227,6 +232,53 @@ user_key(struct cli *c, int argc, char **argv)
 	return user_key_list(c, user, json);
 }
 
+/* user disable NAME [--reason TEXT] | user enable NAME */
+static int
+user_able(struct cli *c, int argc, char **argv)
+{
+	const char *name = NULL, *reason = "", *v;
+	int enable = strcmp(argv[1], "enable") == 0, i, bad = 0, rc, nreq,
+	    ngr;
+
+	for (i = 2; i < argc; i++) {
+		if (!enable && (v = cli_opt(argc, argv, &i, "--reason", &bad)))
+			reason = v;
+		else if (!bad && name == NULL && argv[i][0] != '-')
+			name = argv[i];
+		else
+			return cli_usage_error(USER_USAGE, bad ? "missing "
+			    "value" : "unexpected argument '%s'", argv[i]);
+	}
+	if (bad || name == NULL)
+		return cli_usage_error(USER_USAGE, "user %s needs a NAME",
+		    argv[1]);
+	if (!name_valid(name)) {
+		cli_error("invalid user name: '%s'", name);
+		return JG_EXIT_FAIL;
+	}
+	if (strlen(reason) > STORE_REASON_MAX || str_has_control(reason)) {
+		cli_error("--reason: at most %d characters, no control "
+		    "characters", STORE_REASON_MAX);
+		return JG_EXIT_FAIL;
+	}
+	if (cli_store_open(c) != JG_EXIT_OK)
+		return JG_EXIT_FAIL;
+	if (enable) {
+		if ((rc = store_user_enable(c->store, &c->actor, name)) !=
+		    JG_OK)
+			return cli_store_fail(c, rc, NULL);
+		printf("enabled user %s\n", name);
+		return JG_EXIT_OK;
+	}
+	if ((rc = store_user_disable(c->store, &c->actor, name, reason, &nreq,
+	    &ngr)) != JG_OK)
+		return cli_store_fail(c, rc, NULL);
+	printf("disabled user %s: %d pending request%s cancelled, %d grant%s "
+	    "revoked; live sessions end within seconds\n", name, nreq,
+	    nreq == 1 ? "" : "s", ngr, ngr == 1 ? "" : "s");
+	return JG_EXIT_OK;
+}
+
 int
 cmd_user(struct cli *c, int argc, char **argv)
 {
@@ -246,6 +298,8 @@ cmd_user(struct cli *c, int argc, char **argv)
 		return cli_usage_error(USER_USAGE, "unexpected argument '%s'",
 		    argv[2]);
 	}
+	if (strcmp(argv[1], "disable") == 0 || strcmp(argv[1], "enable") == 0)
+		return user_able(c, argc, argv);
 	if (strcmp(argv[1], "del") == 0) {
 		if (argc != 3)
 			return cli_usage_error(USER_USAGE, "user del needs a "

@@ -32,6 +32,7 @@
 #define JG_EAUTH -6     /* wrong key / authentication failed */
 #define JG_ECORRUPT -7  /* corrupt data */
 #define JG_ENOMEM -8
+#define JG_EDISABLED -9 /* the user is disabled */
 
 /* config.c */
 #define CONFIG_LISTEN_MAX 16
@@ -181,7 +182,7 @@ int sshkey_scan_host(const char *host, int port, int timeout,
 struct store;
 #define STORE_CREATE 0x1
 #define STORE_DAEMON 0x2	/* short busy timeout, fail closed */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store_actor {
 	const char *name;		/* "root", "cli", or a gateway user */
@@ -194,6 +195,8 @@ struct store_user {
 	size_t nroles;
 	size_t nkeys;
 	char created[32];
+	int disabled;
+	char disabled_why[512];		/* STORE_REASON_MAX and a NUL fit */
 };
 struct store_key {
 	long long id;
@@ -260,6 +263,10 @@ int store_user_add(struct store *, const struct store_actor *,
 	    const char *name, char *const *roles, size_t nroles,
 	    const struct sshkey_pub *key);
 int store_user_del(struct store *, const struct store_actor *, const char *);
+int store_user_disable(struct store *, const struct store_actor *,
+	    const char *name, const char *reason, int *requests, int *grants);
+int store_user_enable(struct store *, const struct store_actor *,
+	    const char *name);
 int store_user_get(struct store *, const char *name, struct store_user *);
 int store_user_list(struct store *, struct store_user **, size_t *);
 void store_user_free(struct store_user *, size_t);

@@ -135,6 +135,8 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX grants_active ON grants (user, target, state);",
 	/* when a live session last moved data (sessions --live: idle time) */
 	"ALTER TABLE sessions ADD COLUMN active TEXT;",
+	/* 3 -> 4: a leaver's account is disabled (NULL: enabled), history kept */
+	"ALTER TABLE users ADD COLUMN disabled TEXT;",
 };
 
 size_t

@@ -118,6 +118,78 @@ store_user_del(struct store *s, const struct store_actor *a, const char *name)
 	return store_end(s, rc);
 }
 
+/*
+ * A leaver: the account stays (its sessions, recordings and audit rows
+ * name it) but logs in no more; in the same transaction its pending
+ * requests are cancelled and its active grants revoked. The daemon sees
+ * the change within a second and ends the user's live connections.
+ */
+int
+store_user_disable(struct store *s, const struct store_actor *a,
+    const char *name, const char *reason, int *requests, int *grants)
+{
+	char now[32], detail[STORE_REASON_MAX + 128];
+	int rc, changes = 0;
+
+	*requests = *grants = 0;
+	if ((rc = store_begin(s)) != JG_OK)
+		return rc;
+	store_now(now, sizeof(now));
+	rc = store_run(s, &changes, "UPDATE users SET disabled = ? WHERE "
+	    "name = ? AND disabled IS NULL", "ss", reason, name);
+	if (rc == JG_OK && changes == 0) {
+		long long id;
+
+		rc = store_user_id(s, name, &id);
+		if (rc == JG_OK) {
+			snprintf(s->err, sizeof(s->err), "user %s is already "
+			    "disabled", name);
+			rc = JG_EEXIST;
+		}
+	}
+	if (rc == JG_OK)
+		rc = store_run(s, requests, "UPDATE requests SET state = "
+		    "'cancelled', decided = ?, decided_by = ?, comment = "
+		    "'user disabled' WHERE user = ? AND state = 'pending'",
+		    "sss", now, a->name, name);
+	if (rc == JG_OK)
+		rc = store_run(s, grants, "UPDATE grants SET state = "
+		    "'revoked', revoked_by = ? WHERE user = ? AND state = "
+		    "'active'", "ss", a->name, name);
+	if (rc == JG_OK) {
+		snprintf(detail, sizeof(detail), "user=%s requests_cancelled=%d "
+		    "grants_revoked=%d reason=%s", name, *requests, *grants,
+		    reason[0] ? reason : "-");
+		rc = store_audit_append(s, a, "user.disable", detail);
+	}
+	return store_end(s, rc);
+}
+
+int
+store_user_enable(struct store *s, const struct store_actor *a,
+    const char *name)
+{
+	char detail[128];
+	long long id;
+	int rc, changes = 0;
+
+	if ((rc = store_begin(s)) != JG_OK)
+		return rc;
+	if ((rc = store_user_id(s, name, &id)) == JG_OK)
+		rc = store_run(s, &changes, "UPDATE users SET disabled = NULL "
+		    "WHERE id = ? AND disabled IS NOT NULL", "i", id);
+	if (rc == JG_OK && changes == 0) {
+		snprintf(s->err, sizeof(s->err), "user %s is not disabled",
+		    name);
+		rc = JG_EINVAL;
+	}
+	if (rc == JG_OK) {
+		snprintf(detail, sizeof(detail), "user=%s", name);
+		rc = store_audit_append(s, a, "user.enable", detail);
+	}
+	return store_end(s, rc);
+}
+
 static int
 store_user_roles(struct store *s, struct store_user *u)
 {
@@ -151,6 +223,8 @@ store_user_row(sqlite3_stmt *st, void *elem)
 	store_col_text(st, 1, e->name, sizeof(e->name));
 	store_col_text(st, 2, e->created, sizeof(e->created));
 	e->nkeys = (size_t)sqlite3_column_int64(st, 3);
+	e->disabled = sqlite3_column_type(st, 4) != SQLITE_NULL;
+	store_col_text(st, 4, e->disabled_why, sizeof(e->disabled_why));
 }
 
 static int
@@ -163,8 +237,8 @@ store_users_query(struct store *s, const char *name, struct store_user **out,
 	int rc;
 
 	rc = store_prepare(s, &st, "SELECT u.id, u.name, u.created, "
-	    "(SELECT count(*) FROM user_keys k WHERE k.user_id = u.id) "
-	    "FROM users u WHERE ? IS NULL OR u.name = ? ORDER BY u.name",
+	    "(SELECT count(*) FROM user_keys k WHERE k.user_id = u.id), "
+	    "u.disabled FROM users u WHERE ? IS NULL OR u.name = ? ORDER BY u.name",
 	    name ? "ss" : "nn", name, name);
 	if (rc != JG_OK || (rc = store_collect(s, st, sizeof(*v),
 	    store_user_row, NULL, (void **)&v, &cnt)) != JG_OK)
@@ -247,14 +321,23 @@ store_key_owner(struct store *s, const char *fingerprint, char *user,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = store_prepare(s, &st, "SELECT u.name FROM user_keys k JOIN "
-	    "users u ON u.id = k.user_id WHERE k.fingerprint = ?", "s",
-	    fingerprint)) != JG_OK)
+	int disabled = 0;
+
+	if ((rc = store_prepare(s, &st, "SELECT u.name, u.disabled IS NOT NULL "
+	    "FROM user_keys k JOIN users u ON u.id = k.user_id WHERE "
+	    "k.fingerprint = ?", "s", fingerprint)) != JG_OK)
 		return rc;
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		store_col_text(st, 0, user, userlen);
+		disabled = sqlite3_column_int(st, 1);
+	}
 	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW && disabled) {
+		/* A disabled user's keys belong to nobody who may log in. */
+		snprintf(s->err, sizeof(s->err), "user %s is disabled", user);
+		return JG_EDISABLED;
+	}
 	if (rc == SQLITE_ROW)
 		return JG_OK;
 	if (rc == SQLITE_DONE) {

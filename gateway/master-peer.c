@@ -190,10 +190,15 @@ master_w_key_owner(struct master *m, struct peer *p, const void *msg)
 {
 	const struct w_key_owner *rq = msg;
 	struct m_key_owner an;
-	char owner[JG_NAME_MAX + 1];
+	char owner[JG_NAME_MAX + 1] = "";
+	int rc;
 
-	an.ok = name_valid(rq->user) && store_key_owner(m->store, rq->fp, owner,
-	    sizeof(owner)) == JG_OK && strcmp(owner, rq->user) == 0;
+	rc = name_valid(rq->user) ? store_key_owner(m->store, rq->fp, owner,
+	    sizeof(owner)) : JG_EINVAL;
+	an.ok = rc == JG_OK && strcmp(owner, rq->user) == 0;
+	if (rc == JG_EDISABLED && strcmp(owner, rq->user) == 0)
+		master_log_refused(LOG_LVL_INFO, rq->user, NULL, p->source,
+		    "account disabled");
 	master_peer_sent(p, m_key_owner_send(p->conn, &an, -1));
 	return JG_OK;
 }

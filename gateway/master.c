@@ -134,6 +134,7 @@ master_check_access(struct master *m)
 	char owner[JG_NAME_MAX + 1];
 	struct peer *p;
 	long long v;
+	int rc;
 
 	if (store_data_version(m->store, &v) != JG_OK || v == m->data_version)
 		return 0;
@@ -141,13 +142,16 @@ master_check_access(struct master *m)
 	for (p = m->peers; p != NULL; p = p->next) {
 		if (p->dead || !(p->state & PEER_LOGGED_IN) || p->kill_at != 0)
 			continue;
-		if (store_key_owner(m->store, p->fp, owner, sizeof(owner)) ==
-		    JG_OK && strcmp(owner, p->user) == 0)
+		rc = store_key_owner(m->store, p->fp, owner, sizeof(owner));
+		if (rc == JG_OK && strcmp(owner, p->user) == 0)
 			continue;
-		log_info("%s: user or key removed: ending connection from %s",
-		    p->user, p->source);
-		master_peer_stop(p, STOP_ACCESS_REMOVED, "your access was "
-		    "removed");
+		if (rc == JG_EBUSY)
+			continue;	/* asked again at the next change */
+		log_info("%s: %s: ending connection from %s", p->user, rc ==
+		    JG_EDISABLED ? "account disabled" : "user or key removed",
+		    p->source);
+		master_peer_stop(p, STOP_ACCESS_REMOVED, rc == JG_EDISABLED ?
+		    "your account was disabled" : "your access was removed");
 	}
 	return 1;
 }
