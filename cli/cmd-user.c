@@ -6,7 +6,7 @@
 #include "cli.h"
 
 #define USER_USAGE "jumpgate user add NAME [--role ROLE]... [--key FILE|-] " \
-	"| user list [--json] | user del NAME | user disable NAME [--reason " \
+	"| user list [--json] | user del NAME [--force] | user disable NAME [--reason " \
 	"TEXT] | user enable NAME | user key add NAME FILE|- " \
 	"| user key list [NAME] [--json] | user key del FINGERPRINT"
 #define USER_MAX_ROLES 32
@@ -301,16 +301,18 @@ cmd_user(struct cli *c, int argc, char **argv)
 	if (strcmp(argv[1], "disable") == 0 || strcmp(argv[1], "enable") == 0)
 		return user_able(c, argc, argv);
 	if (strcmp(argv[1], "del") == 0) {
-		if (argc != 3)
+		int force = argc == 4 && strcmp(argv[3], "--force") == 0;
+
+		if (argc != 3 && !force)
 			return cli_usage_error(USER_USAGE, "user del needs a "
-			    "NAME");
+			    "NAME (and --force to end live sessions)");
 		if (!name_valid(argv[2])) {
 			cli_error("invalid user name: '%s'", argv[2]);
 			return JG_EXIT_FAIL;
 		}
 		if (cli_store_open(c) != JG_EXIT_OK)
 			return JG_EXIT_FAIL;
-		if ((rc = store_user_del(c->store, &c->actor, argv[2])) !=
+		if ((rc = store_user_del(c->store, &c->actor, argv[2], force)) !=
 		    JG_OK)
 			return cli_store_fail(c, rc, NULL);
 		printf("removed user %s\n", argv[2]);

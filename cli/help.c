@@ -29,7 +29,7 @@ static const struct {
 	{ "user",
 "usage: jumpgate user add NAME [--role ROLE]... [--key FILE|-]\n"
 "       jumpgate user list [--json]\n"
-"       jumpgate user del NAME\n"
+"       jumpgate user del NAME [--force]\n"
 "       jumpgate user disable NAME [--reason TEXT] | user enable NAME\n"
 "       jumpgate user key add NAME FILE|-\n"
 "       jumpgate user key list [NAME] [--json]\n"
@@ -37,6 +37,7 @@ static const struct {
 "Users log in to the gateway with their OpenSSH public keys.\n"
 "  --role ROLE             give the user ROLE (repeat for several)\n"
 "  --key FILE|-            an OpenSSH public key file (- reads stdin)\n"
+"  --force                 delete a user with live sessions (they end)\n"
 "  --reason TEXT           why a user is disabled (a leaver), for the audit\n"
 "A disabled user logs in no more, their live sessions end within seconds,\n"
 "their pending requests are cancelled and active grants revoked; their\n"

@@ -262,7 +262,8 @@ int store_data_version(struct store *, long long *);
 int store_user_add(struct store *, const struct store_actor *,
 	    const char *name, char *const *roles, size_t nroles,
 	    const struct sshkey_pub *key);
-int store_user_del(struct store *, const struct store_actor *, const char *);
+int store_user_del(struct store *, const struct store_actor *, const char *,
+	    int force);
 int store_user_disable(struct store *, const struct store_actor *,
 	    const char *name, const char *reason, int *requests, int *grants);
 int store_user_enable(struct store *, const struct store_actor *,

@@ -100,15 +100,32 @@ store_user_add(struct store *s, const struct store_actor *a, const char *name,
 }
 
 int
-store_user_del(struct store *s, const struct store_actor *a, const char *name)
+store_user_del(struct store *s, const struct store_actor *a, const char *name,
+    int force)
 {
+	sqlite3_stmt *st;
 	char detail[128];
-	long long id;
+	long long id, live = 0;
 	int rc;
 
 	if ((rc = store_begin(s)) != JG_OK)
 		return rc;
-	if ((rc = store_user_id(s, name, &id)) == JG_OK)
+	/* Sessions and audit rows name users as text: history stays. */
+	if ((rc = store_user_id(s, name, &id)) == JG_OK && !force &&
+	    (rc = store_prepare(s, &st, "SELECT count(*) FROM sessions WHERE "
+	    "user = ? AND state = 'live'", "s", name)) == JG_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			live = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (live > 0) {
+			snprintf(s->err, sizeof(s->err), "user %s has %lld live "
+			    "session%s: end them first (jumpgate kill --user "
+			    "%s), disable the user, or give --force", name, live,
+			    live == 1 ? "" : "s", name);
+			rc = JG_EBUSY;
+		}
+	}
+	if (rc == JG_OK)
 		rc = store_run(s, NULL, "DELETE FROM users WHERE id = ?", "i",
 		    id);
 	if (rc == JG_OK) {

@@ -125,8 +125,11 @@ DPID=$!
 check "alice's session runs on the target" \
 	wait_for 10 pgrep -u jgtarget -fx 'sleep 30'
 sleep 0.5
+expect_error "user del refuses a user with a live session" \
+	'user alice has 1 live session: end them first' "$JG" user del alice
+check "alice is still there" sh -c "\"$JG\" user list | grep -q '^alice '"
 start=$(date +%s.%N)
-check "jumpgate user del alice" "$JG" user del alice
+check "jumpgate user del alice --force" "$JG" user del alice --force
 wait_for 10 bash -c "! kill -0 $DPID 2>/dev/null"
 t=$(elapsed "$start")
 check "alice's live session ended within 5 s (${t}s)" \

@@ -93,7 +93,7 @@ wait "$BGPID" 2>/dev/null
 # A user removed while a session runs: revoked too.
 "$JG" user add carol --role ops --key "$(user_key carol)" >/dev/null || bail "user add carol"
 bg_session del carol carol@t1@127.0.0.1 'sleep 60'
-"$JG" user del carol >/dev/null || bail "user del carol"
+"$JG" user del carol --force >/dev/null || bail "user del carol"
 if ended "$SID" revoked; then ok "a removed user's session is revoked"
 else not_ok "a removed user's session is revoked" "state: $(field "$SID" state)"; fi
 wait "$BGPID" 2>/dev/null

@@ -186,10 +186,10 @@ test_users_keys(void **state)
 	assert_int_equal(n, 2);
 	store_user_free(v, n);
 	/* Deleting a user removes its keys with it. */
-	assert_int_equal(store_user_del(s, &actor, "alice"), JG_OK);
+	assert_int_equal(store_user_del(s, &actor, "alice", 0), JG_OK);
 	assert_int_equal(store_key_owner(s, k1.fingerprint, owner,
 	    sizeof(owner)), JG_ENOENT);
-	assert_int_equal(store_user_del(s, &actor, "alice"), JG_ENOENT);
+	assert_int_equal(store_user_del(s, &actor, "alice", 0), JG_ENOENT);
 	sshkey_pub_clear(&k1);
 	sshkey_pub_clear(&k2);
 }
