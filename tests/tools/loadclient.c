@@ -330,9 +330,12 @@ main(int argc, char **argv)
 			for (k = 0; k < m && fscanf(f, "%lld", &v) == 1; k++) {
 				if (nlat == cap) {
 					cap *= 2;
-					lat = realloc(lat, cap * sizeof *lat);
-					if (lat == NULL)
+					int64_t *nl = realloc(lat, cap * sizeof *lat);
+					if (nl == NULL) {
+						free(lat);
 						return 1;
+					}
+					lat = nl;
 				}
 				lat[nlat++] = v;
 			}
@@ -348,5 +351,6 @@ main(int argc, char **argv)
 	printf("wanted %d opened %d held %d dropped %d echoes %zu p50_us %lld "
 	    "p99_us %lld max_us %lld open_s %.1f\n", nsess, opened, held,
 	    opened - held, nlat, p50, p99, mx, open_s);
+	free(lat);
 	return held == nsess ? 0 : 1;
 }
