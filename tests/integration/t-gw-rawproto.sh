@@ -248,9 +248,15 @@ is "300 connections, each given the banner and closed within 5 s" \
 	"$(sum connected) $(sum banner) $(sum closed) $(sum open)" "300 300 300 0"
 # logged ERE: lines of the log from the 20 sources matching ERE.
 logged() { grep -cE "127\.0\.0\.(2[0-9]|3[0-9]) port [0-9]+$1" "$T/jumpgated.log"; }
-is "300 key exchanges failed (150 without common algorithms, 150 bad lengths)" \
-	"$(logged ' failed: kex error : no match for method kex algos') $(logged \
-	' failed: read_packet\(\): Packet len too high')" "150 150"
+# Each connection's key exchange fails; mostly for the reason it was sent,
+# but a worker may read the client's close first (a loaded machine), so
+# the split is checked loosely and the total exactly.
+nalg=$(logged ' failed: kex error : no match for method kex algos')
+nlen=$(logged ' failed: read_packet\(\): Packet len too high')
+is "300 key exchanges failed (or found the client gone)" \
+	"$(logged '( failed: | disconnected$)')" 300
+check "about half without common algorithms, half with bad lengths ($nalg, $nlen)" \
+	test "$nalg" -ge 140 -a "$nlen" -ge 140
 is "300 workers exited" "$(logged '\) exited')" 300
 # Measured: 4 to 40 KiB more after the last 280. Leaking each
 # connection's peer record and its message buffer (about 5 KiB) would
