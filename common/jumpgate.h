@@ -387,8 +387,8 @@ int store_session_end(struct store *, long long id, const char *state,
 	    int exit_status, long long in, long long out, const char *reason);
 int store_session_list(struct store *, const struct store_session_filter *,
 	    struct store_session **, size_t *);
-int store_session_bytes(struct store *, long long id, long long in,
-	    long long out);
+struct store_bytes { long long id, in, out; };
+int store_session_bytes(struct store *, const struct store_bytes *, size_t);
 int store_sessions_interrupt_live(struct store *, int *n);
 int store_session_get(struct store *, long long id, struct store_session *,
 	    unsigned char **rec_key, size_t *rec_key_len);

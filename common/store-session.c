@@ -71,17 +71,25 @@ store_session_end(struct store *s, long long id, const char *state,
 	return store_end(s, rc);
 }
 
-/* A live row's counts so far (not audited: the end row has the totals). */
+/*
+ * Live rows' counts so far, all in one transaction (not audited: the end
+ * row has the totals). A row that ended meanwhile is left as it ended.
+ */
 int
-store_session_bytes(struct store *s, long long id, long long in,
-    long long out)
+store_session_bytes(struct store *s, const struct store_bytes *v, size_t n)
 {
 	char now[32];
+	size_t i;
+	int rc;
 
+	if ((rc = store_begin(s)) != JG_OK)
+		return rc;
 	store_now(now, sizeof(now));
-	return store_run(s, NULL, "UPDATE sessions SET bytes_in = ?, "
-	    "bytes_out = ?, active = ? WHERE id = ? AND state = 'live'", "iisi",
-	    in, out, now, id);
+	for (i = 0; rc == JG_OK && i < n; i++)
+		rc = store_run(s, NULL, "UPDATE sessions SET bytes_in = ?, "
+		    "bytes_out = ?, active = ? WHERE id = ? AND state = "
+		    "'live'", "iisi", v[i].in, v[i].out, now, v[i].id);
+	return store_end(s, rc);
 }
 
 /* At start: rows left live by a daemon that died cannot be live now. */

@@ -205,8 +205,10 @@ master_w_session_open(struct master *m, struct peer *p, const void *msg)
 			ss.detail[i] = '?';
 	ok = p->nsessions < MASTER_PEER_SESSIONS &&
 	    store_session_open(m->store, &ss, &id) == JG_OK;
-	if (ok)
+	if (ok) {
+		memset(&p->sbytes[p->nsessions], 0, sizeof(p->sbytes[0]));
 		p->sessions[p->nsessions++] = id;
+	}
 	else
 		log_error("session for %s on %s: %s", p->user, p->target,
 		    store_errmsg(m->store));
@@ -261,32 +263,70 @@ master_end_state(const struct w_session_end *rq)
 }
 
 /* Is id one of this worker's live sessions? */
-static int
-master_peer_has_session(const struct peer *p, uint64_t id)
-{
-	size_t i;
-
-	for (i = 0; i < p->nsessions; i++)
-		if (p->sessions[i] == (long long)id)
-			return 1;
-	return 0;
-}
-
-/* Live counts for `sessions`: the worker sends them at most once a second. */
+/*
+ * Live counts for `sessions`: each worker sends them at most once a second
+ * per session. We only keep them on the peer here; master_session_bytes_flush
+ * writes every changed one in one transaction from the tick, so a thousand
+ * live sessions cost one commit a second, not a thousand.
+ */
 int
 master_w_session_bytes(struct master *m, struct peer *p, const void *msg)
 {
 	const struct w_session_bytes *rq = msg;
+	size_t i;
 
-	if (rq->id == 0 || !master_peer_has_session(p, rq->id) ||
-	    rq->bytes_in > INT64_MAX || rq->bytes_out > INT64_MAX)
+	(void)m;
+	if (rq->id == 0 || rq->bytes_in > INT64_MAX ||
+	    rq->bytes_out > INT64_MAX)
 		return JG_EINVAL;
-	/* Only a display: a busy database must not stall the loop for it. */
-	if (store_session_bytes(m->store, (long long)rq->id,
-	    (long long)rq->bytes_in, (long long)rq->bytes_out) != JG_OK)
-		log_verbose("session %llu: live counts not written: %s",
-		    (unsigned long long)rq->id, store_errmsg(m->store));
+	for (i = 0; i < p->nsessions; i++)
+		if (p->sessions[i] == (long long)rq->id)
+			break;
+	if (i == p->nsessions)
+		return JG_EINVAL;	/* not this worker's live session */
+	p->sbytes[i].in = (long long)rq->bytes_in;
+	p->sbytes[i].out = (long long)rq->bytes_out;
+	p->sbytes[i].dirty = 1;
 	return JG_OK;
+}
+
+/* From the tick: the changed live counts of every worker, one commit. */
+void
+master_session_bytes_flush(struct master *m)
+{
+	struct store_bytes *v = NULL, *nv;
+	struct peer *p;
+	size_t n = 0, cap = 0, i;
+
+	for (p = m->peers; p != NULL; p = p->next)
+		for (i = 0; i < p->nsessions; i++) {
+			if (!p->sbytes[i].dirty || p->sessions[i] <= 0)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				if ((nv = reallocarray(v, cap, sizeof(*v))) ==
+				    NULL) {
+					free(v);
+					return;	/* next tick */
+				}
+				v = nv;
+			}
+			v[n].id = p->sessions[i];
+			v[n].in = p->sbytes[i].in;
+			v[n].out = p->sbytes[i].out;
+			n++;
+		}
+	if (n == 0)
+		return;
+	/* Only a display: on a busy database they wait for the next tick. */
+	if (store_session_bytes(m->store, v, n) != JG_OK)
+		log_verbose("live counts of %zu sessions not written: %s", n,
+		    store_errmsg(m->store));
+	else
+		for (p = m->peers; p != NULL; p = p->next)
+			for (i = 0; i < p->nsessions; i++)
+				p->sbytes[i].dirty = 0;
+	free(v);
 }
 
 int

@@ -176,6 +176,7 @@ master_tick(evutil_socket_t fd, short ev, void *arg)
 			master_peer_kill(p, "access removed");
 	}
 	master_session_ends_retry(m);
+	master_session_bytes_flush(m);
 	master_jit_tick(m, master_check_access(m));
 	if (m->stopping) {
 		if (m->peers == NULL)

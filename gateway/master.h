@@ -48,6 +48,10 @@ struct peer {
 	char source[128];
 	time_t started;		/* monotonic seconds */
 	long long sessions[MASTER_PEER_SESSIONS];	/* < 0: ended */
+	struct master_bytes {	/* live counts not yet in the store */
+		long long in, out;
+		int dirty;
+	} sbytes[MASTER_PEER_SESSIONS];
 	size_t nsessions;
 	int dead;		/* killed; waiting for SIGCHLD */
 	int reaped;		/* exited: its last messages are read */
@@ -163,6 +167,7 @@ void master_session_ends_retry(struct master *);
 int master_w_session_open(struct master *, struct peer *, const void *);
 int master_w_session_end(struct master *, struct peer *, const void *);
 int master_w_session_bytes(struct master *, struct peer *, const void *);
+void master_session_bytes_flush(struct master *);
 int master_w_kill(struct master *, struct peer *, const void *);
 int master_kill(struct master *, uint64_t id, const char *user,
 	    const char *actor, int admin, const char *reason, int *count,

@@ -1,4 +1,4 @@
-/* test-store.c: the store: migrations, objects, uniqueness, audit chain, rekey atomicity. */
+/* test-store.c: the store: migrations, objects, uniqueness, audit chain, rekey atomicity, live counts. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -391,6 +391,38 @@ test_witness_lines(void **state)
 	assert_int_not_equal(witness_line(&a, line, 64), JG_OK);
 }
 
+/* Live counts of many sessions land in one call; an ended row keeps its end. */
+static void
+test_session_bytes(void **state)
+{
+	struct store *s = *state;
+	struct store_session ss;
+	struct store_bytes v[3];
+	long long a, b;
+
+	memset(&ss, 0, sizeof(ss));
+	snprintf(ss.user, sizeof(ss.user), "alice");
+	snprintf(ss.target, sizeof(ss.target), "db01");
+	snprintf(ss.login, sizeof(ss.login), "root");
+	snprintf(ss.source, sizeof(ss.source), "127.0.0.1");
+	snprintf(ss.kind, sizeof(ss.kind), "shell");
+	assert_int_equal(store_session_open(s, &ss, &a), JG_OK);
+	assert_int_equal(store_session_open(s, &ss, &b), JG_OK);
+	assert_int_equal(store_session_end(s, b, "complete", 0, 7, 8, "eof"),
+	    JG_OK);
+	v[0] = (struct store_bytes){ a, 100, 200 };
+	v[1] = (struct store_bytes){ b, 300, 400 };
+	v[2] = (struct store_bytes){ 999, 1, 1 };	/* no such row: no harm */
+	assert_int_equal(store_session_bytes(s, v, 3), JG_OK);
+	assert_int_equal(raw_int("SELECT bytes_in * 1000 + bytes_out FROM "
+	    "sessions WHERE id = 1"), 100200);
+	assert_int_equal(raw_int("SELECT bytes_in * 1000 + bytes_out FROM "
+	    "sessions WHERE id = 2"), 7008);
+	assert_int_equal(raw_int("SELECT count(*) FROM sessions WHERE active "
+	    "IS NOT NULL AND id = 1"), 1);
+	assert_int_equal(store_session_bytes(s, v, 0), JG_OK);
+}
+
 int
 main(void)
 {
@@ -409,6 +441,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test(test_witness_lines),
 		cmocka_unit_test_setup_teardown(test_audit_deletion, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_session_bytes, setup,
 		    teardown),
 	};
 
