@@ -534,6 +534,29 @@ user_key() {
 	printf '%s\n' "$T/keys/$1.pub"
 }
 
+# jg_targets NAME...: each NAME a target on the test sshd (target_sshd_start
+# first), logging in as jgtarget with the vaulted password; bails on failure.
+jg_targets() {
+	local t
+	for t in "$@"; do
+		"$JG" target add "$t" --host 127.0.0.1 --port "$SSHD_PORT" \
+			--login jgtarget --host-key "$SSHD_HOSTKEY" >/dev/null ||
+			bail "target add $t"
+		"$JG" vault set "$t" --password-stdin <"$T/target.pass" \
+			>/dev/null || bail "vault set $t"
+	done
+}
+
+# jg_user NAME ROLE...: user NAME with those roles and a fresh key
+# (user_key NAME); bails on failure.
+jg_user() {
+	local u=$1 r args=()
+	shift
+	for r in "$@"; do args+=(--role "$r"); done
+	"$JG" user add "$u" "${args[@]}" --key "$(user_key "$u")" >/dev/null ||
+		bail "user add $u"
+}
+
 # ---------------------------------------------------------------- target sshd
 
 # _random_secret: 32 random characters from [A-Za-z0-9].

@@ -19,13 +19,9 @@ jg_setup
 jg_config "IdleTimeout 4"
 jg_init
 target_sshd_start || bail "no target sshd"
-for t in t1 g1; do
-	"$JG" target add $t --host 127.0.0.1 --port "$SSHD_PORT" --login jgtarget \
-		--host-key "$SSHD_HOSTKEY" >/dev/null || bail "target add $t"
-	"$JG" vault set $t --password-stdin <"$T/target.pass" >/dev/null || bail "vault set $t"
-done
-"$JG" user add alice --role ops --key "$(user_key alice)" >/dev/null || bail "user alice"
-"$JG" user add bob --role lead --key "$(user_key bob)" >/dev/null || bail "user bob"
+jg_targets t1 g1
+jg_user alice ops
+jg_user bob lead
 "$JG" access add ops 't*' >/dev/null || bail "access t*"
 "$JG" access add ops 'g*' --approval-by lead >/dev/null || bail "access g*"
 FT_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)

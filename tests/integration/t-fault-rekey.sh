@@ -25,7 +25,7 @@ for t in t1 t2; do
 done
 "$JG" vault set t1 --password-stdin <"$T/target.pass" >/dev/null || bail "vault set t1"
 "$JG" vault set t2 --key-file "$T/target_key" >/dev/null || bail "vault set t2"
-"$JG" user add alice --role ops --key "$(user_key alice)" >/dev/null || bail "user add"
+jg_user alice ops
 "$JG" access add ops 't*' >/dev/null || bail "access add"
 DB=$T/state/jumpgate.db
 KEY=$T/vault.key

@@ -15,7 +15,7 @@ for t in t1 db1; do
 	"$JG" vault set "$t" --password-stdin <"$T/target.pass" >/dev/null ||
 		bail "vault set $t"
 done
-"$JG" user add alice --role ops --key "$(user_key alice)" >/dev/null || bail "alice"
+jg_user alice ops
 "$JG" user add carol --role auditor --role lead --role ops --key "$(user_key carol)" >/dev/null ||
 	bail "carol"
 "$JG" access add ops 't*' >/dev/null || bail "access"

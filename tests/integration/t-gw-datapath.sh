@@ -12,9 +12,7 @@ jg_init
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import paramiko' 2>/dev/null ||
 	bail "python3-paramiko is not installed (scripts/setup.sh installs it)"
 target_sshd_start "RekeyLimit 256K" || bail "no target sshd"
-"$JG" target add t1 --host 127.0.0.1 --port "$SSHD_PORT" --login jgtarget \
-	--host-key "$SSHD_HOSTKEY" >/dev/null || bail "target add"
-"$JG" vault set t1 --password-stdin <"$T/target.pass" >/dev/null || bail "vault set"
+jg_targets t1
 pub=$(user_key alice)
 "$JG" user add alice --role ops --key "$pub" >/dev/null || bail "user add"
 "$JG" access add ops 't*' >/dev/null || bail "access add"

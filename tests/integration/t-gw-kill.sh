@@ -8,12 +8,10 @@
 jg_setup
 jg_init
 target_sshd_start || bail "no target sshd"
-"$JG" target add t1 --host 127.0.0.1 --port "$SSHD_PORT" --login jgtarget \
-	--host-key "$SSHD_HOSTKEY" >/dev/null || bail "target add"
-"$JG" vault set t1 --password-stdin <"$T/target.pass" >/dev/null || bail "vault set"
-"$JG" user add alice --role ops --key "$(user_key alice)" >/dev/null || bail "user alice"
-"$JG" user add bob --role ops --key "$(user_key bob)" >/dev/null || bail "user bob"
-"$JG" user add carol --role auditor --key "$(user_key carol)" >/dev/null || bail "user carol"
+jg_targets t1
+jg_user alice ops
+jg_user bob ops
+jg_user carol auditor
 "$JG" access add ops t1 >/dev/null || bail "access"
 jgd_start || bail "jumpgated did not start"
 

@@ -13,12 +13,8 @@ jg_config
 sed -i 's/^LogLevel .*/LogLevel INFO/' "$JUMPGATE_CONFIG"
 jg_init
 target_sshd_start || bail "no target sshd"
-for t in t1 t2; do
-	"$JG" target add $t --host 127.0.0.1 --port "$SSHD_PORT" --login jgtarget \
-		--host-key "$SSHD_HOSTKEY" >/dev/null || bail "target add $t"
-	"$JG" vault set $t --password-stdin <"$T/target.pass" >/dev/null || bail "vault set $t"
-done
-"$JG" user add alice --role ops --key "$(user_key alice)" >/dev/null || bail "user add"
+jg_targets t1 t2
+jg_user alice ops
 "$JG" access add ops t1 >/dev/null || bail "access add"
 user_key mallory >/dev/null		# a key nobody registered
 

@@ -10,10 +10,8 @@ jg_setup
 jg_config
 jg_init
 target_sshd_start || bail "no target sshd"
-"$JG" target add t1 --host 127.0.0.1 --port "$SSHD_PORT" --login jgtarget \
-	--host-key "$SSHD_HOSTKEY" >/dev/null || bail "target add"
-"$JG" vault set t1 --password-stdin <"$T/target.pass" >/dev/null || bail "vault set"
-"$JG" user add alice --role ops --key "$(user_key alice)" >/dev/null || bail "user add"
+jg_targets t1
+jg_user alice ops
 "$JG" access add ops 't*' >/dev/null || bail "access add"
 jgd_start || bail "jumpgated did not start"
 KEEPER_PIDS=" $(pgrep -P "$JGD_PID" | tr '\n' ' ')"

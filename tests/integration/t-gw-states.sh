@@ -8,11 +8,7 @@ jg_setup
 jg_init
 # A target without sftp refuses the subsystem request.
 TARGET_SFTP=none target_sshd_start || bail "no target sshd"
-for t in t1 g1; do
-	"$JG" target add $t --host 127.0.0.1 --port "$SSHD_PORT" --login jgtarget \
-		--host-key "$SSHD_HOSTKEY" >/dev/null || bail "target add $t"
-	"$JG" vault set $t --password-stdin <"$T/target.pass" >/dev/null || bail "vault set $t"
-done
+jg_targets t1 g1
 for u in alice bob dave; do
 	role=ops
 	[ $u = bob ] && role=lead
@@ -91,7 +87,7 @@ else not_ok "a session whose grant was revoked is revoked" "state: $(field "$SID
 wait "$BGPID" 2>/dev/null
 
 # A user removed while a session runs: revoked too.
-"$JG" user add carol --role ops --key "$(user_key carol)" >/dev/null || bail "user add carol"
+jg_user carol ops
 bg_session del carol carol@t1@127.0.0.1 'sleep 60'
 "$JG" user del carol --force >/dev/null || bail "user del carol"
 if ended "$SID" revoked; then ok "a removed user's session is revoked"

@@ -16,23 +16,12 @@ chmod 0755 "$T/notify.sh"
 jg_config "RequestTimeout 4s" "NotifyCommand $T/notify.sh"
 jg_init
 target_sshd_start || bail "no target sshd"
-for t in db01 db02 db03; do
-	"$JG" target add "$t" --host 127.0.0.1 --port "$SSHD_PORT" --login jgtarget \
-		--host-key "$SSHD_HOSTKEY" >/dev/null || bail "target add $t"
-	"$JG" vault set "$t" --password-stdin <"$T/target.pass" >/dev/null || bail "vault set"
-done
-add_user() {	# NAME ROLE...
-	local u=$1 pub args=()
-	shift
-	pub=$(user_key "$u")
-	for r in "$@"; do args+=(--role "$r"); done
-	"$JG" user add "$u" "${args[@]}" --key "$pub" >/dev/null || bail "user add $u"
-}
-add_user alice dev
-add_user bob lead
-add_user carol lead
-add_user dave dev
-add_user eve dev lead
+jg_targets db01 db02 db03
+jg_user alice dev
+jg_user bob lead
+jg_user carol lead
+jg_user dave dev
+jg_user eve dev lead
 "$JG" access add dev db01 --approval-by lead --approvals 2 --max-duration 2h >/dev/null ||
 	bail "access add db01"
 "$JG" access add dev 'db0[23]' --approval-by lead >/dev/null || bail "access add db0[23]"

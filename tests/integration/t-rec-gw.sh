@@ -21,9 +21,7 @@ jg_on_exit 'umount "$T/rec"'
 jg_config "RecordInput yes" "ConnectTimeout 5s"
 jg_init
 target_sshd_start || bail "no target sshd"
-"$JG" target add t1 --host 127.0.0.1 --port "$SSHD_PORT" --login jgtarget \
-	--host-key "$SSHD_HOSTKEY" >/dev/null || bail "target add"
-"$JG" vault set t1 --password-stdin <"$T/target.pass" >/dev/null || bail "vault set"
+jg_targets t1
 for u in alice carol; do
 	pub=$(user_key "$u")
 	"$JG" user add "$u" --role ops --key "$pub" >/dev/null || bail "user add $u"
