@@ -47,6 +47,8 @@ int cmd_vault(struct cli *, int, char **);
 int cmd_unseal(struct cli *, int, char **);
 /* ctl.c: the control socket */
 struct msgconn *ctl_connect(const struct config *, char *err, size_t errlen);
+int ctl_call_fd(struct msgconn *, int queued, int timeout_ms, uint32_t *type,
+	    struct buf *in, int *fd, char *err, size_t errlen);
 int ctl_call(struct msgconn *, int queued, int timeout_ms, uint32_t *type,
 	    struct buf *in, char *err, size_t errlen);
 /* cmd-sessions.c */
@@ -58,6 +60,7 @@ int cmd_audit(struct cli *, int, char **);
 /* cmd-verify.c, cmd-replay.c, cmd-export.c, cmd-search.c */
 int cmd_verify(struct cli *, int, char **);
 int cmd_replay(struct cli *, int, char **);
+int cmd_watch(struct cli *, int, char **);
 int cmd_export(struct cli *, int, char **);
 int cmd_search(struct cli *, int, char **);
 

@@ -1,4 +1,4 @@
-/* cmd-replay.c: `jumpgate replay ID`: play a recording in the terminal with its timing, or --cat its output. */
+/* cmd-replay.c: `jumpgate replay ID` plays a recording in the terminal with its timing, or --cat its output; `jumpgate watch ID` follows a live one. */
 
 /*
  * A full verification pass comes first (replay/): a tampered recording is
@@ -12,6 +12,12 @@
  * second) and on every key, since a recorded program may move or clear
  * the whole screen. The terminal is restored on every exit path and on
  * SIGINT, SIGTERM, SIGHUP and SIGQUIT.
+ *
+ * watch never opens a live recording behind the daemon's back: it asks
+ * the daemon on the control socket, which audits the watch and hands
+ * over the file (read-only) and a socket on which the vault keeper writes
+ * its key, so no passphrase is needed; replay/watch.c follows the file,
+ * and the daemon's C_WATCH_END says when the session ended.
  */
 
 #include <sys/ioctl.h>
@@ -27,11 +33,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 
 #define REPLAY_USAGE "jumpgate replay ID [--speed X] [--from TIME] " \
 	"[--idle-limit SEC] [--cat] [--passphrase-file F]"
 #define REPLAY_STATUS_MS 250		/* status line redraws, at most */
+#define WATCH_USAGE "jumpgate watch ID"
+#define WATCH_TIMEOUT_MS 10000
 
 static volatile sig_atomic_t replay_signal;
 
@@ -40,6 +50,7 @@ struct term {
 	int keys;			/* stdin is a terminal in raw mode */
 	int out_tty;
 	struct replay_player *pl;
+	const char *text;		/* watch: the status line's text */
 	uint64_t length_ms;		/* what can be played */
 	unsigned rows;			/* the status line's row, 0: none */
 	uint64_t status_at;		/* when it was last drawn (clock_ms) */
@@ -72,9 +83,9 @@ term_status(struct term *t)
 	struct winsize ws;
 	char line[512], pos[32], len[32], text[256];
 	unsigned cols;
-	int n;
+	size_t n;
 
-	if (t->rows == 0 || t->pl == NULL)
+	if (t->rows == 0 || (t->pl == NULL && t->text == NULL))
 		return;
 	cols = 80;
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row >= 3 &&
@@ -82,22 +93,22 @@ term_status(struct term *t)
 		cols = ws.ws_col;
 		if (ws.ws_row != t->rows) {
 			t->rows = ws.ws_row;
-			n = snprintf(line, sizeof(line), "\0337\033[1;%ur\0338",
-			    t->rows - 1);
-			(void)replay_out(t, line, (size_t)n);
+			n = (size_t)snprintf(line, sizeof(line),
+			    "\0337\033[1;%ur\0338", t->rows - 1);
+			(void)replay_out(t, line, n);
 		}
 	}
-	replay_hms(replay_player_pos(t->pl), pos, sizeof(pos));
-	replay_hms(t->length_ms, len, sizeof(len));
-	snprintf(text, sizeof(text), " replay %lld  %s  x%g  %s / %s   "
-	    "space pause  +/- speed  arrows 10s  q quit", t->id,
-	    replay_player_paused(t->pl) ? "paused " : "playing",
-	    replay_player_rate(t->pl), pos, len);
-	if (cols > sizeof(text) - 1)
-		cols = sizeof(text) - 1;
-	n = snprintf(line, sizeof(line), "\0337\033[%u;1H\033[0;7m%-*.*s"
-	    "\033[0m\0338", t->rows, (int)cols, (int)cols, text);
-	(void)replay_out(t, line, (size_t)n);
+	if (t->pl != NULL) {
+		replay_hms(replay_player_pos(t->pl), pos, sizeof(pos));
+		replay_hms(t->length_ms, len, sizeof(len));
+		snprintf(text, sizeof(text), " replay %lld  %s  x%g  %s / %s   "
+		    "space pause  +/- speed  arrows 10s  q quit", t->id,
+		    replay_player_paused(t->pl) ? "paused " : "playing",
+		    replay_player_rate(t->pl), pos, len);
+	} else
+		snprintf(text, sizeof(text), "%s", t->text);
+	n = replay_status_bar(line, sizeof(line), t->rows, cols, text);
+	(void)replay_out(t, line, n);
 	t->status_at = clock_ms();
 }
 
@@ -428,4 +439,187 @@ out:
 	cli_rec_close(&rec);
 	rec_vault_done(&v);
 	return ret;
+}
+
+/* The live recording and its key, from the daemon: JG_OK or err says why. */
+static int
+watch_fetch(struct cli *c, struct msgconn *conn, long long id, int *fd,
+    unsigned char key[REC_KEYBYTES], char *err, size_t errlen)
+{
+	struct c_watch cw;
+	struct buf *in;
+	uint32_t type;
+	int kfd = -1, rc;
+
+	memset(&cw, 0, sizeof(cw));
+	cw.id = (uint64_t)id;
+	snprintf(cw.actor, sizeof(cw.actor), "%s", c->actor_name);
+	in = buf_new(MSG_MAX);
+	rc = ctl_call_fd(conn, c_watch_send(conn, &cw, -1), WATCH_TIMEOUT_MS,
+	    &type, in, fd, err, errlen);
+	if (rc == JG_OK && (type != MSG_C_WATCHING || *fd == -1))
+		rc = JG_ERR;
+	if (rc == JG_OK) {
+		buf_reset(in);
+		rc = ctl_call_fd(conn, JG_OK, WATCH_TIMEOUT_MS, &type, in,
+		    &kfd, err, errlen);
+		if (rc == JG_OK && (type != MSG_C_WATCH_KEY || kfd == -1))
+			rc = JG_ERR;
+	}
+	buf_free(in);
+	if (rc == JG_ERR && err[0] == '\0')
+		errf(err, errlen, "jumpgated sent a malformed answer");
+	if (rc == JG_OK) {
+		rc = agent_reckey_read(kfd, WATCH_TIMEOUT_MS, key, err,
+		    errlen);
+		if (rc != JG_OK)
+			rc = JG_ERR;
+	}
+	if (kfd != -1)
+		close(kfd);
+	return rc;
+}
+
+/* The daemon's word on the control socket: 1 the session ended (or the daemon went). */
+static int
+watch_ctl(struct msgconn *conn)
+{
+	struct buf *in;
+	uint32_t type;
+	int r, fd, ended = 0;
+
+	r = msg_read(conn);
+	if (r == 0 || (r < 0 && r != JG_EBUSY))
+		return 1;
+	in = buf_new(MSG_MAX);
+	while ((r = msg_get(conn, &type, in, &fd)) == 1) {
+		if (fd != -1)
+			close(fd);
+		if (type == MSG_C_WATCH_END)
+			ended = 1;
+		buf_reset(in);
+	}
+	buf_free(in);
+	return ended || r < 0;
+}
+
+/* Follow it until it ends or q: an enum replay_play. */
+static int
+watch_drive(struct term *t, struct replay_watch *w, struct msgconn *conn)
+{
+	struct pollfd pfd[2];
+	unsigned char b[64];
+	ssize_t n;
+	int rc, wait;
+
+	pfd[0].fd = msg_fd(conn);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = STDIN_FILENO;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		rc = replay_watch_run(w, clock_ms(), SIZE_MAX, &wait);
+		if (rc != REPLAY_PLAY_WAIT && rc != REPLAY_PLAY_FULL)
+			return rc;
+		if (t->rows != 0) {
+			if (clock_ms() - t->status_at >= 1000)
+				term_status(t);
+			if (wait < 0 || wait > 1000)
+				wait = 1000;
+		}
+		if (replay_signal)
+			return REPLAY_PLAY_QUIT;
+		if (rc == REPLAY_PLAY_FULL)
+			continue;
+		pfd[0].revents = pfd[1].revents = 0;
+		rc = poll(pfd, t->keys ? 2 : 1, wait);
+		if (rc == -1 && errno != EINTR)
+			return REPLAY_PLAY_ERROR;
+		if (rc > 0 && pfd[0].revents != 0 && watch_ctl(conn)) {
+			replay_watch_ended(w);
+			pfd[0].fd = -1;		/* nothing more to hear */
+		}
+		if (rc > 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			n = read(STDIN_FILENO, b, sizeof(b));
+			if (n > 0)
+				replay_watch_keys(w, b, (size_t)n);
+			else if (n == 0 || errno != EINTR)
+				t->keys = 0;
+		}
+	}
+}
+
+int
+cmd_watch(struct cli *c, int argc, char **argv)
+{
+	struct replay_watch *w = NULL;
+	struct replay_sink sink;
+	struct msgconn *conn;
+	const struct rec_header *h;
+	unsigned char key[REC_KEYBYTES];
+	char err[JG_ERRLEN], when[64], text[256];
+	struct term t;
+	long long id;
+	int fd = -1, rc;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return cli_usage_error(WATCH_USAGE, argc < 2 ? "missing "
+		    "session ID" : "unexpected argument '%s'", argv[argc > 2 ?
+		    2 : 1]);
+	if (id_parse(argv[1], &id) != JG_OK)
+		return cli_usage_error(WATCH_USAGE, "not a session id: '%s'",
+		    argv[1]);
+	if ((conn = ctl_connect(&c->cfg, err, sizeof(err))) == NULL) {
+		cli_error("%s", err);
+		return JG_EXIT_FAIL;
+	}
+	err[0] = '\0';
+	sodium_mlock(key, sizeof(key));
+	memset(&t, 0, sizeof(t));
+	sink.out = replay_out;
+	sink.note = NULL;
+	sink.arg = &t;
+	rc = watch_fetch(c, conn, id, &fd, key, err, sizeof(err));
+	if (rc == JG_OK && replay_watch_open(fd, key, (uint64_t)id, &sink, &w,
+	    err, sizeof(err)) != JG_OK)
+		rc = JG_ERR;
+	sodium_munlock(key, sizeof(key));	/* wipes it too */
+	if (rc != JG_OK) {
+		cli_error("watch %lld: %s", id, err);
+		if (fd != -1)
+			close(fd);
+		msg_free(conn);
+		return JG_EXIT_FAIL;
+	}
+	h = replay_watch_header(w);
+	time_local((time_t)(h->start_unix_ms / 1000), when, sizeof(when));
+	replay_watch_title(w, text, sizeof(text));
+	printf("session %lld: %s@%s as %s, started %s, live\r\n", id,
+	    h->user, h->target, h->login, when);
+	fflush(stdout);
+	t.id = id;
+	t.text = text;
+	t.out_tty = isatty(STDOUT_FILENO);
+	replay_signals();
+	if (isatty(STDIN_FILENO))
+		replay_term_raw(&t, h->cols > 0);
+	term_status_start(&t);
+	rc = watch_drive(&t, w, conn);
+	term_status_end(&t);
+	replay_term_restore(&t);
+	if (t.out_tty)
+		printf("\033[0m\033[?25h\r\n");
+	if (rc == REPLAY_PLAY_END)
+		printf("[session %lld ended]\n", id);
+	else if (rc == REPLAY_PLAY_ERROR && replay_watch_error(w)[0] != '\0')
+		cli_error("session %lld: %s", id, replay_watch_error(w));
+	else if (rc == REPLAY_PLAY_ERROR && !replay_signal)
+		cli_error("cannot write output: %s", strerror(errno));
+	else
+		printf("[stopped watching session %lld]\n", id);
+	replay_watch_free(w);
+	close(fd);
+	msg_free(conn);
+	if (rc == REPLAY_PLAY_ERROR && !replay_signal)
+		return JG_EXIT_FAIL;
+	return replay_signal ? 128 + replay_signal : JG_EXIT_OK;
 }

@@ -46,15 +46,26 @@ ctl_connect(const struct config *cfg, char *err, size_t errlen)
 /*
  * Send what is queued (queued: what the typed _send returned), then wait
  * for the next answer: JG_OK with its type in *type and its body in in.
- * A C_ERROR answer is JG_EINVAL with its message in err.
+ * A C_ERROR answer is JG_EINVAL with its message in err. An answer that
+ * brings a descriptor is malformed here (ctl_call_fd takes one).
  */
 int
 ctl_call(struct msgconn *c, int queued, int timeout_ms, uint32_t *type,
     struct buf *in, char *err, size_t errlen)
 {
+	return ctl_call_fd(c, queued, timeout_ms, type, in, NULL, err, errlen);
+}
+
+/* ctl_call, and *fd (NULL: none may come) gets the answer's descriptor or -1. */
+int
+ctl_call_fd(struct msgconn *c, int queued, int timeout_ms, uint32_t *type,
+    struct buf *in, int *fdp, char *err, size_t errlen)
+{
 	struct c_error e;
 	int r, fd;
 
+	if (fdp != NULL)
+		*fdp = -1;
 	if (queued != JG_OK || msg_flush_wait(c, timeout_ms) != 0) {
 		errf(err, errlen, "lost the connection to jumpgated");
 		return JG_ERR;
@@ -65,11 +76,13 @@ ctl_call(struct msgconn *c, int queued, int timeout_ms, uint32_t *type,
 		    "in time" : "lost the connection to jumpgated");
 		return JG_ERR;
 	}
-	if (fd != -1) {
+	if (fd != -1 && (fdp == NULL || *type == MSG_C_ERROR)) {
 		close(fd);
 		errf(err, errlen, "jumpgated sent a malformed answer");
 		return JG_ERR;
 	}
+	if (fdp != NULL)
+		*fdp = fd;
 	if (*type == MSG_C_ERROR) {
 		if (c_error_dec(in, -1, &e) != JG_OK)
 			errf(err, errlen, "jumpgated sent a malformed answer");

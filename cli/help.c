@@ -109,6 +109,13 @@ HELP_PASSPHRASE
 "  --idle-limit SEC        cut pauses longer than SEC seconds\n"
 "  --cat                   print the output at once, no timing\n"
 HELP_PASSPHRASE },
+	{ "watch",
+"usage: jumpgate watch ID\n"
+"Watch a live session through the running daemon: its current screen\n"
+"first, then what happens with its timing (about a second behind), until\n"
+"the session ends. Read-only: nothing typed reaches the session. A status\n"
+"line on the last row says who, where and since when.\n"
+"keys: q (or ^C) stops watching\n" },
 	{ "export",
 "usage: jumpgate export ID [--format asciicast] [-o FILE]\n"
 "                           [--passphrase-file F]\n"

@@ -66,6 +66,7 @@ static const struct {
 	{ "sessions", cmd_sessions },
 	{ "kill", cmd_kill },
 	{ "replay", cmd_replay },
+	{ "watch", cmd_watch },
 	{ "export", cmd_export },
 	{ "verify", cmd_verify },
 	{ "search", cmd_search },

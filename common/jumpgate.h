@@ -33,6 +33,7 @@
 #define JG_ECORRUPT -7  /* corrupt data */
 #define JG_ENOMEM -8
 #define JG_EDISABLED -9 /* the user is disabled */
+#define JG_EAGAIN -10   /* nothing more yet: try again later */
 
 /* config.c */
 #define CONFIG_LISTEN_MAX 16

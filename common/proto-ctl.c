@@ -26,6 +26,11 @@ static const struct proto_field c_kill_f[] = {
 	F_U64(c_kill, id), F_CSTR(c_kill, user), F_CSTR(c_kill, actor),
 	F_CSTR(c_kill, reason) };
 static const struct proto_field c_killed_f[] = { F_U32(c_killed, count) };
+static const struct proto_field c_watch_f[] = {
+	F_U64(c_watch, id), F_CSTR(c_watch, actor) };
+static const struct proto_field c_watching_f[] = { F_U64(c_watching, id) };
+static const struct proto_field c_watch_end_f[] = {
+	F_U64(c_watch_end, id) };
 
 static const struct proto_msg ctl_msgs[] = {
 	MSG0(MSG_C_STATUS, TD, PROTO_FD_NONE,
@@ -36,6 +41,8 @@ static const struct proto_msg ctl_msgs[] = {
 	    "the vault passphrase, for the keeper (C_STATE once it tried)"),
 	MSG(MSG_C_KILL, c_kill, TD, PROTO_FD_NONE,
 	    "end a live session, or every one of a user (C_KILLED)"),
+	MSG(MSG_C_WATCH, c_watch, TD, PROTO_FD_NONE,
+	    "watch a live session (C_WATCHING, C_WATCH_KEY, C_WATCH_END)"),
 	MSG(MSG_C_STATE, c_state, DT, PROTO_FD_NONE,
 	    "sealed or unsealed, and the keeper's word"),
 	MSG(MSG_C_SESSION, c_session, DT, PROTO_FD_NONE,
@@ -45,6 +52,12 @@ static const struct proto_msg ctl_msgs[] = {
 	    "the request was refused, and why"),
 	MSG(MSG_C_KILLED, c_killed, DT, PROTO_FD_NONE,
 	    "how many sessions were told to end"),
+	MSG(MSG_C_WATCHING, c_watching, DT, PROTO_FD_MUST,
+	    "the live session's recording, read-only"),
+	MSG0(MSG_C_WATCH_KEY, DT, PROTO_FD_MUST,
+	    "a socket on which the keeper writes the recording's key"),
+	MSG(MSG_C_WATCH_END, c_watch_end, DT, PROTO_FD_NONE,
+	    "the watched session ended: its file holds all there is"),
 };
 
 const struct proto_link proto_ctl = { "control", ctl_msgs, NF(ctl_msgs) };

@@ -42,6 +42,8 @@ static const struct proto_field m_kill_f[] = {
 static const struct proto_field w_audit_f[] = {
 	F_CSTR(w_audit, action), F_CSTR(w_audit, detail) };
 static const struct proto_field w_replay_f[] = { F_U64(w_replay, id) };
+static const struct proto_field w_watch_f[] = { F_U64(w_watch, id) };
+static const struct proto_field m_watch_end_f[] = { F_U64(m_watch_end, id) };
 static const struct proto_field w_request_f[] = {
 	F_CSTR(w_request, target), F_CSTR(w_request, reason),
 	F_U32(w_request, seconds) };
@@ -107,6 +109,8 @@ static const struct proto_msg wm_msgs[] = {
 	    "an auditor lists sessions (M_TEXT)"),
 	MSG(MSG_W_REPLAY, w_replay, W, PROTO_FD_NONE,
 	    "an auditor replays a session (M_REPLAY, M_REPLAY_KEY)"),
+	MSG(MSG_W_WATCH, w_watch, W, PROTO_FD_NONE,
+	    "an auditor watches a live session (M_REPLAY, M_REPLAY_KEY)"),
 	MSG(MSG_W_REQUEST, w_request, W, PROTO_FD_NONE,
 	    "file an access request (M_REQUEST)"),
 	MSG(MSG_W_REQUESTS, w_requests, W, PROTO_FD_NONE,
@@ -139,6 +143,8 @@ static const struct proto_msg wm_msgs[] = {
 	    "a line for the user's terminals (a grant ends soon)"),
 	MSG(MSG_M_KILL, m_kill, M, PROTO_FD_NONE,
 	    "end this session now, with this line for its user"),
+	MSG(MSG_M_WATCH_END, m_watch_end, M, PROTO_FD_NONE,
+	    "a session it watches ended: its file holds all there is"),
 	MSG(MSG_M_AUTH_OK, m_auth_ok, M, PROTO_FD_NONE,
 	    "the login stands, or why not (its audit row cannot be written)"),
 	MSG0(MSG_M_KEEPER, M, PROTO_FD_MUST,

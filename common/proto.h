@@ -111,6 +111,7 @@ enum msg_wm_type {
 	MSG_W_REQUEST_STATE,
 	MSG_W_SESSION_BYTES,
 	MSG_W_KILL,
+	MSG_W_WATCH,
 	/* master > worker */
 	MSG_M_KEY_OWNER = 100,
 	MSG_M_AUTHORIZE,
@@ -126,6 +127,7 @@ enum msg_wm_type {
 	MSG_M_AUTH_OK,
 	MSG_M_KEEPER,
 	MSG_M_KILL,
+	MSG_M_WATCH_END,
 };
 
 /* Why the master stops a worker's sessions (MSG_M_SHUTDOWN). */
@@ -217,6 +219,8 @@ struct w_audit {
 	char detail[512];
 };
 struct w_replay { uint64_t id; };
+struct w_watch { uint64_t id; };
+struct m_watch_end { uint64_t id; };	/* a watched session ended */
 struct w_request {
 	char target[JG_NAME_MAX + 1];
 	char reason[STORE_REASON_MAX + 2];
@@ -292,6 +296,8 @@ PROTO_TYPED(proto_wm, w_kill, MSG_W_KILL)
 PROTO_TYPED(proto_wm, m_kill, MSG_M_KILL)
 PROTO_TYPED(proto_wm, w_audit, MSG_W_AUDIT)
 PROTO_TYPED(proto_wm, w_replay, MSG_W_REPLAY)
+PROTO_TYPED(proto_wm, w_watch, MSG_W_WATCH)
+PROTO_TYPED(proto_wm, m_watch_end, MSG_M_WATCH_END)
 PROTO_TYPED(proto_wm, w_request, MSG_W_REQUEST)
 PROTO_TYPED(proto_wm, w_requests, MSG_W_REQUESTS)
 PROTO_TYPED(proto_wm, w_decide, MSG_W_DECIDE)
@@ -443,12 +449,16 @@ enum msg_ctl_type {
 	MSG_C_SESSIONS,
 	MSG_C_UNSEAL,
 	MSG_C_KILL,
+	MSG_C_WATCH,
 	/* daemon > tool */
 	MSG_C_STATE = 500,
 	MSG_C_SESSION,
 	MSG_C_END,
 	MSG_C_ERROR,
 	MSG_C_KILLED,
+	MSG_C_WATCHING,
+	MSG_C_WATCH_KEY,
+	MSG_C_WATCH_END,
 };
 struct c_unseal { struct proto_bytes passphrase; };
 struct c_state {
@@ -470,12 +480,21 @@ struct c_kill {
 	char reason[STORE_REASON_MAX + 2];
 };
 struct c_killed { uint32_t count; };
+struct c_watch {
+	uint64_t id;
+	char actor[JG_NAME_MAX + 1];	/* who runs the tool, for the audit */
+};
+struct c_watching { uint64_t id; };	/* with the recording, read-only */
+struct c_watch_end { uint64_t id; };
 PROTO_TYPED(proto_ctl, c_unseal, MSG_C_UNSEAL)
 PROTO_TYPED(proto_ctl, c_state, MSG_C_STATE)
 PROTO_TYPED(proto_ctl, c_session, MSG_C_SESSION)
 PROTO_TYPED(proto_ctl, c_error, MSG_C_ERROR)
 PROTO_TYPED(proto_ctl, c_kill, MSG_C_KILL)
 PROTO_TYPED(proto_ctl, c_killed, MSG_C_KILLED)
+PROTO_TYPED(proto_ctl, c_watch, MSG_C_WATCH)
+PROTO_TYPED(proto_ctl, c_watching, MSG_C_WATCHING)
+PROTO_TYPED(proto_ctl, c_watch_end, MSG_C_WATCH_END)
 #define CTL_PASSPHRASE_MAX 1024
 
 #endif /* PROTO_H */

@@ -1,4 +1,4 @@
-/* command-play.c: an auditor replays a recording through the gateway, with the player of replay/. */
+/* command-play.c: an auditor replays a recording, or watches a live session, through the gateway, with replay/. */
 
 /*
  * The master checked the auditor role and handed us that one recording
@@ -8,7 +8,10 @@
  * warning. The player is the host tool's (same keys, same notion of
  * intact), driven here by a libevent timer and by how much the client
  * takes: at most 256 KiB wait in the channel's queue, long idle gaps are
- * cut to two seconds.
+ * cut to two seconds. `watch ID` is the same with replay/watch.c's
+ * follower on a live session's file: the master sends M_WATCH_END when
+ * that session ends, and a watcher whose client cannot keep up skips
+ * ahead inside the file instead of queueing more here.
  */
 
 #include <stdlib.h>
@@ -29,6 +32,9 @@ struct chan_play {
 	int fd;				/* the recording, read-only */
 	struct replay *rp;
 	struct replay_player *pl;
+	struct replay_watch *live;	/* watch: instead of rp and pl */
+	char status[200];		/* watch: the bottom line's text */
+	uint64_t status_at;
 	struct event *timer;
 };
 
@@ -64,21 +70,26 @@ play_timer(evutil_socket_t fd, short ev, void *arg)
 	worker_poll(c->w);
 }
 
-/* Ask the master for session id's recording and its key; JG_OK or refused. */
+/*
+ * Ask the master for session id's recording and its key (watch: a live
+ * session, to follow); JG_OK or refused.
+ */
 static int
-play_fetch(struct chan *c, long long id, int *fd, int *live,
+play_fetch(struct chan *c, long long id, int watch, int *fd, int *live,
     unsigned char *key, char *msg, size_t msglen)
 {
 	struct worker *w = c->w;
 	struct w_replay rq;
+	struct w_watch wq;
 	struct m_replay an;
 	char err[JG_ERRLEN];
 	int kfd = -1, rc;
 
 	*fd = -1;
-	rq.id = (uint64_t)id;
-	rc = worker_call(w, w_replay_send(w->master, &rq, -1), MSG_M_REPLAY,
-	    &an, sizeof(an), fd);
+	rq.id = wq.id = (uint64_t)id;
+	rc = worker_call(w, watch ? w_watch_send(w->master, &wq, -1) :
+	    w_replay_send(w->master, &rq, -1), MSG_M_REPLAY, &an, sizeof(an),
+	    fd);
 	if (rc == JG_OK && (an.id != rq.id || (an.ok && *fd == -1)))
 		rc = JG_EINVAL;
 	if (rc == JG_OK && an.ok)
@@ -101,6 +112,35 @@ play_fetch(struct chan *c, long long id, int *fd, int *live,
 	return JG_OK;
 }
 
+/*
+ * replay ID / watch ID begin alike: the id parsed, the recording and its
+ * key fetched (key locked in memory: the caller unlocks it, which wipes
+ * it), the channel's chan_play made. NULL on a bad id (already said),
+ * else the chan_play with *rc JG_OK or msg saying why not.
+ */
+static struct chan_play *
+play_begin(struct chan *c, const char *arg, int watch,
+    unsigned char key[REC_KEYBYTES], int *live, int *rc, char *msg,
+    size_t msglen)
+{
+	struct chan_play *pp;
+	long long id;
+	int fd;
+
+	if (id_parse(arg, &id) != JG_OK) {
+		command_usage(c, watch ? "watch needs a session id" :
+		    "replay needs a session id");
+		return NULL;
+	}
+	sodium_mlock(key, REC_KEYBYTES);
+	*rc = play_fetch(c, id, watch, &fd, live, key, msg, msglen);
+	pp = xcalloc(1, sizeof(*pp));
+	pp->id = id;
+	pp->fd = fd;
+	c->play = pp;
+	return pp;
+}
+
 /* replay ID: check the recording, say what it is, start playing. */
 void
 command_replay(struct chan *c, const char *arg)
@@ -115,16 +155,11 @@ command_replay(struct chan *c, const char *arg)
 	long long id;
 	int fd, live = 0, rc;
 
-	if (id_parse(arg, &id) != JG_OK) {
-		command_usage(c, "replay needs a session id");
+	if ((pp = play_begin(c, arg, 0, key, &live, &rc, msg, sizeof(msg))) ==
+	    NULL)
 		return;
-	}
-	sodium_mlock(key, sizeof(key));
-	rc = play_fetch(c, id, &fd, &live, key, msg, sizeof(msg));
-	pp = xcalloc(1, sizeof(*pp));
-	pp->id = id;
-	pp->fd = fd;
-	c->play = pp;
+	id = pp->id;
+	fd = pp->fd;
 	if (rc == JG_OK && replay_open(fd, key, (uint64_t)id, REPLAY_VERIFY |
 	    (live ? REPLAY_LIVE_SESSION : 0), &pp->rp, &chk) == JG_OK &&
 	    chk.status != REPLAY_DAMAGED)
@@ -162,6 +197,143 @@ command_replay(struct chan *c, const char *arg)
 	command_play(c);
 }
 
+/* The watcher's terminal rows (from its pty request), 0: none. */
+static unsigned
+play_rows(const struct chan *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nreqs; i++)
+		if (c->reqs[i].kind == REQ_PTY && c->reqs[i].rows >= 3 &&
+		    c->reqs[i].cols >= 20)
+			return (unsigned)c->reqs[i].rows;
+	return 0;
+}
+
+/* The status line on the watcher's last row, at most once a second. */
+static void
+play_status(struct chan *c, int now)
+{
+	struct chan_play *pp = c->play;
+	char line[512];
+	unsigned rows, cols = 80;
+	size_t i, n;
+
+	if ((rows = play_rows(c)) == 0 || (!now && clock_ms() -
+	    pp->status_at < 1000))
+		return;
+	for (i = 0; i < c->nreqs; i++)
+		if (c->reqs[i].kind == REQ_PTY)
+			cols = (unsigned)c->reqs[i].cols;
+	n = replay_status_bar(line, sizeof(line), rows, cols, pp->status);
+	buf_put(c->to_down, line, n);
+	pp->status_at = clock_ms();
+}
+
+/* watch ID: follow a live session from its current screen (auditors). */
+void
+command_watch_live(struct chan *c, const char *arg)
+{
+	struct replay_sink sink;
+	struct chan_play *pp;
+	unsigned char key[REC_KEYBYTES];
+	char msg[400];
+	long long id;
+	int fd, live = 0, rc, n;
+	unsigned rows;
+
+	if ((pp = play_begin(c, arg, 1, key, &live, &rc, msg, sizeof(msg))) ==
+	    NULL)
+		return;
+	id = pp->id;
+	fd = pp->fd;
+	sink.out = play_out;
+	sink.note = NULL;
+	sink.arg = c;
+	if (rc == JG_OK && replay_watch_open(fd, key, (uint64_t)id, &sink,
+	    &pp->live, msg, sizeof(msg)) != JG_OK) {
+		rc = JG_ERR;
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+		    ": cannot watch session %lld", id);
+	}
+	sodium_munlock(key, sizeof(key));	/* wipes it too */
+	if (rc != JG_OK) {
+		chan_notice(c, msg);
+		command_end(c, 1);
+		return;
+	}
+	replay_watch_title(pp->live, pp->status, sizeof(pp->status));
+	if ((rows = play_rows(c)) != 0) {
+		/* The session scrolls above the status line. */
+		n = snprintf(msg, sizeof(msg), "\n\033[A\0337\033[1;%ur"
+		    "\0338", rows - 1);
+		buf_put(c->to_down, msg, (size_t)n);
+	}
+	pp->timer = evtimer_new(c->w->base, play_timer, c);
+	c->state = CH_PLAY;
+	command_play(c);
+}
+
+/* The master says session id ended: its watchers show the rest, then stop. */
+void
+command_play_ended(struct worker *w, long long id)
+{
+	struct chan *c;
+
+	for (c = w->chans; c != NULL; c = c->next)
+		if (c->play != NULL && c->play->live != NULL &&
+		    c->play->id == id) {
+			replay_watch_ended(c->play->live);
+			w->pump_soon = 1;
+		}
+}
+
+/* Run the player or the watcher: an enum replay_play, *wait in ms. */
+static int
+play_run(struct chan *c, int *wait)
+{
+	struct chan_play *pp = c->play;
+	int rc;
+
+	if (pp->live == NULL)
+		return replay_player_run(pp->pl, clock_ms(), PLAY_QUEUE_MAX -
+		    buf_len(c->to_down), wait);
+	rc = replay_watch_run(pp->live, clock_ms(), PLAY_QUEUE_MAX -
+	    buf_len(c->to_down), wait);
+	play_status(c, 0);
+	if (rc == REPLAY_PLAY_WAIT && play_rows(c) != 0 && *wait > 1000)
+		*wait = 1000;		/* the status line's clock */
+	return rc;
+}
+
+/* How a watch ended, the scroll region given back. */
+static void
+play_live_end(struct chan *c, int rc)
+{
+	struct chan_play *pp = c->play;
+	const char *why;
+	char line[400];
+	unsigned rows;
+	int n;
+
+	if ((rows = play_rows(c)) != 0) {
+		n = snprintf(line, sizeof(line), "\0337\033[r\033[%u;1H"
+		    "\033[0m\033[2K\0338", rows);
+		buf_put(c->to_down, line, (size_t)n);
+	}
+	why = replay_watch_error(pp->live);
+	if (rc == REPLAY_PLAY_END)
+		snprintf(line, sizeof(line), "\r\n[session %lld ended]\r\n",
+		    pp->id);
+	else if (rc == REPLAY_PLAY_ERROR && why[0] != '\0')
+		snprintf(line, sizeof(line), "\r\n[session %lld: %s]\r\n",
+		    pp->id, why);
+	else
+		snprintf(line, sizeof(line), "\r\n[stopped watching session "
+		    "%lld]\r\n", pp->id);
+	buf_put(c->to_down, line, strlen(line));
+}
+
 /* Keys in, what is due out, as long as the client keeps up. */
 void
 command_play(struct chan *c)
@@ -172,15 +344,25 @@ command_play(struct chan *c)
 	char line[96];
 	int rc, wait;
 
+	/* A watcher's keys are only ever ours: q quits, the rest is dropped. */
 	if (buf_len(c->to_up) > 0) {
-		replay_player_keys(pp->pl, buf_ptr(c->to_up),
-		    buf_len(c->to_up));
+		if (pp->live != NULL)
+			replay_watch_keys(pp->live, buf_ptr(c->to_up),
+			    buf_len(c->to_up));
+		else
+			replay_player_keys(pp->pl, buf_ptr(c->to_up),
+			    buf_len(c->to_up));
 		buf_reset(c->to_up);
 	}
 	if (buf_len(c->to_down) >= PLAY_QUEUE_MAX)
 		return;		/* the pump calls again as it drains */
-	rc = replay_player_run(pp->pl, clock_ms(), PLAY_QUEUE_MAX -
-	    buf_len(c->to_down), &wait);
+	rc = play_run(c, &wait);
+	if (pp->live != NULL && rc != REPLAY_PLAY_WAIT &&
+	    rc != REPLAY_PLAY_FULL) {
+		play_live_end(c, rc);
+		command_end(c, rc == REPLAY_PLAY_ERROR ? 1 : 0);
+		return;
+	}
 	switch (rc) {
 	case REPLAY_PLAY_WAIT:
 	case REPLAY_PLAY_FULL:
@@ -221,6 +403,7 @@ command_play_free(struct chan *c)
 		event_free(pp->timer);
 	replay_player_free(pp->pl);
 	replay_close(pp->rp);
+	replay_watch_free(pp->live);
 	if (pp->fd != -1)
 		close(pp->fd);
 	free(pp);

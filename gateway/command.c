@@ -371,6 +371,8 @@ command_start(struct chan *c)
 		command_sessions(c);
 	else if (strcmp(argv[0], "replay") == 0 && argc == 2)
 		command_replay(c, argv[1]);
+	else if (strcmp(argv[0], "watch") == 0 && argc == 2)
+		command_watch_live(c, argv[1]);
 	else if (strcmp(argv[0], "kill") == 0)
 		command_kill(c, argc, argv);
 	else if (command_jit(c, argc, argv))
@@ -379,7 +381,8 @@ command_start(struct chan *c)
 		command_out_tty(c, "commands:\n  targets   the targets you can "
 		    "reach and how\n  sessions  (auditors) the sessions "
 		    "through the gateway\n  replay ID (auditors) watch a "
-		    "session's recording\n  kill ID|--user U [--reason TEXT] "
+		    "session's recording\n  watch ID  (auditors) watch a live "
+		    "session as it runs\n  kill ID|--user U [--reason TEXT] "
 		    "(auditors) end live sessions\n  request TARGET --reason TEXT "
 		    "[--duration DUR]\n  requests [--watch]\n  approve ID "
 		    "[--comment TEXT] | deny ID [--reason TEXT] | cancel ID\n"

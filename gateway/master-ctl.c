@@ -1,4 +1,4 @@
-/* master-ctl.c: the control socket: root's tool talks to the running daemon (vault status, unseal, live sessions). */
+/* master-ctl.c: the control socket: root's tool talks to the running daemon (vault status, unseal, live sessions, kill, watch). */
 
 /*
  * StateDirectory/control.sock, mode 0600, and a peer must be root or the
@@ -31,6 +31,7 @@ master_ctl_close(struct ctl *c)
 	msg_free(c->conn);	/* closes, wipes what it held */
 	c->conn = NULL;
 	c->waiting_unseal = 0;
+	c->watching = 0;
 }
 
 void
@@ -169,6 +170,58 @@ master_ctl_kill(struct ctl *c, struct buf *in)
 	master_ctl_sent(c, c_killed_send(c->conn, &ok, -1));
 }
 
+/*
+ * watch ID from the host: the live session's recording and a socket with
+ * its key from the keeper (the tool decrypts, we never do); C_WATCH_END
+ * follows when the session ends. One watch per connection.
+ */
+static void
+master_ctl_watch(struct ctl *c, struct buf *in)
+{
+	struct c_watch cw;
+	struct c_watching ok;
+	char text[256], detail[128], actor[JG_NAME_MAX + 1];
+	int fd, kfd, live;
+
+	if (c_watch_dec(in, -1, &cw) != JG_OK || cw.id == 0 ||
+	    c->watching != 0) {
+		master_ctl_error(c, "bad watch request");
+		return;
+	}
+	snprintf(actor, sizeof(actor), "%s", name_valid(cw.actor) ? cw.actor :
+	    "root");
+	snprintf(detail, sizeof(detail), "session=%llu on the host",
+	    (unsigned long long)cw.id);
+	if (master_recording_share(c->m, actor, cw.id, 1, "session.watch",
+	    detail, &fd, &kfd, &live, text, sizeof(text)) != JG_OK) {
+		master_ctl_error(c, text);
+		return;
+	}
+	c->watching = cw.id;
+	ok.id = cw.id;
+	master_ctl_sent(c, c_watching_send(c->conn, &ok, fd));
+	if (c->conn != NULL)
+		master_ctl_sent(c, proto_send(&proto_ctl, c->conn,
+		    MSG_C_WATCH_KEY, NULL, 0, kfd));
+	else
+		close(kfd);
+}
+
+void
+master_ctl_watch_ended(struct master *m, long long id)
+{
+	struct c_watch_end we = { (uint64_t)id };
+	size_t i;
+
+	for (i = 0; i < MASTER_CTL_MAX; i++)
+		if (m->ctls[i].conn != NULL &&
+		    m->ctls[i].watching == (uint64_t)id) {
+			m->ctls[i].watching = 0;
+			master_ctl_sent(&m->ctls[i], c_watch_end_send(
+			    m->ctls[i].conn, &we, -1));
+		}
+}
+
 static void
 master_ctl_io(evutil_socket_t fd, short ev, void *arg)
 {
@@ -212,6 +265,9 @@ master_ctl_io(evutil_socket_t fd, short ev, void *arg)
 			break;
 		case MSG_C_KILL:
 			master_ctl_kill(c, in);
+			break;
+		case MSG_C_WATCH:
+			master_ctl_watch(c, in);
 			break;
 		default:
 			master_ctl_error(c, "unknown request");

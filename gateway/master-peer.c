@@ -460,6 +460,7 @@ static const struct {
 	{ MSG_W_AUDIT, PEER_LOGGED_IN, 0, master_w_audit },
 	{ MSG_W_SESSIONS, PEER_LOGGED_IN, 0, master_w_sessions },
 	{ MSG_W_REPLAY, PEER_LOGGED_IN, 0, master_w_replay },
+	{ MSG_W_WATCH, PEER_LOGGED_IN, 0, master_w_watch },
 	{ MSG_W_REQUEST, PEER_LOGGED_IN, 0, master_w_request },
 	{ MSG_W_REQUESTS, PEER_LOGGED_IN, 0, master_w_requests },
 	{ MSG_W_DECIDE, PEER_LOGGED_IN, 0, master_w_decide },

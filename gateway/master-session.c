@@ -106,6 +106,7 @@ master_session_end(struct master *m, long long id, const char *state,
 {
 	struct master_end *e;
 
+	master_watch_ended(m, id);
 	if (store_session_end(m->store, id, state, exit_status, in, out,
 	    reason) == JG_OK)
 		return;
@@ -443,73 +444,145 @@ master_replay_refuse(struct peer *p, const char *msg, uint64_t id)
 }
 
 /*
- * An auditor replays through the gateway: we check the role, open that one
- * recording read-only, and have the keeper write its key into a socket
- * whose other end goes to the auditor's worker with the file. We never
- * decrypt anything here.
+ * The recording of session id opened read-only, and a socket on which the
+ * keeper writes its key: what a replay or a watch is handed. The access
+ * is audited (event, detail) before anything is handed over; live_only
+ * refuses a session that has ended. We never decrypt anything here.
+ * JG_OK with *fd, *kfd and *live, or JG_ERR with text saying why.
  */
 int
-master_w_replay(struct master *m, struct peer *p, const void *msg)
+master_recording_share(struct master *m, const char *actor, uint64_t id,
+    int live_only, const char *event, const char *detail, int *fd, int *kfd,
+    int *live, char *text, size_t len)
 {
-	const struct w_replay *rq = msg;
 	struct store_session ss;
 	struct k_reckey_open ko;
-	struct m_replay an;
 	unsigned char *sealed = NULL;
-	char path[JG_PATH_MAX], text[256], detail[128];
+	char path[JG_PATH_MAX];
 	size_t slen = 0;
-	int fd, kp[2];
+	int kp[2];
 
-	if (!master_is_auditor(m, p->user)) {
-		master_audit(m, p->user, "request.refused", "replay");
-		return master_replay_refuse(p, "replay: only auditors may "
-		    "replay sessions", rq->id);
+	*fd = *kfd = -1;
+	if (id > ID_MAX || store_session_get(m->store, (long long)id, &ss,
+	    &sealed, &slen) != JG_OK) {
+		snprintf(text, len, "no such session: %llu",
+		    (unsigned long long)id);
+		return JG_ERR;
 	}
-	if (rq->id > ID_MAX || store_session_get(m->store, (long long)rq->id,
-	    &ss, &sealed, &slen) != JG_OK) {
-		snprintf(text, sizeof(text), "no such session: %llu",
-		    (unsigned long long)rq->id);
-		return master_replay_refuse(p, text, rq->id);
+	*live = strcmp(ss.state, "live") == 0;
+	if (live_only && !*live) {
+		free(sealed);
+		snprintf(text, len, "session %llu is not live (%s)",
+		    (unsigned long long)id, ss.state);
+		return JG_ERR;
 	}
 	if (ss.recording[0] == '\0' || sealed == NULL ||
 	    strchr(ss.recording, '/') != NULL ||
 	    path_join(path, sizeof(path), m->cfg->recording_dir,
 	    ss.recording) != JG_OK ||
-	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+	    (*fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		free(sealed);
-		snprintf(text, sizeof(text), "session %llu has no recording",
-		    (unsigned long long)rq->id);
-		return master_replay_refuse(p, text, rq->id);
+		snprintf(text, len, "session %llu has no recording",
+		    (unsigned long long)id);
+		return JG_ERR;
 	}
-	snprintf(detail, sizeof(detail), "session=%llu through the gateway",
-	    (unsigned long long)rq->id);
-	if (master_audit(m, p->user, "session.replay", detail) != JG_OK) {
+	if (master_audit(m, actor, event, detail) != JG_OK) {
 		free(sealed);
-		close(fd);
-		snprintf(text, sizeof(text), "%s: replay refused",
-		    MASTER_AUDIT_DOWN);
-		return master_replay_refuse(p, text, rq->id);
+		close(*fd);
+		*fd = -1;
+		snprintf(text, len, "%s: refused", MASTER_AUDIT_DOWN);
+		return JG_ERR;
 	}
 	if (!m->unsealed || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 	    kp) == -1) {
 		free(sealed);
-		close(fd);
-		return master_replay_refuse(p, m->unsealed ? "the gateway is "
-		    "out of resources" : "the vault is sealed", rq->id);
+		close(*fd);
+		*fd = -1;
+		snprintf(text, len, "%s", m->unsealed ? "the gateway is out of "
+		    "resources" : "the vault is sealed");
+		return JG_ERR;
 	}
-	ko.session = rq->id;
+	ko.session = id;
 	ko.sealed.p = sealed;
 	ko.sealed.len = slen;
 	master_keeper_sent(m, k_reckey_open_send(m->keeper, &ko, kp[0]));
 	free(sealed);
+	*kfd = kp[1];
+	return JG_OK;
+}
+
+/* An auditor replays (watch: follows a live session) through the gateway. */
+static int
+master_w_share(struct master *m, struct peer *p, uint64_t id, int watch)
+{
+	struct m_replay an;
+	char text[256], detail[128];
+	size_t i, slot = MASTER_PEER_WATCHES;
+	int fd, kfd, live;
+
+	if (!master_is_auditor(m, p->user)) {
+		master_audit(m, p->user, "request.refused", watch ? "watch" :
+		    "replay");
+		snprintf(text, sizeof(text), "%s: only auditors may %s "
+		    "sessions", watch ? "watch" : "replay", watch ? "watch" :
+		    "replay");
+		return master_replay_refuse(p, text, id);
+	}
+	if (watch) {
+		for (i = 0; i < MASTER_PEER_WATCHES; i++)
+			if (p->watching[i] == id ||
+			    (p->watching[i] == 0 && slot == MASTER_PEER_WATCHES))
+				slot = i;
+		if (slot == MASTER_PEER_WATCHES)
+			return master_replay_refuse(p, "watch: too many "
+			    "sessions watched on this connection", id);
+	}
+	snprintf(detail, sizeof(detail), "session=%llu through the gateway",
+	    (unsigned long long)id);
+	if (master_recording_share(m, p->user, id, watch, watch ?
+	    "session.watch" : "session.replay", detail, &fd, &kfd, &live,
+	    text, sizeof(text)) != JG_OK)
+		return master_replay_refuse(p, text, id);
+	if (watch)
+		p->watching[slot] = id;
 	memset(&an, 0, sizeof(an));
 	an.ok = 1;
-	an.id = rq->id;
-	an.live = strcmp(ss.state, "live") == 0;
+	an.id = id;
+	an.live = live;
 	master_peer_sent(p, m_replay_send(p->conn, &an, fd));
 	master_peer_sent(p, proto_send(&proto_wm, p->conn, MSG_M_REPLAY_KEY,
-	    NULL, 0, kp[1]));
+	    NULL, 0, kfd));
 	return JG_OK;
+}
+
+int
+master_w_replay(struct master *m, struct peer *p, const void *msg)
+{
+	return master_w_share(m, p, ((const struct w_replay *)msg)->id, 0);
+}
+
+int
+master_w_watch(struct master *m, struct peer *p, const void *msg)
+{
+	return master_w_share(m, p, ((const struct w_watch *)msg)->id, 1);
+}
+
+/* Session id ended: its watchers, here and on the control socket, learn it. */
+void
+master_watch_ended(struct master *m, long long id)
+{
+	struct m_watch_end we = { (uint64_t)id };
+	struct peer *p;
+	size_t i;
+
+	for (p = m->peers; p != NULL; p = p->next)
+		for (i = 0; i < MASTER_PEER_WATCHES; i++)
+			if (p->watching[i] == (uint64_t)id && !p->dead) {
+				p->watching[i] = 0;
+				master_peer_sent(p, m_watch_end_send(p->conn,
+				    &we, -1));
+			}
+	master_ctl_watch_ended(m, id);
 }
 
 /*

@@ -11,6 +11,7 @@
 #define MASTER_PENALTY_SLOTS 4096
 #define MASTER_PEER_SESSIONS 64
 #define MASTER_CTL_MAX 16
+#define MASTER_PEER_WATCHES 8	/* live sessions one worker watches */
 #define MASTER_KILL_GRACE 3	/* seconds a told worker gets to go */
 /* A keeper that dies this often within the window is fatal: exit 1. */
 #define MASTER_KEEPER_DEATHS 5
@@ -52,6 +53,7 @@ struct peer {
 		long long in, out;
 		int dirty;
 	} sbytes[MASTER_PEER_SESSIONS];
+	uint64_t watching[MASTER_PEER_WATCHES];	/* 0: free */
 	size_t nsessions;
 	int dead;		/* killed; waiting for SIGCHLD */
 	int reaped;		/* exited: its last messages are read */
@@ -77,6 +79,7 @@ struct ctl {
 	struct msgconn *conn;
 	struct event *ev, *wev;
 	int waiting_unseal;
+	uint64_t watching;	/* the live session it watches, or 0 */
 };
 
 struct master {
@@ -167,6 +170,11 @@ void master_session_ends_retry(struct master *);
 int master_w_session_open(struct master *, struct peer *, const void *);
 int master_w_session_end(struct master *, struct peer *, const void *);
 int master_w_session_bytes(struct master *, struct peer *, const void *);
+int master_w_watch(struct master *, struct peer *, const void *);
+int master_recording_share(struct master *, const char *actor, uint64_t id,
+	    int live_only, const char *event, const char *detail, int *fd,
+	    int *kfd, int *live, char *text, size_t len);
+void master_watch_ended(struct master *, long long id);
 void master_session_bytes_flush(struct master *);
 int master_w_kill(struct master *, struct peer *, const void *);
 int master_kill(struct master *, uint64_t id, const char *user,
@@ -189,6 +197,7 @@ void master_keeper_sent(struct master *, int queued);
 int master_ctl_listen(struct master *);
 void master_ctl_unsealed(struct master *);
 void master_ctl_close_all(struct master *);
+void master_ctl_watch_ended(struct master *, long long id);
 
 /* notify.c: NotifyCommand, run outside the event loop */
 #define NOTIFY_JSON_MAX 4096

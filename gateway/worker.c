@@ -77,7 +77,7 @@ worker_flush(struct worker *w, int queued)
 	return JG_OK;
 }
 
-/* The master's unprompted messages: a notice, a new keeper, or the order to stop. */
+/* The master's unprompted messages: a notice, a kill, a watched session's end, a new keeper, or the order to stop. */
 static void
 worker_handle_async(struct worker *w, uint32_t type, struct buf *in, int fd)
 {
@@ -113,6 +113,14 @@ worker_handle_async(struct worker *w, uint32_t type, struct buf *in, int fd)
 			}
 		log_info("%s: session %llu: %s", w->user,
 		    (unsigned long long)k.id, k.message);
+		return;
+	}
+	if (type == MSG_M_WATCH_END) {
+		struct m_watch_end we;
+
+		if (m_watch_end_dec(in, fd, &we) != JG_OK)
+			fatalx("malformed watch end from the master");
+		command_play_ended(w, (long long)we.id);
 		return;
 	}
 	if (type == MSG_M_NOTICE) {

@@ -240,5 +240,7 @@ void command_watch_input(struct chan *);
 void command_replay(struct chan *, const char *arg);
 void command_play(struct chan *);
 void command_play_free(struct chan *);
+void command_watch_live(struct chan *, const char *arg);
+void command_play_ended(struct worker *, long long id);
 
 #endif /* WORKER_H */

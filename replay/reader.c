@@ -37,6 +37,7 @@ struct rec_reader {
 	unsigned char *m;		/* one chunk's plaintext */
 	int final;			/* end mark seen */
 	int done;
+	int follow;			/* a live file: its end is "not yet" */
 	uint64_t last_ms;
 	struct rec_summary summary;
 	int status;			/* enum rec_read_status */
@@ -326,12 +327,15 @@ rec_reader_event(struct rec_reader *r, struct rec_event_view *ev)
 
 /*
  * Next event: 1 and *ev filled, 0 at the end mark, negative on damage
- * (rec_reader_status and rec_reader_error say what). ev->data points into
+ * (rec_reader_status and rec_reader_error say what); when following a
+ * live file, JG_EAGAIN where the file stops (a record its writer has not
+ * finished is read again from its start on the next call). ev->data points into
  * the reader and stays valid until the next call.
  */
 int
 rec_reader_next(struct rec_reader *r, struct rec_event_view *ev)
 {
+	off_t here = 0;
 	size_t rlen;
 	char kind;
 	int rc;
@@ -351,7 +355,17 @@ rec_reader_next(struct rec_reader *r, struct rec_event_view *ev)
 		if (r->final)
 			return rec_reader_fail(r, REC_READ_DAMAGED, "the end "
 			    "mark holds no summary");
+		if (r->follow && (here = lseek(r->fd, 0, SEEK_CUR)) == -1)
+			return rec_reader_fail(r, REC_READ_IO, "%s",
+			    strerror(errno));
 		rc = rec_read_record(r->fd, &kind, r->rec, &rlen);
+		if (r->follow && (rc == 0 || rc == JG_ECORRUPT)) {
+			/* Its writer is not further yet: read it again. */
+			if (lseek(r->fd, here, SEEK_SET) == -1)
+				return rec_reader_fail(r, REC_READ_IO, "%s",
+				    strerror(errno));
+			return JG_EAGAIN;
+		}
 		if (rc == 0 || rc == JG_ECORRUPT)
 			return rec_reader_truncated(r);
 		if (rc == JG_EINVAL)
@@ -371,6 +385,13 @@ rec_reader_next(struct rec_reader *r, struct rec_event_view *ev)
 		if (rc != JG_OK)
 			return rc;
 	}
+}
+
+/* Follow a file that its writer still appends to (replay/watch.c). */
+void
+rec_reader_follow(struct rec_reader *r, int on)
+{
+	r->follow = on != 0;
 }
 
 int

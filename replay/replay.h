@@ -26,6 +26,7 @@ uint64_t rec_reader_last_ms(const struct rec_reader *);
 int rec_reader_next(struct rec_reader *, struct rec_event_view *);
 int rec_reader_summary(const struct rec_reader *, struct rec_summary *);
 int rec_reader_seek(struct rec_reader *, uint64_t t_ms);
+void rec_reader_follow(struct rec_reader *, int on);
 int rec_reader_rewind(struct rec_reader *);
 void rec_reader_free(struct rec_reader *);
 
@@ -100,6 +101,24 @@ int replay_player_paused(const struct replay_player *);
 double replay_player_rate(const struct replay_player *);
 void replay_player_free(struct replay_player *);
 
+/* watch.c: follow a live session's recording (the host tool's and the
+   gateway's `watch`); returns enum replay_play like the player */
+#define REPLAY_WATCH_DELAY_MS 1100	/* behind the session, at least */
+#define REPLAY_WATCH_BEHIND_MS 5000	/* further behind: skip ahead */
+struct replay_watch;
+int replay_watch_open(int fd, const unsigned char key[REC_KEYBYTES],
+	    uint64_t session_id, const struct replay_sink *,
+	    struct replay_watch **, char *err, size_t errlen);
+const struct rec_header *replay_watch_header(const struct replay_watch *);
+const char *replay_watch_error(const struct replay_watch *);
+uint64_t replay_watch_skips(const struct replay_watch *);
+void replay_watch_title(const struct replay_watch *, char *, size_t);
+void replay_watch_keys(struct replay_watch *, const unsigned char *, size_t);
+void replay_watch_ended(struct replay_watch *);
+int replay_watch_run(struct replay_watch *, uint64_t now_ms, size_t budget,
+	    int *wait_ms);
+void replay_watch_free(struct replay_watch *);
+
 /* asciicast.c: a recording as an asciicast v2 document */
 int replay_asciicast(struct replay *, const struct replay_check *,
 	    const char *title, FILE *);
@@ -124,6 +143,8 @@ struct replay_utf8 {
 };
 void replay_utf8_init(struct replay_utf8 *);
 size_t replay_json_max(size_t n);
+size_t replay_status_bar(char *out, size_t len, unsigned rows, unsigned cols,
+	    const char *text);
 size_t replay_json_utf8(struct replay_utf8 *, const unsigned char *, size_t,
 	    int final, char *out);
 

@@ -292,3 +292,23 @@ replay_json_utf8(struct replay_utf8 *u, const unsigned char *in, size_t n,
 	out[o] = '\0';
 	return o;
 }
+
+/*
+ * A status line on row rows of a terminal cols wide: text in reverse
+ * video, cut or padded to the width, the cursor and attributes saved and
+ * restored around it (DECSC/DECRC). The length written to out.
+ */
+size_t
+replay_status_bar(char *out, size_t len, unsigned rows, unsigned cols,
+    const char *text)
+{
+	int n;
+
+	if (cols > 255)
+		cols = 255;
+	n = snprintf(out, len, "\0337\033[%u;1H\033[0;7m%-*.*s\033[0m\0338",
+	    rows, (int)cols, (int)cols, text);
+	if (n < 0)
+		return 0;
+	return (size_t)n < len ? (size_t)n : len - 1;
+}

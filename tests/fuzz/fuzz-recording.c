@@ -3,7 +3,7 @@
 /*
  * Byte 0 picks the mode:
  *   0: the rest is a recording file as found on disk: read, verified,
- *      exported and searched, whatever it holds;
+ *      exported, searched and followed by a watcher, whatever it holds;
  *   1: the rest describes events (type, time step, length, bytes); they
  *      are written with the real writer and read back: the file must
  *      verify intact and give back every byte of every type;
@@ -36,6 +36,42 @@ fuzz_match(void *arg, uint64_t t_ms, const char *line)
 	(void)line;
 }
 
+static int
+fuzz_sink(void *arg, const void *p, size_t n)
+{
+	(void)arg;
+	(void)p;
+	(void)n;
+	return 0;
+}
+
+/* A watcher follows it as if live, then is told the session ended. */
+static void
+fuzz_watch(int fd)
+{
+	struct replay_sink sink = { fuzz_sink, NULL, NULL };
+	struct replay_watch *w;
+	char err[256];
+	uint64_t now = 1000;
+	int i, rc = REPLAY_PLAY_WAIT, wait;
+
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	if (replay_watch_open(fd, fuzz_key, 1, &sink, &w, err, sizeof(err)) !=
+	    JG_OK)
+		return;
+	for (i = 0; i < 1000 && (rc == REPLAY_PLAY_WAIT ||
+	    rc == REPLAY_PLAY_FULL); i++) {
+		rc = replay_watch_run(w, now, 4096, &wait);
+		if (i == 2)
+			replay_watch_ended(w);
+		now += 3000;
+	}
+	if (rc == REPLAY_PLAY_WAIT || rc == REPLAY_PLAY_FULL)
+		abort();	/* told it ended: it must end */
+	replay_watch_free(w);
+}
+
 /* Everything the tools do with a file; its check status. */
 static int
 fuzz_read(int fd, uint64_t sums[FUZZ_TYPES])
@@ -66,6 +102,7 @@ fuzz_read(int fd, uint64_t sums[FUZZ_TYPES])
 	}
 	(void)replay_seek(rp, 1000);
 	replay_close(rp);
+	fuzz_watch(fd);
 	return status;
 }
 

@@ -1,4 +1,4 @@
-/* test-recfile.c: the recording format: round trip, seek, keyframes, the screen serializer, and every tamper case caught. */
+/* test-recfile.c: the recording format: round trip, seek, keyframes, following a live file, the screen serializer, and every tamper case caught. */
 
 #include <fcntl.h>
 #include <setjmp.h>
@@ -794,6 +794,173 @@ test_screen_skip(void **state)
 	buf_free(kf);
 }
 
+/* What a watcher showed. */
+struct seen {
+	char b[8192];
+	size_t n;
+};
+
+static int
+seen_out(void *arg, const void *p, size_t n)
+{
+	struct seen *o = arg;
+
+	assert_true(o->n + n < sizeof(o->b));
+	memcpy(o->b + o->n, p, n);
+	o->n += n;
+	o->b[o->n] = '\0';
+	return 0;
+}
+
+/* Bytes [from, to) of the full file appended to the watched one. */
+static void
+grow(int wfd, const struct recs *rr, size_t from, size_t to)
+{
+	assert_true(to <= rr->len && from <= to);
+	assert_int_equal(write(wfd, rr->data + from, to - from),
+	    (ssize_t)(to - from));
+}
+
+/*
+ * The follower: the current screen first (newest keyframe and what
+ * followed), a half-written record waited for rather than called damage,
+ * new events at their original distance, a skip to the newest keyframe
+ * when far behind, the end mark ends it, a file cut short ends when the
+ * daemon says the session ended, q quits.
+ */
+static void
+test_watch(void **state)
+{
+	struct replay_watch *wa;
+	struct replay_sink sink;
+	struct rec_writer *w;
+	struct rec_header h;
+	struct rec_summary s;
+	struct recs rr;
+	struct seen o;
+	char line[64], err[256];
+	size_t k, cut, at;
+	uint64_t now = 1000000;
+	int fd, wfd, rfd, i, wait, segs = 0;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	h.session_id = 31;
+	h.cols = 80;
+	h.rows = 24;
+	kf_calls = 0;
+	fd = open(path2, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(rec_writer_open(fd, key, &h, &w), JG_OK);
+	rec_writer_set_keyframe(w, kf_cb, &kf_calls);
+	for (i = 0; i < 50; i++) {	/* 25 s: segments at 0, 10, 20 s */
+		snprintf(line, sizeof(line), "L%02d\r\n", i);
+		assert_int_equal(rec_writer_event(w, (uint64_t)i * 500, REC_OUT,
+		    line, strlen(line)), JG_OK);
+		assert_int_equal(rec_writer_flush(w), JG_OK);	/* one chunk each */
+	}
+	memset(&s, 0, sizeof(s));
+	s.duration_ms = 25000;
+	snprintf(s.reason, sizeof(s.reason), "exit");
+	assert_int_equal(rec_writer_close(w, &s), JG_OK);
+	rec_writer_free(w);
+	load(path2, &rr);
+	/* The live file so far: up to the 2nd segment and 4 chunks in it. */
+	for (k = 0; k < rr.n && segs < 2; k++)
+		segs += rr.kind[k] == 'S';
+	assert_int_equal(segs, 2);
+	cut = rr.off[k + 4];
+	wfd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(wfd >= 0);
+	grow(wfd, &rr, 0, cut);
+
+	rfd = open(path, O_RDONLY);
+	memset(&o, 0, sizeof(o));
+	sink.out = seen_out;
+	sink.note = NULL;
+	sink.arg = &o;
+	assert_int_equal(replay_watch_open(rfd, key, 31, &sink, &wa, err,
+	    sizeof(err)), JG_OK);
+	/* The screen as it is: cleared, its keyframe, the 5 lines since. */
+	assert_int_equal(replay_watch_run(wa, now, SIZE_MAX, &wait),
+	    REPLAY_PLAY_WAIT);
+	assert_true(wait > 0);
+	assert_non_null(strstr(o.b, "\033[H\033[2JKF 1"));
+	assert_non_null(strstr(o.b, "L20\r\nL21\r\nL22\r\nL23\r\n"));
+	assert_null(strstr(o.b, "L19"));	/* before the keyframe */
+	/* Half a record: not yet, and not damage. */
+	at = rr.off[k + 4] + rr.rlen[k + 4] / 2;
+	grow(wfd, &rr, cut, at);
+	o.n = 0;
+	o.b[0] = '\0';
+	assert_int_equal(replay_watch_run(wa, now, SIZE_MAX, &wait),
+	    REPLAY_PLAY_WAIT);
+	assert_int_equal(o.n, 0);
+	assert_string_equal(replay_watch_error(wa), "");
+	/* The rest of it and two more: the first at once, then in time. */
+	grow(wfd, &rr, at, rr.off[k + 7]);
+	assert_int_equal(replay_watch_run(wa, now, SIZE_MAX, &wait),
+	    REPLAY_PLAY_WAIT);
+	assert_string_equal(o.b, "L24\r\n");
+	assert_true(wait > 400 && wait <= 500);
+	assert_int_equal(replay_watch_run(wa, now + 499, SIZE_MAX, &wait),
+	    REPLAY_PLAY_WAIT);
+	assert_string_equal(o.b, "L24\r\n");
+	assert_int_equal(replay_watch_run(wa, now + 500, SIZE_MAX, &wait),
+	    REPLAY_PLAY_WAIT);
+	assert_string_equal(o.b, "L24\r\nL25\r\n");
+	/* Keys: nothing but q does anything. */
+	replay_watch_keys(wa, (const unsigned char *)"echo x\r", 7);
+	/* Far behind (the rest came and we were away): the newest screen. */
+	grow(wfd, &rr, rr.off[k + 7], rr.off[rr.n - 1]);
+	o.n = 0;
+	o.b[0] = '\0';
+	assert_int_equal(replay_watch_run(wa, now + 60000, SIZE_MAX, &wait),
+	    REPLAY_PLAY_WAIT);
+	assert_int_equal(replay_watch_skips(wa), 1);
+	assert_non_null(strstr(o.b, "\033[H\033[2JKF 2"));
+	assert_null(strstr(o.b, "L39"));
+	assert_non_null(strstr(o.b, "L40\r\n"));
+	/* The end mark: the end. */
+	grow(wfd, &rr, rr.off[rr.n - 1], rr.len);
+	assert_int_equal(replay_watch_run(wa, now + 60000, SIZE_MAX, &wait),
+	    REPLAY_PLAY_END);
+	assert_non_null(strstr(o.b, "L49\r\n"));
+	replay_watch_free(wa);
+	close(rfd);
+
+	/* Cut short (the worker died): it ends when the daemon says so. */
+	rfd = open(path, O_RDONLY);
+	assert_int_equal(ftruncate(wfd, (off_t)cut), 0);
+	assert_int_equal(replay_watch_open(rfd, key, 31, &sink, &wa, err,
+	    sizeof(err)), JG_OK);
+	assert_int_equal(replay_watch_run(wa, now, SIZE_MAX, &wait),
+	    REPLAY_PLAY_WAIT);
+	assert_int_equal(replay_watch_run(wa, now + 5000, SIZE_MAX, &wait),
+	    REPLAY_PLAY_WAIT);
+	replay_watch_ended(wa);
+	assert_int_equal(replay_watch_run(wa, now + 5000, SIZE_MAX, &wait),
+	    REPLAY_PLAY_END);
+	replay_watch_free(wa);
+	close(rfd);
+
+	/* q quits; another session's file is refused. */
+	rfd = open(path, O_RDONLY);
+	assert_int_not_equal(replay_watch_open(rfd, key, 32, &sink, &wa, err,
+	    sizeof(err)), JG_OK);
+	assert_non_null(strstr(err, "belongs to session 31"));
+	assert_int_equal(lseek(rfd, 0, SEEK_SET), 0);
+	assert_int_equal(replay_watch_open(rfd, key, 31, &sink, &wa, err,
+	    sizeof(err)), JG_OK);
+	replay_watch_keys(wa, (const unsigned char *)"xq", 2);
+	assert_int_equal(replay_watch_run(wa, now, SIZE_MAX, &wait),
+	    REPLAY_PLAY_QUIT);
+	replay_watch_free(wa);
+	close(rfd);
+	close(wfd);
+	free(rr.data);
+}
+
 int
 main(void)
 {
@@ -806,6 +973,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_time, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keyframes, setup,
 		    teardown),
 		cmocka_unit_test(test_screen_keyframe),
