@@ -26,6 +26,7 @@ int cli_store_fail(struct cli *, int rc, const char *what);
  * "--name=value"); returns the value or NULL and advances i.
  */
 int cli_flag(int argc, char **argv, int *i, const char *name);
+int cli_since(const char *, time_t *);
 const char *cli_opt(int argc, char **argv, int *i, const char *name,
 	    int *bad);
 
@@ -61,6 +62,9 @@ int cmd_audit(struct cli *, int, char **);
 int cmd_verify(struct cli *, int, char **);
 int cmd_replay(struct cli *, int, char **);
 int cmd_watch(struct cli *, int, char **);
+int cmd_commands(struct cli *, int, char **);
+int commands_search(struct cli *, const regex_t *, const char *user,
+	    const char *target, const char *since, int json);
 int cmd_export(struct cli *, int, char **);
 int cmd_search(struct cli *, int, char **);
 

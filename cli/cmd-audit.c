@@ -11,21 +11,6 @@
 #define AUDIT_USAGE "jumpgate audit [--since TIME] [--json] | audit verify " \
 	"[--witness FILE]"
 
-/* TIME: an ISO 8601 UTC time, or a DUR meaning that long ago. */
-static int
-audit_since(const char *s, time_t *out)
-{
-	long secs;
-
-	if (time_parse_iso_utc(s, out) == JG_OK)
-		return JG_OK;
-	if (duration_parse(s, &secs) == JG_OK) {
-		*out = time(NULL) - secs;
-		return JG_OK;
-	}
-	return JG_EINVAL;
-}
-
 static void
 audit_json_object(struct json *j, const void *elem)
 {
@@ -202,7 +187,7 @@ cmd_audit(struct cli *c, int argc, char **argv)
 		return audit_verify(c, argc, argv);
 	for (i = 1; i < argc; i++) {
 		if ((v = cli_opt(argc, argv, &i, "--since", &bad)) != NULL) {
-			if (audit_since(v, &since) != JG_OK) {
+			if (cli_since(v, &since) != JG_OK) {
 				cli_error("invalid --since: '%s' (an ISO 8601 "
 				    "UTC time or a duration like 2h)", v);
 				return JG_EXIT_FAIL;

@@ -37,8 +37,8 @@
 
 #include "cli.h"
 
-#define REPLAY_USAGE "jumpgate replay ID [--speed X] [--from TIME] " \
-	"[--idle-limit SEC] [--cat] [--passphrase-file F]"
+#define REPLAY_USAGE "jumpgate replay ID [--speed X] [--from TIME | " \
+	"--at-command N] [--idle-limit SEC] [--cat] [--passphrase-file F]"
 #define REPLAY_STATUS_MS 250		/* status line redraws, at most */
 #define WATCH_USAGE "jumpgate watch ID"
 #define WATCH_TIMEOUT_MS 10000
@@ -348,6 +348,34 @@ replay_play(struct cli_rec *rec, const struct replay_player_opts *o)
 	return replay_signal ? 128 + replay_signal : JG_EXIT_OK;
 }
 
+/*
+ * --at-command N: start at the moment command N of the index was
+ * entered; the screen then shows its line as it was typed.
+ */
+static int
+replay_at_command(struct cli *c, long long id, unsigned seq, uint64_t *ms)
+{
+	struct store_command *v = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = store_commands_list(c->store, id, &v, &n)) != JG_OK) {
+		cli_store_fail(c, rc, "cannot read the command index");
+		return JG_ERR;
+	}
+	for (i = 0; i < n && v[i].seq != seq; i++)
+		;
+	if (i == n) {
+		cli_error("session %lld has no command %u (it has %zu: "
+		    "jumpgate commands %lld)", id, seq, n, id);
+		free(v);
+		return JG_ENOENT;
+	}
+	*ms = v[i].t_ms > 0 ? (uint64_t)v[i].t_ms : 0;
+	free(v);
+	return JG_OK;
+}
+
 int
 cmd_replay(struct cli *c, int argc, char **argv)
 {
@@ -357,8 +385,8 @@ cmd_replay(struct cli *c, int argc, char **argv)
 	const char *passfile = NULL, *val, *idarg = NULL;
 	char hms[32];
 	double speed = 1.0, idle = 0;
-	long long id;
-	int k, bad = 0, cat = 0, ret = JG_EXIT_FAIL;
+	long long id, atcmd = 0;
+	int k, bad = 0, cat = 0, from = 0, ret = JG_EXIT_FAIL;
 
 	memset(&o, 0, sizeof(o));
 	for (k = 1; k < argc; k++) {
@@ -372,7 +400,15 @@ cmd_replay(struct cli *c, int argc, char **argv)
 			    REPLAY_SPEED_MAX, &speed) != JG_OK)
 				return cli_usage_error(REPLAY_USAGE, "--speed "
 				    "takes a number from 1/64 to 1024");
+		} else if ((val = cli_opt(argc, argv, &k, "--at-command",
+		    &bad))) {
+			if (id_parse(val, &atcmd) != JG_OK || atcmd >
+			    UINT32_MAX)
+				return cli_usage_error(REPLAY_USAGE,
+				    "--at-command takes a command number (see "
+				    "jumpgate commands ID)");
 		} else if ((val = cli_opt(argc, argv, &k, "--from", &bad))) {
+			from = 1;
 			if (replay_time_parse(val, &o.from_ms) != JG_OK)
 				return cli_usage_error(REPLAY_USAGE, "--from "
 				    "takes seconds, a duration (90s, 15m, 2h) "
@@ -396,7 +432,13 @@ cmd_replay(struct cli *c, int argc, char **argv)
 	if (id_parse(idarg, &id) != JG_OK)
 		return cli_usage_error(REPLAY_USAGE, "not a session id: '%s'",
 		    idarg);
+	if (from && atcmd > 0)
+		return cli_usage_error(REPLAY_USAGE, "--from or --at-command, "
+		    "not both");
 	if (cli_store_open(c) != JG_EXIT_OK)
+		return JG_EXIT_FAIL;
+	if (atcmd > 0 && replay_at_command(c, id, (unsigned)atcmd,
+	    &o.from_ms) != JG_OK)
 		return JG_EXIT_FAIL;
 	o.speed = speed;
 	o.idle_ms = (uint64_t)(idle * 1000);

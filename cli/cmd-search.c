@@ -1,4 +1,4 @@
-/* cmd-search.c: `jumpgate search REGEX`: grep the output text of every recording. */
+/* cmd-search.c: `jumpgate search REGEX`: grep the output text of every recording; `--commands` searches the command index instead. */
 
 /*
  * Each recording is searched by replay/search.c; a line that matches is
@@ -13,7 +13,8 @@
 #include "cli.h"
 
 #define SEARCH_USAGE "jumpgate search REGEX [--user U] [--target T] " \
-	"[--passphrase-file F]"
+	"[--passphrase-file F] | search --commands REGEX [--user U] " \
+	"[--target T] [--since TIME] [--json]"
 
 static void
 search_print(void *arg, uint64_t t_ms, const char *line)
@@ -67,14 +68,21 @@ cmd_search(struct cli *c, int argc, char **argv)
 	struct store_session *list = NULL;
 	struct rec_vault v;
 	regex_t re;
-	const char *passfile = NULL, *val, *pattern = NULL;
+	const char *passfile = NULL, *val, *pattern = NULL, *since = NULL;
 	char rerr[256];
 	size_t n, i;
-	int k, bad = 0, rc, ret = JG_EXIT_OK;
+	int k, bad = 0, rc, ret = JG_EXIT_OK, commands = 0, json = 0;
 
 	memset(&f, 0, sizeof(f));
 	for (k = 1; k < argc; k++) {
-		if ((val = cli_opt(argc, argv, &k, "--passphrase-file", &bad)))
+		if (cli_flag(argc, argv, &k, "--commands"))
+			commands = 1;
+		else if (cli_flag(argc, argv, &k, "--json"))
+			json = 1;
+		else if ((val = cli_opt(argc, argv, &k, "--since", &bad)))
+			since = val;
+		else if ((val = cli_opt(argc, argv, &k, "--passphrase-file",
+		    &bad)))
 			passfile = val;
 		else if ((val = cli_opt(argc, argv, &k, "--user", &bad)))
 			f.user = val;
@@ -96,6 +104,12 @@ cmd_search(struct cli *c, int argc, char **argv)
 		    f.user : f.target);
 		return JG_EXIT_FAIL;
 	}
+	if (commands && passfile != NULL)
+		return cli_usage_error(SEARCH_USAGE, "--commands reads the "
+		    "index: no passphrase is needed");
+	if (!commands && (since != NULL || json))
+		return cli_usage_error(SEARCH_USAGE, "%s goes with --commands",
+		    since != NULL ? "--since" : "--json");
 	if ((rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB)) != 0) {
 		regerror(rc, &re, rerr, sizeof(rerr));
 		cli_error("bad regular expression '%s': %s", pattern, rerr);
@@ -104,6 +118,11 @@ cmd_search(struct cli *c, int argc, char **argv)
 	if (cli_store_open(c) != JG_EXIT_OK) {
 		regfree(&re);
 		return JG_EXIT_FAIL;
+	}
+	if (commands) {
+		ret = commands_search(c, &re, f.user, f.target, since, json);
+		regfree(&re);
+		return ret;
 	}
 	if ((rc = store_session_list(c->store, &f, &list, &n)) != JG_OK) {
 		regfree(&re);

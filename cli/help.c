@@ -98,17 +98,25 @@ HELP_PASSPHRASE
 "  --user USER             every live session of USER\n"
 "  --reason TEXT           shown to the user and kept in the audit\n" },
 	{ "replay",
-"usage: jumpgate replay ID [--speed X] [--from TIME] [--idle-limit SEC]\n"
-"                           [--cat] [--passphrase-file F]\n"
+"usage: jumpgate replay ID [--speed X] [--from TIME | --at-command N]\n"
+"                           [--idle-limit SEC] [--cat] [--passphrase-file F]\n"
 "Play a recording with its original timing. A status line on the last\n"
 "row shows playing or paused, the speed and the position.\n"
 "keys: space pause/play, + faster (x2), - slower (/2),\n"
 "      right arrow 10 s ahead, left arrow 10 s back, q quit\n"
 "  --speed X               start at X times the original speed\n"
 "  --from TIME             start at TIME (seconds, 90s, 15m, HH:MM:SS)\n"
+"  --at-command N          start where command N was entered\n"
+"                          (jumpgate commands ID)\n"
 "  --idle-limit SEC        cut pauses longer than SEC seconds\n"
 "  --cat                   print the output at once, no timing\n"
 HELP_PASSPHRASE },
+	{ "commands",
+"usage: jumpgate commands ID [--json]\n"
+"The command lines entered in session ID, as the screen showed them when\n"
+"Enter was pressed, with when (from the session's start); an exec\n"
+"session's command. Read from the index: no recording is opened.\n"
+"  --json                  one JSON array\n" },
 	{ "watch",
 "usage: jumpgate watch ID\n"
 "Watch a live session through the running daemon: its current screen\n"
@@ -129,8 +137,16 @@ HELP_PASSPHRASE },
 HELP_PASSPHRASE },
 	{ "search",
 "usage: jumpgate search REGEX [--user U] [--target T] [--passphrase-file F]\n"
-"Print the output lines of every recording that match REGEX (POSIX ERE).\n"
+"       jumpgate search --commands REGEX [--user U] [--target T]\n"
+"                                        [--since TIME] [--json]\n"
+"Print the output lines of every recording that match REGEX (POSIX ERE);\n"
+"with --commands, the command lines entered in every session that match,\n"
+"from the command index (no recording is opened).\n"
 "  --user U, --target T    only sessions of user U, target T\n"
+"  --commands              search the command index\n"
+"  --since TIME            sessions started since TIME (ISO 8601 UTC, or a\n"
+"                          duration: 30d means 30 days ago)\n"
+"  --json                  one JSON array (--commands)\n"
 HELP_PASSPHRASE },
 	{ "requests",
 "usage: jumpgate requests [--pending] [--json]\n"

@@ -67,6 +67,7 @@ static const struct {
 	{ "kill", cmd_kill },
 	{ "replay", cmd_replay },
 	{ "watch", cmd_watch },
+	{ "commands", cmd_commands },
 	{ "export", cmd_export },
 	{ "verify", cmd_verify },
 	{ "search", cmd_search },
@@ -131,6 +132,21 @@ cli_opt(int argc, char **argv, int *i, const char *name, int *bad)
 	}
 	(*i)++;
 	return argv[*i];
+}
+
+/* --since TIME: an ISO 8601 UTC time, or a DUR meaning that long ago. */
+int
+cli_since(const char *s, time_t *out)
+{
+	long secs;
+
+	if (time_parse_iso_utc(s, out) == JG_OK)
+		return JG_OK;
+	if (duration_parse(s, &secs) == JG_OK) {
+		*out = time(NULL) - secs;
+		return JG_OK;
+	}
+	return JG_EINVAL;
 }
 
 int

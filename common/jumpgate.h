@@ -2,6 +2,7 @@
 #ifndef JUMPGATE_H
 #define JUMPGATE_H
 
+#include <regex.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 
 #define JG_NAME_MAX 64
+#define JG_COMMAND_MAX 1024	/* a command line's bytes, at most */
 #define JG_ERRLEN 512
 #define JG_PATH_MAX 4096
 
@@ -183,7 +185,7 @@ int sshkey_scan_host(const char *host, int port, int timeout,
 struct store;
 #define STORE_CREATE 0x1
 #define STORE_DAEMON 0x2	/* short busy timeout, fail closed */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store_actor {
 	const char *name;		/* "root", "cli", or a gateway user */
@@ -391,6 +393,27 @@ int store_session_list(struct store *, const struct store_session_filter *,
 struct store_bytes { long long id, in, out; };
 int store_session_bytes(struct store *, const struct store_bytes *, size_t);
 int store_sessions_interrupt_live(struct store *, int *n);
+/* store-command.c: the command index */
+struct store_command {
+	long long session_id;
+	unsigned seq;			/* 1, 2, ... within the session */
+	long long t_ms;			/* from the session's start */
+	char line[JG_COMMAND_MAX + 1];
+	char user[JG_NAME_MAX + 1];	/* the session's (lists, searches) */
+	char target[JG_NAME_MAX + 1];
+	char started[32];
+};
+struct store_command_filter {
+	const regex_t *re;
+	const char *user, *target;	/* NULL: any */
+	const char *since;		/* ISO UTC; sessions started since */
+	size_t limit;			/* 0: all */
+};
+int store_commands_add(struct store *, const struct store_command *, size_t);
+int store_commands_list(struct store *, long long session,
+	    struct store_command **, size_t *);
+int store_commands_search(struct store *, const struct store_command_filter *,
+	    struct store_command **, size_t *);
 int store_session_get(struct store *, long long id, struct store_session *,
 	    unsigned char **rec_key, size_t *rec_key_len);
 int store_session_set_recording(struct store *, long long id,
@@ -467,6 +490,9 @@ long listing_idle(const struct store_session *);
 void listing_requests_head(char *, size_t);
 void listing_requests_row(const struct store_request *, char *, size_t);
 long listing_age(const char *created);
+void listing_commands_head(int search, char *, size_t);
+void listing_commands_row(const struct store_command *, int search, char *,
+	    size_t);
 
 /* buf.c */
 struct buf;
@@ -582,6 +608,20 @@ void rec_screen_feed(struct rec_screen *, const void *, size_t);
 void rec_screen_resize(struct rec_screen *, int cols, int rows);
 int rec_screen_keyframe(struct rec_screen *, struct buf *out);
 void rec_screen_free(struct rec_screen *);
+/* cmdline.c (recorder/): command lines read off a pty session's screen */
+struct rec_cmdline;
+struct rec_cmdline *rec_cmdline_new(struct rec_screen *,
+	    void (*emit)(void *, uint64_t t_ms, const char *line), void *);
+void rec_cmdline_input(struct rec_cmdline *, uint64_t t_ms, const void *,
+	    size_t);
+void rec_cmdline_masked(struct rec_cmdline *);
+void rec_cmdline_output(struct rec_cmdline *, const void *, size_t);
+void rec_cmdline_free(struct rec_cmdline *);
+void rec_screen_where(struct rec_screen *, int *row, int *col,
+	    uint64_t *scrolled, int *altscreen);
+size_t rec_screen_text(struct rec_screen *, int row, int from, int to,
+	    char *out, size_t len);
+int rec_screen_cols(const struct rec_screen *);
 
 /* vault.c (vault/) */
 #define VAULT_KEY_LEN 32

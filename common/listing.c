@@ -107,3 +107,40 @@ listing_requests_row(const struct store_request *r, char *out, size_t len)
 	    r->id, r->user, r->target, LISTING_REASON_COLS, reason, dur,
 	    r->state, appr, age, created);
 }
+
+/* The command index (store-command.c): where a line is in its session. */
+static void
+listing_offset(long long ms, char *out, size_t len)
+{
+	long long t = ms < 0 ? 0 : ms / 1000;
+
+	snprintf(out, len, "%02lld:%02lld:%02lld", t / 3600, t / 60 % 60,
+	    t % 60);
+}
+
+void
+listing_commands_head(int search, char *out, size_t len)
+{
+	if (search)
+		snprintf(out, len, "SESSION     N AT       USER         TARGET "
+		    "      STARTED             COMMAND\n");
+	else
+		snprintf(out, len, "    N AT       COMMAND\n");
+}
+
+/* One line; search: with its session, user, target and start. */
+void
+listing_commands_row(const struct store_command *e, int search, char *out,
+    size_t len)
+{
+	char at[32], started[32];
+
+	listing_offset(e->t_ms, at, sizeof(at));
+	if (!search) {
+		snprintf(out, len, "%5u %-8s %s\n", e->seq, at, e->line);
+		return;
+	}
+	time_local_iso(e->started, started, sizeof(started));
+	snprintf(out, len, "%7lld %5u %-8s %-12s %-12s %-19s %s\n",
+	    e->session_id, e->seq, at, e->user, e->target, started, e->line);
+}

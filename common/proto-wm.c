@@ -43,6 +43,12 @@ static const struct proto_field w_audit_f[] = {
 	F_CSTR(w_audit, action), F_CSTR(w_audit, detail) };
 static const struct proto_field w_replay_f[] = { F_U64(w_replay, id) };
 static const struct proto_field w_watch_f[] = { F_U64(w_watch, id) };
+static const struct proto_field w_search_f[] = {
+	F_CSTR(w_search, regex), F_CSTR(w_search, user),
+	F_CSTR(w_search, target), F_CSTR(w_search, since) };
+static const struct proto_field w_command_f[] = {
+	F_U64(w_command, id), F_U32(w_command, seq), F_U64(w_command, t_ms),
+	F_CSTR(w_command, line) };
 static const struct proto_field m_watch_end_f[] = { F_U64(m_watch_end, id) };
 static const struct proto_field w_request_f[] = {
 	F_CSTR(w_request, target), F_CSTR(w_request, reason),
@@ -101,6 +107,10 @@ static const struct proto_msg wm_msgs[] = {
 	    "one of its sessions ended: how, its counts"),
 	MSG(MSG_W_SESSION_BYTES, w_session_bytes, W, PROTO_FD_NONE,
 	    "a live session's byte counts so far (at most one a second)"),
+	MSG(MSG_W_COMMAND, w_command, W, PROTO_FD_NONE,
+	    "a command line entered in one of its sessions, for the index"),
+	MSG(MSG_W_SEARCH, w_search, W, PROTO_FD_NONE,
+	    "an auditor searches the command index (M_TEXT)"),
 	MSG(MSG_W_KILL, w_kill, W, PROTO_FD_NONE,
 	    "an auditor ends a live session, or a user's (M_TEXT)"),
 	MSG(MSG_W_AUDIT, w_audit, W, PROTO_FD_NONE,

@@ -112,6 +112,8 @@ enum msg_wm_type {
 	MSG_W_SESSION_BYTES,
 	MSG_W_KILL,
 	MSG_W_WATCH,
+	MSG_W_COMMAND,
+	MSG_W_SEARCH,
 	/* master > worker */
 	MSG_M_KEY_OWNER = 100,
 	MSG_M_AUTHORIZE,
@@ -220,6 +222,18 @@ struct w_audit {
 };
 struct w_replay { uint64_t id; };
 struct w_watch { uint64_t id; };
+struct w_search {			/* an auditor searches the index */
+	char regex[256];		/* POSIX ERE, no back-references */
+	char user[JG_NAME_MAX + 1];	/* "": any */
+	char target[JG_NAME_MAX + 1];
+	char since[32];			/* ISO UTC, "": any */
+};
+struct w_command {			/* a command line the user entered */
+	uint64_t id;			/* the session */
+	uint32_t seq;			/* 1, 2, ... within it */
+	uint64_t t_ms;			/* from the session's start */
+	char line[JG_COMMAND_MAX + 1];
+};
 struct m_watch_end { uint64_t id; };	/* a watched session ended */
 struct w_request {
 	char target[JG_NAME_MAX + 1];
@@ -297,6 +311,8 @@ PROTO_TYPED(proto_wm, m_kill, MSG_M_KILL)
 PROTO_TYPED(proto_wm, w_audit, MSG_W_AUDIT)
 PROTO_TYPED(proto_wm, w_replay, MSG_W_REPLAY)
 PROTO_TYPED(proto_wm, w_watch, MSG_W_WATCH)
+PROTO_TYPED(proto_wm, w_command, MSG_W_COMMAND)
+PROTO_TYPED(proto_wm, w_search, MSG_W_SEARCH)
 PROTO_TYPED(proto_wm, m_watch_end, MSG_M_WATCH_END)
 PROTO_TYPED(proto_wm, w_request, MSG_W_REQUEST)
 PROTO_TYPED(proto_wm, w_requests, MSG_W_REQUESTS)

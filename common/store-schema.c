@@ -137,6 +137,13 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE sessions ADD COLUMN active TEXT;",
 	/* 3 -> 4: a leaver's account is disabled (NULL: enabled), history kept */
 	"ALTER TABLE users ADD COLUMN disabled TEXT;",
+	/* 4 -> 5: the command lines entered in each session (the index) */
+	"CREATE TABLE commands ("
+	"  session_id INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  t_ms INTEGER NOT NULL,"
+	"  line TEXT NOT NULL,"
+	"  PRIMARY KEY (session_id, seq)) WITHOUT ROWID;",
 };
 
 size_t

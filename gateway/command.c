@@ -218,13 +218,76 @@ command_kill(struct chan *c, int argc, char **argv)
 	command_answer(c, an.ok, an.text.p, an.text.len);
 }
 
+/*
+ * search --commands REGEX [--user U] [--target T] [--since TIME]: the
+ * master searches the command index (auditors only; it checks).
+ */
+static void
+command_search(struct chan *c, int argc, char **argv)
+{
+	static const char *const allowed[] = { "commands", "user", "target",
+	    "since", NULL };
+	char vals[4][STORE_REASON_MAX + 2], bad[48];
+	const char *v;
+	struct w_search rq;
+	struct m_text an;
+	time_t since;
+	long secs;
+	int pos[4];
+
+	if (command_opts(argc, argv, 1, allowed, vals, pos, bad,
+	    sizeof(bad)) != JG_OK || pos[0] != -1 ||
+	    !command_is_given(vals[0]) || command_val(vals[0])[0] == '\0') {
+		command_usage(c, "usage: search --commands REGEX [--user U] "
+		    "[--target T] [--since TIME]");
+		return;
+	}
+	memset(&rq, 0, sizeof(rq));
+	if (strlen(command_val(vals[0])) >= sizeof(rq.regex)) {
+		command_usage(c, "search: the expression is too long (at most "
+		    "255 bytes)");
+		return;
+	}
+	snprintf(rq.regex, sizeof(rq.regex), "%s", command_val(vals[0]));
+	if ((command_is_given(vals[1]) && !name_valid(command_val(vals[1]))) ||
+	    (command_is_given(vals[2]) && !name_valid(command_val(vals[2])))) {
+		command_usage(c, "search: not a user or target name");
+		return;
+	}
+	if (command_is_given(vals[1]))
+		snprintf(rq.user, sizeof(rq.user), "%s", command_val(vals[1]));
+	if (command_is_given(vals[2]))
+		snprintf(rq.target, sizeof(rq.target), "%s",
+		    command_val(vals[2]));
+	if (command_is_given(vals[3])) {
+		v = command_val(vals[3]);
+		if (time_parse_iso_utc(v, &since) != JG_OK) {
+			if (duration_parse(v, &secs) != JG_OK) {
+				command_usage(c, "search --since: an ISO 8601 "
+				    "UTC time or a duration (30d)");
+				return;
+			}
+			since = time(NULL) - secs;
+		}
+		time_iso_utc(since, rq.since, sizeof(rq.since));
+	}
+	if (worker_call(c->w, w_search_send(c->w->master, &rq, -1),
+	    MSG_M_TEXT, &an, sizeof(an), NULL) != JG_OK) {
+		chan_notice(c, "cannot search right now");
+		command_end(c, 1);
+		return;
+	}
+	command_answer(c, an.ok, an.text.p, an.text.len);
+}
+
 void
 command_usage(struct chan *c, const char *what)
 {
 	char msg[256];
 
 	snprintf(msg, sizeof(msg), "%s (commands: targets, request, requests, "
-	    "approve, deny, cancel, sessions, replay, kill, help)", what);
+	    "approve, deny, cancel, sessions, replay, watch, search, kill, "
+	    "help)", what);
 	chan_notice(c, msg);
 	command_end(c, 2);
 }
@@ -373,6 +436,8 @@ command_start(struct chan *c)
 		command_replay(c, argv[1]);
 	else if (strcmp(argv[0], "watch") == 0 && argc == 2)
 		command_watch_live(c, argv[1]);
+	else if (strcmp(argv[0], "search") == 0)
+		command_search(c, argc, argv);
 	else if (strcmp(argv[0], "kill") == 0)
 		command_kill(c, argc, argv);
 	else if (command_jit(c, argc, argv))
@@ -382,7 +447,9 @@ command_start(struct chan *c)
 		    "reach and how\n  sessions  (auditors) the sessions "
 		    "through the gateway\n  replay ID (auditors) watch a "
 		    "session's recording\n  watch ID  (auditors) watch a live "
-		    "session as it runs\n  kill ID|--user U [--reason TEXT] "
+		    "session as it runs\n  search --commands REGEX [--user U] "
+		    "[--target T] [--since TIME]\n            (auditors) the "
+		    "command lines entered, in every session\n  kill ID|--user U [--reason TEXT] "
 		    "(auditors) end live sessions\n  request TARGET --reason TEXT "
 		    "[--duration DUR]\n  requests [--watch]\n  approve ID "
 		    "[--comment TEXT] | deny ID [--reason TEXT] | cancel ID\n"

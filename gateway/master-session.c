@@ -291,6 +291,152 @@ master_w_session_bytes(struct master *m, struct peer *p, const void *msg)
 	return JG_OK;
 }
 
+static int master_is_auditor(struct master *, const char *);
+
+static int
+master_peer_has_session(const struct peer *p, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsessions; i++)
+		if (p->sessions[i] == (long long)id)
+			return 1;
+	return 0;
+}
+
+/*
+ * A command line for the index (store-command.c). Queued and written
+ * from the tick in one transaction; a full queue is written at once.
+ */
+int
+master_w_command(struct master *m, struct peer *p, const void *msg)
+{
+	const struct w_command *rq = msg;
+	struct store_command *e;
+	size_t i;
+
+	if (rq->id == 0 || rq->seq == 0 ||
+	    !master_peer_has_session(p, rq->id) || rq->t_ms > INT64_MAX)
+		return JG_EINVAL;
+	if (m->ncmds == MASTER_COMMANDS_PENDING)
+		master_commands_flush(m);
+	if (m->ncmds == MASTER_COMMANDS_PENDING) {
+		log_error("session %llu: command %u not indexed: the "
+		    "database is busy", (unsigned long long)rq->id, rq->seq);
+		return JG_OK;
+	}
+	if (m->cmds == NULL)
+		m->cmds = xcalloc(MASTER_COMMANDS_PENDING, sizeof(*m->cmds));
+	e = &m->cmds[m->ncmds++];
+	memset(e, 0, sizeof(*e));
+	e->session_id = (long long)rq->id;
+	e->seq = rq->seq;
+	e->t_ms = (long long)rq->t_ms;
+	snprintf(e->line, sizeof(e->line), "%s", rq->line);
+	for (i = 0; e->line[i] != '\0'; i++)	/* shown to auditors later */
+		if ((unsigned char)e->line[i] < 0x20 || e->line[i] == 0x7f)
+			e->line[i] = '?';
+	return JG_OK;
+}
+
+/*
+ * An auditor searches the command index through the gateway. The regular
+ * expression runs here, in the master's loop, so it is bounded: at most
+ * 255 bytes and no back-references (what makes POSIX matching
+ * exponential); the answer holds at most MASTER_SEARCH_SHOWN lines.
+ */
+int
+master_w_search(struct master *m, struct peer *p, const void *msg)
+{
+	const struct w_search *rq = msg;
+	struct store_command_filter f;
+	struct store_command *v = NULL;
+	struct buf *t;
+	char line[JG_COMMAND_MAX + 256], detail[512];
+	time_t since;
+	regex_t re;
+	size_t n = 0, i;
+	int rc;
+
+	if (!master_is_auditor(m, p->user)) {
+		master_audit(m, p->user, "request.refused", "search");
+		snprintf(line, sizeof(line), "search: only auditors may search "
+		    "sessions");
+		return master_text_reply(p, 0, line, strlen(line));
+	}
+	if ((rq->user[0] != '\0' && !name_valid(rq->user)) ||
+	    (rq->target[0] != '\0' && !name_valid(rq->target)) ||
+	    (rq->since[0] != '\0' && time_parse_iso_utc(rq->since, &since) !=
+	    JG_OK) || rq->regex[0] == '\0')
+		return JG_EINVAL;	/* the worker checked: a broken one */
+	for (i = 0; rq->regex[i] != '\0'; i++)
+		if (rq->regex[i] == '\\' && rq->regex[i + 1] >= '1' &&
+		    rq->regex[i + 1] <= '9') {
+			snprintf(line, sizeof(line), "search: back-references "
+			    "are not allowed in the expression");
+			return master_text_reply(p, 0, line, strlen(line));
+		}
+	if ((rc = regcomp(&re, rq->regex, REG_EXTENDED | REG_NOSUB)) != 0) {
+		char rerr[128];
+
+		regerror(rc, &re, rerr, sizeof(rerr));
+		snprintf(line, sizeof(line), "search: bad regular expression: "
+		    "%s", rerr);
+		return master_text_reply(p, 0, line, strlen(line));
+	}
+	snprintf(detail, sizeof(detail), "commands regex=%s user=%s target=%s "
+	    "since=%s", rq->regex, rq->user[0] ? rq->user : "*",
+	    rq->target[0] ? rq->target : "*", rq->since[0] ? rq->since : "-");
+	if (master_audit(m, p->user, "commands.search", detail) != JG_OK) {
+		regfree(&re);
+		snprintf(line, sizeof(line), "%s: search refused",
+		    MASTER_AUDIT_DOWN);
+		return master_text_reply(p, 0, line, strlen(line));
+	}
+	memset(&f, 0, sizeof(f));
+	f.re = &re;
+	f.user = rq->user[0] ? rq->user : NULL;
+	f.target = rq->target[0] ? rq->target : NULL;
+	f.since = rq->since[0] ? rq->since : NULL;
+	f.limit = MASTER_SEARCH_SHOWN + 1;
+	rc = store_commands_search(m->store, &f, &v, &n);
+	regfree(&re);
+	if (rc != JG_OK) {
+		snprintf(line, sizeof(line), "cannot search right now");
+		return master_text_reply(p, 0, line, strlen(line));
+	}
+	t = buf_new(MSG_MAX - 64);
+	listing_commands_head(1, line, sizeof(line));
+	rc = buf_put(t, line, strlen(line));
+	for (i = 0; rc == JG_OK && i < n && i < MASTER_SEARCH_SHOWN; i++) {
+		listing_commands_row(&v[i], 1, line, sizeof(line));
+		rc = buf_put(t, line, strlen(line));
+	}
+	if (rc == JG_OK && n > MASTER_SEARCH_SHOWN) {
+		snprintf(line, sizeof(line), "(the first %d matches: narrow it "
+		    "with --user, --target or --since)\n", MASTER_SEARCH_SHOWN);
+		rc = buf_put(t, line, strlen(line));
+	}
+	free(v);
+	rc = master_text_reply(p, 1, (const char *)buf_ptr(t), buf_len(t));
+	buf_free(t);
+	return rc;
+}
+
+/* From the tick: the queued command lines, one commit. */
+void
+master_commands_flush(struct master *m)
+{
+	if (m->ncmds == 0)
+		return;
+	if (store_commands_add(m->store, m->cmds, m->ncmds) != JG_OK) {
+		log_verbose("%zu command lines not indexed yet: %s", m->ncmds,
+		    store_errmsg(m->store));
+		return;
+	}
+	m->ncmds = 0;
+}
+
 /* From the tick: the changed live counts of every worker, one commit. */
 void
 master_session_bytes_flush(struct master *m)

@@ -177,6 +177,7 @@ master_tick(evutil_socket_t fd, short ev, void *arg)
 	}
 	master_session_ends_retry(m);
 	master_session_bytes_flush(m);
+	master_commands_flush(m);
 	master_jit_tick(m, master_check_access(m));
 	if (m->stopping) {
 		if (m->peers == NULL)
@@ -343,8 +344,11 @@ out:
 	if (m->ctl_path[0] != '\0')
 		unlink(m->ctl_path);
 	master_ctl_close_all(m);
-	if (m->store != NULL)	/* a last try for ends still waiting */
+	if (m->store != NULL) {	/* a last try for what still waits */
 		master_session_ends_retry(m);
+		master_commands_flush(m);
+	}
+	free(m->cmds);
 	free(m->ends);
 	msg_free(m->keeper);	/* closing it makes the keeper wipe and exit */
 	m->keeper = NULL;

@@ -12,6 +12,8 @@
 #define MASTER_PEER_SESSIONS 64
 #define MASTER_CTL_MAX 16
 #define MASTER_PEER_WATCHES 8	/* live sessions one worker watches */
+#define MASTER_COMMANDS_PENDING 4096	/* command lines not yet written */
+#define MASTER_SEARCH_SHOWN 500	/* matches an auditor gets, at most */
 #define MASTER_KILL_GRACE 3	/* seconds a told worker gets to go */
 /* A keeper that dies this often within the window is fatal: exit 1. */
 #define MASTER_KEEPER_DEATHS 5
@@ -125,6 +127,9 @@ struct master {
 	int reqs_loaded;
 	/* NotifyCommand children and when they are killed */
 	struct master_notify { pid_t pid; time_t deadline; } notify[32];
+	/* command lines not yet in the index (master-session.c) */
+	struct store_command *cmds;
+	size_t ncmds;
 	/* session ends not yet in the store (master-session.c) */
 	struct master_end {
 		long long id;
@@ -171,6 +176,9 @@ int master_w_session_open(struct master *, struct peer *, const void *);
 int master_w_session_end(struct master *, struct peer *, const void *);
 int master_w_session_bytes(struct master *, struct peer *, const void *);
 int master_w_watch(struct master *, struct peer *, const void *);
+int master_w_command(struct master *, struct peer *, const void *);
+int master_w_search(struct master *, struct peer *, const void *);
+void master_commands_flush(struct master *);
 int master_recording_share(struct master *, const char *actor, uint64_t id,
 	    int live_only, const char *event, const char *detail, int *fd,
 	    int *kfd, int *live, char *text, size_t len);

@@ -14,7 +14,9 @@
  * its end mark giving the reason. A pty session also keeps its terminal screen (libvterm, via
  * recorder/screen.c) fed with every output byte, so each new segment of
  * the file starts with a keyframe that redraws it; sessions without a pty
- * have none.
+ * have none. The screen also gives the command lines the user entered
+ * (recorder/cmdline.c), sent to the master for its index with the exec
+ * command of an exec session.
  */
 
 #include <stdlib.h>
@@ -36,9 +38,35 @@ struct chan_rec {
 	struct rec_screen *screen;	/* pty sessions: the terminal, for
 					   keyframes */
 	struct rec_echo *echo;	/* RecordInput echoed, pty sessions */
+	struct rec_cmdline *cmdline;	/* pty sessions: commands entered */
+	uint32_t ncommands;	/* sent to the master so far */
 };
 
 static int record_echo_emit(void *, int, const void *, size_t);
+
+/*
+ * A command line for the master's index (the exec command, or a line read
+ * off the screen by recorder/cmdline.c). Only an index: a master that
+ * cannot take it now costs the index one line, never the session.
+ */
+static void
+record_command(void *arg, uint64_t t_ms, const char *line)
+{
+	struct chan *c = arg;
+	struct w_command wc;
+
+	if (c->rec->ncommands == UINT32_MAX)
+		return;
+	memset(&wc, 0, sizeof(wc));
+	wc.id = (uint64_t)c->session_id;
+	wc.seq = ++c->rec->ncommands;
+	wc.t_ms = t_ms;
+	snprintf(wc.line, sizeof(wc.line), "%s", line);
+	if (worker_flush(c->w, w_command_send(c->w->master, &wc, -1)) !=
+	    JG_OK)
+		log_error("session %lld: command %u not sent to the index",
+		    c->session_id, wc.seq);
+}
 
 static uint64_t
 record_t(const struct chan *c)
@@ -99,6 +127,7 @@ record_free(struct chan *c)
 	if (c->rec == NULL)
 		return;
 	rec_writer_free(c->rec->w);	/* closes the descriptor */
+	rec_cmdline_free(c->rec->cmdline);
 	rec_screen_free(c->rec->screen);
 	rec_echo_free(c->rec->echo);
 	free(c->rec);
@@ -182,12 +211,18 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 		c->rec->echo = rec_echo_new(record_echo_emit, c);
 	/* Without its screen a session still records; seeks replay more. */
 	if (pty && c->rec->content) {
-		if ((c->rec->screen = rec_screen_new(cols, rows)) != NULL)
+		if ((c->rec->screen = rec_screen_new(cols, rows)) != NULL) {
 			rec_writer_set_keyframe(c->rec->w, record_keyframe, c);
-		else
+			c->rec->cmdline = rec_cmdline_new(c->rec->screen,
+			    record_command, c);
+		} else
 			log_error("session %lld: no memory for the terminal "
 			    "screen: no keyframes", c->session_id);
 	}
+	/* An exec session's command is its first (and often only) one. */
+	if (main->kind == REQ_EXEC && main->value != NULL &&
+	    main->value[0] != '\0')
+		record_command(c, 0, main->value);
 	return JG_OK;
 }
 
@@ -207,10 +242,15 @@ record_write(struct chan *c, int type, const void *data, size_t len)
 	if (c->w->cfg->max_recording_size > 0 && rec_writer_size(c->rec->w) >=
 	    (uint64_t)c->w->cfg->max_recording_size)
 		record_limit(c);
+	if (c->rec == NULL || c->rec->cmdline == NULL)
+		return;
 	/* After the event: a keyframe holds the screen before it. */
-	if (c->rec != NULL && c->rec->screen != NULL &&
-	    (type == REC_OUT || type == REC_ERR))
-		rec_screen_feed(c->rec->screen, data, len);
+	if (type == REC_OUT || type == REC_ERR)
+		rec_cmdline_output(c->rec->cmdline, data, len);
+	else if (type == REC_IN)
+		rec_cmdline_input(c->rec->cmdline, record_t(c), data, len);
+	else if (type == REC_MASKED)
+		rec_cmdline_masked(c->rec->cmdline);
 }
 
 /* recorder/echo.c hands back keys shown (IN) or not (MASKED). */

@@ -32,6 +32,7 @@ struct rec_screen {
 	int cursor_visible;
 	int altscreen;
 	int reverse;			/* DECSCNM: the whole screen */
+	uint64_t scrolled;		/* lines scrolled off the top */
 	unsigned char *pend;		/* output not yet fed: grows to */
 	size_t npend, cap;		/* REC_SCREEN_PEND, freed when idle */
 	/* the scanner (see above) */

@@ -63,8 +63,21 @@ screen_output(const char *s, size_t len, void *user)
 	(void)user;
 }
 
+/* A line scrolled off the top: recorder/cmdline.c follows a command up. */
+static int
+screen_pushline(int cols, const VTermScreenCell *cells, void *user)
+{
+	struct rec_screen *s = user;
+
+	(void)cols;
+	(void)cells;
+	s->scrolled++;
+	return 1;
+}
+
 static const VTermScreenCallbacks screen_callbacks = {
 	.settermprop = screen_settermprop,
+	.sb_pushline = screen_pushline,
 };
 
 static void
@@ -535,4 +548,56 @@ rec_screen_free(struct rec_screen *s)
 		vterm_free(s->probe);
 	free(s->pend);
 	free(s);
+}
+
+/*
+ * Where things are now, for recorder/cmdline.c: everything gathered is
+ * fed first. *row, *col: the cursor; *scrolled: lines scrolled off the
+ * top so far (skipped bulk output is not counted); the alternate screen.
+ */
+void
+rec_screen_where(struct rec_screen *s, int *row, int *col,
+    uint64_t *scrolled, int *altscreen)
+{
+	VTermPos cur;
+
+	screen_flush(s);
+	vterm_state_get_cursorpos(s->st, &cur);
+	*row = cur.row;
+	*col = cur.col;
+	*scrolled = s->scrolled;
+	*altscreen = s->altscreen;
+}
+
+/* Row row's text (UTF-8) from column from to column to (excluded). */
+size_t
+rec_screen_text(struct rec_screen *s, int row, int from, int to, char *out,
+    size_t len)
+{
+	VTermRect r;
+	size_t n;
+
+	if (len == 0)
+		return 0;
+	screen_flush(s);
+	if (row < 0 || row >= s->rows || from < 0 || to > s->cols ||
+	    from >= to) {
+		out[0] = '\0';
+		return 0;
+	}
+	r.start_row = row;
+	r.end_row = row + 1;
+	r.start_col = from;
+	r.end_col = to;
+	n = vterm_screen_get_text(s->vs, out, len - 1, r);
+	if (n > len - 1)
+		n = len - 1;
+	out[n] = '\0';
+	return n;
+}
+
+int
+rec_screen_cols(const struct rec_screen *s)
+{
+	return s->cols;
 }

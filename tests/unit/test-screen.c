@@ -1,9 +1,10 @@
-/* test-screen.c: the terminal screen behind keyframes (recorder/screen.c) against what fuzz-screen found in libvterm. */
+/* test-screen.c: the terminal screen behind keyframes (recorder/screen.c) against what fuzz-screen found in libvterm, and the command lines read off it (recorder/cmdline.c). */
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -81,6 +82,117 @@ test_many_params(void **state)
 	buf_free(kf);
 }
 
+/* The lines recorder/cmdline.c hands on. */
+struct got {
+	char line[8][JG_COMMAND_MAX + 1];
+	uint64_t t[8];
+	int n;
+};
+
+static void
+got_line(void *arg, uint64_t t_ms, const char *line)
+{
+	struct got *g = arg;
+
+	assert_true(g->n < 8);
+	snprintf(g->line[g->n], sizeof(g->line[0]), "%s", line);
+	g->t[g->n++] = t_ms;
+}
+
+static void
+out(struct rec_cmdline *cl, const char *s)
+{
+	rec_cmdline_output(cl, s, strlen(s));
+}
+
+static void
+in(struct rec_cmdline *cl, uint64_t t, const char *s)
+{
+	rec_cmdline_input(cl, t, s, strlen(s));
+}
+
+/*
+ * A shell session as the recording sees it: keys (echoed) and the
+ * output that answers them. What counts is what the screen shows.
+ */
+static void
+test_cmdline(void **state)
+{
+	struct rec_screen *s = rec_screen_new(40, 5);
+	struct rec_cmdline *cl;
+	struct got g;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	cl = rec_cmdline_new(s, got_line, &g);
+	/* typed, with a typo rubbed out: the screen's line */
+	out(cl, "\033[1;32muser@host\033[0m:~$ ");
+	in(cl, 100, "l");
+	out(cl, "l");
+	in(cl, 110, "x");
+	out(cl, "x");
+	in(cl, 120, "\177");
+	out(cl, "\b\033[K");
+	in(cl, 130, "s -l");
+	out(cl, "s -l");
+	in(cl, 140, "\r");
+	out(cl, "\r\ntotal 0\r\nuser@host:~$ ");
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.line[0], "ls -l");
+	assert_int_equal(g.t[0], 140);
+	/* history recall: the key is an escape, the line is the shell's */
+	in(cl, 200, "\033[A");
+	out(cl, "ls -l");
+	in(cl, 210, "\r");
+	out(cl, "\r\n");
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.line[1], "ls -l");
+	out(cl, "user@host:~$ ");
+	/* a masked key: no command; ^C: none either */
+	in(cl, 300, "p");
+	out(cl, "p");
+	rec_cmdline_masked(cl);
+	in(cl, 310, "\r");
+	out(cl, "\r\nuser@host:~$ ");
+	in(cl, 320, "rm x");
+	out(cl, "rm x");
+	in(cl, 330, "\003");
+	out(cl, "^C\r\nuser@host:~$ ");
+	in(cl, 340, "\r");
+	out(cl, "\r\nuser@host:~$ ");
+	assert_int_equal(g.n, 2);
+	/* a line longer than the screen wraps and scrolls: all of it */
+	in(cl, 400, "echo 0123456789012345678901234567890123456789");
+	out(cl, "echo 0123456789012345678901234567890123456789");
+	in(cl, 410, "\r");
+	out(cl, "\r\n0123456789012345678901234567890123456789\r\n");
+	assert_int_equal(g.n, 3);
+	assert_string_equal(g.line[2],
+	    "echo 0123456789012345678901234567890123456789");
+	/* two lines typed ahead of their echo, in one write */
+	out(cl, "user@host:~$ ");
+	in(cl, 500, "date\rid\r");
+	out(cl, "date\r\nToday\r\nuser@host:~$ id\r\nuid=0\r\n");
+	assert_int_equal(g.n, 5);
+	assert_string_equal(g.line[3], "date");
+	assert_string_equal(g.line[4], "id");
+	/* on the alternate screen (an editor): no commands */
+	out(cl, "user@host:~$ ");
+	in(cl, 600, "vi");
+	out(cl, "vi");
+	in(cl, 610, "\r");
+	out(cl, "\r\n\033[?1049h\033[H\033[2J");
+	assert_int_equal(g.n, 6);
+	assert_string_equal(g.line[5], "vi");
+	in(cl, 620, ":wq");
+	out(cl, "\033[5;1H:wq");
+	in(cl, 630, "\r");
+	out(cl, "\r\n");
+	assert_int_equal(g.n, 6);
+	rec_cmdline_free(cl);
+	rec_screen_free(s);
+}
+
 int
 main(void)
 {
@@ -89,6 +201,7 @@ main(void)
 		cmocka_unit_test(test_one_column),
 		cmocka_unit_test(test_region_resize),
 		cmocka_unit_test(test_many_params),
+		cmocka_unit_test(test_cmdline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
