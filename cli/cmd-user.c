@@ -8,7 +8,8 @@
 #define USER_USAGE "jumpgate user add NAME [--role ROLE]... [--key FILE|-] " \
 	"| user list [--json] | user del NAME [--force] | user disable NAME [--reason " \
 	"TEXT] | user enable NAME | user key add NAME FILE|- " \
-	"| user key list [NAME] [--json] | user key del FINGERPRINT"
+	"| user key list [NAME] [--json] | user key del FINGERPRINT " \
+	"| user role add|del NAME ROLE"
 #define USER_MAX_ROLES 32
 
 static int
@@ -279,6 +280,39 @@ user_able(struct cli *c, int argc, char **argv)
 	return JG_EXIT_OK;
 }
 
+/* user role add|del NAME ROLE: a mover; sessions no rule allows any more end. */
+static int
+user_role(struct cli *c, int argc, char **argv)
+{
+	int add, rc;
+
+	if (argc != 5 || (strcmp(argv[2], "add") != 0 &&
+	    strcmp(argv[2], "del") != 0))
+		return cli_usage_error(USER_USAGE, "user role needs add or del, "
+		    "a NAME and a ROLE");
+	add = strcmp(argv[2], "add") == 0;
+	if (!name_valid(argv[3])) {
+		cli_error("invalid user name: '%s'", argv[3]);
+		return JG_EXIT_FAIL;
+	}
+	if (!name_valid(argv[4])) {
+		cli_error("invalid role name: '%s'", argv[4]);
+		return JG_EXIT_FAIL;
+	}
+	if (cli_store_open(c) != JG_EXIT_OK)
+		return JG_EXIT_FAIL;
+	if ((rc = store_user_role(c->store, &c->actor, argv[3], argv[4], add)) !=
+	    JG_OK)
+		return cli_store_fail(c, rc, NULL);
+	if (add)
+		printf("user %s has role %s\n", argv[3], argv[4]);
+	else
+		printf("user %s no longer has role %s: sessions that no rule "
+		    "or grant allows any more end within seconds\n", argv[3],
+		    argv[4]);
+	return JG_EXIT_OK;
+}
+
 int
 cmd_user(struct cli *c, int argc, char **argv)
 {
@@ -290,6 +324,8 @@ cmd_user(struct cli *c, int argc, char **argv)
 		return user_add(c, argc, argv);
 	if (strcmp(argv[1], "key") == 0)
 		return user_key(c, argc, argv);
+	if (strcmp(argv[1], "role") == 0)
+		return user_role(c, argc, argv);
 	if (strcmp(argv[1], "list") == 0) {
 		if (argc == 2)
 			return user_list(c, 0);

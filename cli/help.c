@@ -34,6 +34,7 @@ static const struct {
 "       jumpgate user key add NAME FILE|-\n"
 "       jumpgate user key list [NAME] [--json]\n"
 "       jumpgate user key del FINGERPRINT\n"
+"       jumpgate user role add|del NAME ROLE\n"
 "Users log in to the gateway with their OpenSSH public keys.\n"
 "  --role ROLE             give the user ROLE (repeat for several)\n"
 "  --key FILE|-            an OpenSSH public key file (- reads stdin)\n"
@@ -42,6 +43,8 @@ static const struct {
 "A disabled user logs in no more, their live sessions end within seconds,\n"
 "their pending requests are cancelled and active grants revoked; their\n"
 "sessions, recordings and audit rows stay.\n"
+"A role taken away (a mover) ends within seconds the live sessions that no\n"
+"rule or grant allows any more.\n"
 "  --json                  print a JSON array\n" },
 	{ "target",
 "usage: jumpgate target add NAME --host H [--port N] --login L\n"

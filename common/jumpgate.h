@@ -271,6 +271,8 @@ int store_user_disable(struct store *, const struct store_actor *,
 	    const char *name, const char *reason, int *requests, int *grants);
 int store_user_enable(struct store *, const struct store_actor *,
 	    const char *name);
+int store_user_role(struct store *, const struct store_actor *,
+	    const char *name, const char *role, int add);
 int store_user_get(struct store *, const char *name, struct store_user *);
 int store_user_list(struct store *, struct store_user **, size_t *);
 void store_user_free(struct store_user *, size_t);

@@ -207,6 +207,34 @@ store_user_enable(struct store *s, const struct store_actor *a,
 	return store_end(s, rc);
 }
 
+/* A mover: one role given (add) or taken (!add); the daemon re-checks. */
+int
+store_user_role(struct store *s, const struct store_actor *a,
+    const char *name, const char *role, int add)
+{
+	char detail[192];
+	long long id;
+	int rc, changes = 0;
+
+	if ((rc = store_begin(s)) != JG_OK)
+		return rc;
+	if ((rc = store_user_id(s, name, &id)) == JG_OK)
+		rc = store_run(s, &changes, add ? "INSERT OR IGNORE INTO "
+		    "user_roles (user_id, role) VALUES (?, ?)" : "DELETE FROM "
+		    "user_roles WHERE user_id = ? AND role = ?", "is", id, role);
+	if (rc == JG_OK && changes == 0) {
+		snprintf(s->err, sizeof(s->err), add ? "user %s already has "
+		    "role %s" : "user %s has no role %s", name, role);
+		rc = JG_EINVAL;
+	}
+	if (rc == JG_OK) {
+		snprintf(detail, sizeof(detail), "user=%s role=%s", name, role);
+		rc = store_audit_append(s, a, add ? "user.role.add" :
+		    "user.role.del", detail);
+	}
+	return store_end(s, rc);
+}
+
 static int
 store_user_roles(struct store *s, struct store_user *u)
 {

@@ -126,8 +126,30 @@ master_tell_all(struct master *m, const char *msg)
 
 /*
  * Changes the tool makes reach us through the database: a user or key
- * that is gone ends that user's live connections.
+ * that is gone, or a disabled user, ends that user's live connections;
+ * a connection on standing access that no rule allows any more (a role
+ * taken away, a rule deleted) ends too. Grants end by their own timers.
  */
+/* A standing-access connection whose rule is gone: its access was removed. */
+static void
+master_check_standing(struct master *m, struct peer *p)
+{
+	struct authz_result res;
+	struct store_target t;
+	char why[160];
+
+	if (!(p->state & PEER_AUTHORIZED) || p->how != AUTHZ_STANDING)
+		return;
+	memset(&res, 0, sizeof(res));
+	if (authz_check(m->store, p->user, p->target, &res, &t) != JG_OK ||
+	    res.how == AUTHZ_STANDING || res.how == AUTHZ_GRANTED)
+		return;		/* still allowed (or ask at the next change) */
+	log_info("%s: no rule allows %s any more: ending connection from %s",
+	    p->user, p->target, p->source);
+	snprintf(why, sizeof(why), "your access to %s was removed", p->target);
+	master_peer_stop(p, STOP_ACCESS_REMOVED, why);
+}
+
 static int
 master_check_access(struct master *m)
 {
@@ -143,8 +165,10 @@ master_check_access(struct master *m)
 		if (p->dead || !(p->state & PEER_LOGGED_IN) || p->kill_at != 0)
 			continue;
 		rc = store_key_owner(m->store, p->fp, owner, sizeof(owner));
-		if (rc == JG_OK && strcmp(owner, p->user) == 0)
+		if (rc == JG_OK && strcmp(owner, p->user) == 0) {
+			master_check_standing(m, p);
 			continue;
+		}
 		if (rc == JG_EBUSY)
 			continue;	/* asked again at the next change */
 		log_info("%s: %s: ending connection from %s", p->user, rc ==
