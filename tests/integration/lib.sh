@@ -557,6 +557,22 @@ jg_user() {
 		bail "user add $u"
 }
 
+# jg_as USER ARGS...: the real ssh client, as USER (key $T/keys/USER),
+# to the gateway, at most 60 s.
+jg_as() {
+	local u=$1
+	shift
+	timeout 60 ssh -o BatchMode=yes -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+		-o IdentitiesOnly=yes -o ConnectTimeout=10 -p "$JG_PORT" \
+		-i "$T/keys/$u" "$@"
+}
+
+# session_field ID FIELD: one field of a session's row (sessions --json).
+session_field() {
+	"$JG" sessions --json | jq -r ".[] | select(.id == $1) | .$2"
+}
+
 # ---------------------------------------------------------------- target sshd
 
 # _random_secret: 32 random characters from [A-Za-z0-9].

@@ -34,9 +34,6 @@ if [ "${JG_ASAN:-0}" = 1 ]; then
 	[ -n "$asan_lib" ] || bail "JG_ASAN=1 but $JGD does not link libasan"
 	FT_PRELOAD="$asan_lib:$FT_LIB"
 fi
-O=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-	-o LogLevel=ERROR -o ConnectTimeout=10 -p "$JG_PORT")
-as() { local u=$1; shift; timeout 60 ssh "${O[@]}" -i "$T/keys/$u" "$@"; }
 now() { printf '%s\n' "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", b - a }'; }
 sleep_until() {	# EPOCH: sleep until then (at most 30 s)
@@ -78,12 +75,12 @@ jgd_shifted() {
 jgd_shifted -3600 12
 id0=$(last_id)
 # A grant of 25 s, approved and used before the jump.
-req=$(as alice alice@127.0.0.1 request g1 --reason clock test --duration 25s </dev/null |
+req=$(jg_as alice alice@127.0.0.1 request g1 --reason clock test --duration 25s </dev/null |
 	sed -n 's/^request \([0-9]*\) pending.*/\1/p')
 check "forward: alice's request is filed" test -n "$req"
-check_out "forward: bob approves it" 'approved request' as bob bob@127.0.0.1 approve "$req" </dev/null
+check_out "forward: bob approves it" 'approved request' jg_as bob bob@127.0.0.1 approve "$req" </dev/null
 t_grant=$(now)
-{ as alice alice@g1@127.0.0.1 'for i in $(seq 1 90); do echo g-$i; sleep 0.5; done' \
+{ jg_as alice alice@g1@127.0.0.1 'for i in $(seq 1 90); do echo g-$i; sleep 0.5; done' \
 	</dev/null >"$T/g.out" 2>"$T/g.err"; now >"$T/g.end"; } &
 gpid=$!
 wait_for 10 grep -q g-2 "$T/g.out" || diag "the grant's session did not start"
@@ -97,7 +94,7 @@ diag "forward: the grant session ($gid) is up $(since "$t_grant") s after the ap
 sleep_until "$(awk -v j="$JUMP_AT" 'BEGIN { printf "%.3f", j - 3 }')"
 t_i=$(now)
 feed i 'sleep 2; echo one; sleep 3; echo two; sleep 2; echo three; exec sleep 60'
-as alice alice@t1@127.0.0.1 cat <"$T/i.in" >"$T/i.out" 2>"$T/i.err" &
+jg_as alice alice@t1@127.0.0.1 cat <"$T/i.in" >"$T/i.out" 2>"$T/i.err" &
 ipid=$!
 sleep_until "$(awk -v j="$JUMP_AT" 'BEGIN { printf "%.3f", j + 3 }')"
 n=$(grep -c g- "$T/g.out")
@@ -137,7 +134,7 @@ jgd_shifted +3600 8
 sleep_until "$(awk -v j="$JUMP_AT" 'BEGIN { printf "%.3f", j - 2.5 }')"
 t_i=$(now)
 feed b 'sleep 1; echo one; exec sleep 60'
-as alice alice@t1@127.0.0.1 cat <"$T/b.in" >"$T/b.out" 2>"$T/b.err" &
+jg_as alice alice@t1@127.0.0.1 cat <"$T/b.in" >"$T/b.out" 2>"$T/b.err" &
 ipid=$!
 wait_for 15 bash -c "! kill -0 $ipid 2>/dev/null"
 d=$(since "$t_i")

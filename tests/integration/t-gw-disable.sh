@@ -15,17 +15,14 @@ jg_user bob lead
 "$JG" access add ops g2 --approval-by lead >/dev/null || bail "access g2"
 jgd_start || bail "jumpgated did not start"
 
-O=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-	-o LogLevel=ERROR -o IdentitiesOnly=yes -p "$JG_PORT")
-as() { local u=$1; shift; timeout 60 ssh "${O[@]}" -i "$T/keys/$u" "$@"; }
 req_id() { sed -n 's/^request \([0-9]*\) pending.*/\1/p' | head -n 1; }
 
 # A grant on g1, a pending request for g2, a live session on t1.
-r1=$(as alice alice@127.0.0.1 request g1 --reason work | req_id)
+r1=$(jg_as alice alice@127.0.0.1 request g1 --reason work | req_id)
 "$JG" approve "$r1" --as bob >/dev/null || bail "approve"
-r2=$(as alice alice@127.0.0.1 request g2 --reason later | req_id)
+r2=$(jg_as alice alice@127.0.0.1 request g2 --reason later | req_id)
 [ -n "$r1" ] && [ -n "$r2" ] || bail "no request ids"
-as alice alice@t1@127.0.0.1 'echo started; sleep 60' >"$T/live.out" 2>"$T/live.err" &
+jg_as alice alice@t1@127.0.0.1 'echo started; sleep 60' >"$T/live.out" 2>"$T/live.err" &
 lpid=$!
 jg_track $lpid
 wait_for 15 grep -q started "$T/live.out" || bail "the session did not start"
@@ -47,7 +44,7 @@ is "the pending request is cancelled" \
 	"$("$JG" requests --json | jq -r ".[] | select(.id == $r2) | .state")" cancelled
 is "the grant is revoked" \
 	"$("$JG" grants --json | jq -r "[.[] | select(.request == $r1)][0].state")" revoked
-as alice alice@t1@127.0.0.1 true >/dev/null 2>&1
+jg_as alice alice@t1@127.0.0.1 true >/dev/null 2>&1
 is "a login is refused" "$?" 255
 check_outf "the log says why" \
 	"refused: user=alice target=- source=127.0.0.1" grep 'account disabled' "$T/jumpgated.log"
@@ -65,5 +62,5 @@ expect_usage "disable without a name" 'needs a NAME' "$JG" user disable
 expect_error "enabling bob, who is not disabled" 'not disabled' "$JG" user enable bob
 
 check_out "enable" '^enabled user alice$' "$JG" user enable alice
-check_out "alice logs in again" '^jgtarget$' as alice alice@t1@127.0.0.1 whoami
+check_out "alice logs in again" '^jgtarget$' jg_as alice alice@t1@127.0.0.1 whoami
 check "--json: enabled" json_check_v '.[] | select(.name == "alice") | .disabled == false and .disabled_reason == null'

@@ -15,14 +15,10 @@ jg_user carol auditor
 "$JG" access add ops t1 >/dev/null || bail "access"
 jgd_start || bail "jumpgated did not start"
 
-O=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-	-o LogLevel=ERROR -p "$JG_PORT")
-as() { local u=$1; shift; timeout 60 ssh "${O[@]}" -i "$T/keys/$u" "$@"; }
-field() { "$JG" sessions --json | jq -r ".[] | select(.id == $1) | .$2"; }
 # live NAME: alice's session in the background (until killed or 60 s);
 # its stderr in $T/NAME.err, pid in LPID, session id in SID.
 live() {
-	as alice alice@t1@127.0.0.1 'echo started; sleep 60' >"$T/$1.out" 2>"$T/$1.err" &
+	jg_as alice alice@t1@127.0.0.1 'echo started; sleep 60' >"$T/$1.out" 2>"$T/$1.err" &
 	LPID=$!
 	jg_track "$LPID"
 	wait_for 15 grep -q started "$T/$1.out" || bail "session $1 did not start: $(_tail "$T/$1.err")"
@@ -34,7 +30,7 @@ gone() { wait_for "$2" sh -c "! kill -0 $1 2>/dev/null"; }
 # --------------------------------------------------- by an auditor
 live a
 check_out "carol kills alice's session through the gateway" "^killed session $SID\$" \
-	as carol carol@127.0.0.1 kill "$SID" --reason maintenance window
+	jg_as carol carol@127.0.0.1 kill "$SID" --reason maintenance window
 start=$SECONDS
 if gone "$LPID" 5; then
 	ok "the session ended within seconds ($((SECONDS - start)) s)"
@@ -44,7 +40,7 @@ fi
 check_outf "alice is told who and why" \
 	"jumpgate: session ended by carol: maintenance window" cat "$T/a.err"
 wait_for 5 sh -c "[ \"\$(\"$JG\" sessions --json | jq -r '.[] | select(.id == $SID) | .state')\" = killed ]"
-is "its row says killed" "$(field "$SID" state) $(field "$SID" end_reason)" "killed killed"
+is "its row says killed" "$(session_field "$SID" state) $(session_field "$SID" end_reason)" "killed killed"
 check_out "its recording verifies intact" "^session $SID: intact" "$JG" verify "$SID"
 check_outf "the recording holds the kill" "session ended by carol: maintenance window" \
 	"$JG" replay "$SID" --cat
@@ -55,8 +51,8 @@ check "the audit names carol and why" sh -c "\"$JG\" audit --json | jq -e \
 # --------------------------------------------------- not an auditor
 live b
 expect_error "bob (not an auditor) may not kill" 'only auditors' \
-	as bob bob@127.0.0.1 kill "$SID"
-is "the session still runs" "$(field "$SID" state)" live
+	jg_as bob bob@127.0.0.1 kill "$SID"
+is "the session still runs" "$(session_field "$SID" state)" live
 
 # --------------------------------------------------- by an admin on the host
 check_out "the host kills it" "^killed session $SID\$" "$JG" kill "$SID" --reason cleanup
@@ -64,7 +60,7 @@ gone "$LPID" 5 || not_ok "the host's kill ended the session"
 check_outf "alice reads 'by an administrator'" \
 	"jumpgate: session ended by an administrator: cleanup" cat "$T/b.err"
 wait_for 5 sh -c "[ \"\$(\"$JG\" sessions --json | jq -r '.[] | select(.id == $SID) | .state')\" = killed ]"
-is "that row says killed" "$(field "$SID" state)" killed
+is "that row says killed" "$(session_field "$SID" state)" killed
 check "the audit names the host's user" sh -c "\"$JG\" audit --json | jq -e \
 	'any(.[]; .action == \"session.kill\" and .actor == \"$(id -un)\" and
 	(.detail | contains(\"session=$SID \")))' >/dev/null"
@@ -78,7 +74,7 @@ check_out "kill --user ends all of alice's" '^killed 2 sessions of alice$' \
 	"$JG" kill --user alice
 gone "$p1" 5 && gone "$p2" 5 && ok "both ended" || not_ok "both ended"
 wait_for 5 sh -c "[ \"\$(\"$JG\" sessions --json | jq '[.[] | select(.state == \"killed\")] | length')\" = 4 ]"
-is "both rows say killed" "$(field "$s1" state) $(field "$s2" state)" "killed killed"
+is "both rows say killed" "$(session_field "$s1" state) $(session_field "$s2" state)" "killed killed"
 check_out "kill --user with none live kills nothing" '^killed 0 sessions of bob$' \
 	"$JG" kill --user bob
 
@@ -90,4 +86,4 @@ expect_usage "both an id and --user" 'give a session ID or --user' "$JG" kill 3 
 expect_usage "not an id" 'not a session id' "$JG" kill x1
 expect_error "an invalid user name" "invalid user name" "$JG" kill --user 'a b'
 expect_usage "through the gateway: not an id" 'not a session id' \
-	as carol carol@127.0.0.1 kill x1
+	jg_as carol carol@127.0.0.1 kill x1

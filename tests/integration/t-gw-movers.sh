@@ -14,13 +14,9 @@ jg_user alice ops dba
 "$JG" access add dba 't*' >/dev/null || bail "access dba"
 jgd_start || bail "jumpgated did not start"
 
-O=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-	-o LogLevel=ERROR -p "$JG_PORT")
-as() { local u=$1; shift; timeout 60 ssh "${O[@]}" -i "$T/keys/$u" "$@"; }
-field() { "$JG" sessions --json | jq -r ".[] | select(.id == $1) | .$2"; }
 # live NAME TARGET: alice's session in the background; pid LPID, id SID.
 live() {
-	as alice "alice@$2@127.0.0.1" 'echo started; sleep 60' >"$T/$1.out" 2>"$T/$1.err" &
+	jg_as alice "alice@$2@127.0.0.1" 'echo started; sleep 60' >"$T/$1.out" 2>"$T/$1.err" &
 	LPID=$!
 	jg_track "$LPID"
 	wait_for 15 grep -q started "$T/$1.out" || bail "session $1 did not start: $(_tail "$T/$1.err")"
@@ -33,7 +29,7 @@ check_out "a role is taken away" '^user alice no longer has role dba: sessions' 
 	"$JG" user role del alice dba
 sleep 3
 check "a session another role still allows goes on" kill -0 "$LPID"
-is "its row is live" "$(field "$SID" state)" live
+is "its row is live" "$(session_field "$SID" state)" live
 check_out "the last role that allowed it is taken away" '^user alice no longer has role ops' \
 	"$JG" user role del alice ops
 start=$SECONDS
@@ -41,13 +37,13 @@ if gone "$LPID" 10; then ok "the session ended within seconds ($((SECONDS - star
 else not_ok "the session ended within seconds"; fi
 check_outf "alice is told why" "your access to t1 was removed" cat "$T/a.err"
 wait_for 5 sh -c "[ \"\$(\"$JG\" sessions --json | jq -r '.[] | select(.id == $SID) | .state')\" = revoked ]"
-is "its row says revoked" "$(field "$SID" state)" revoked
-expect_error "a new login is refused" "no access rule gives alice access to it" as alice alice@t1@127.0.0.1 true
+is "its row says revoked" "$(session_field "$SID" state)" revoked
+expect_error "a new login is refused" "no access rule gives alice access to it" jg_as alice alice@t1@127.0.0.1 true
 check "both changes are audited" sh -c "\"$JG\" audit --json | jq -e '
 	[.[] | select(.action == \"user.role.del\") | .detail] == [\"user=alice role=dba\", \"user=alice role=ops\"]' >/dev/null"
 
 check_out "a role is given" '^user alice has role dba$' "$JG" user role add alice dba
-check_out "it opens the door again" '^ok$' as alice alice@t2@127.0.0.1 'echo ok'
+check_out "it opens the door again" '^ok$' jg_as alice alice@t2@127.0.0.1 'echo ok'
 is "user list shows the roles" "$("$JG" user list --json | jq -r '.[] | select(.name == "alice") | .roles | join(",")')" dba
 check "the grant is audited" sh -c "\"$JG\" audit --json | jq -e 'any(.[]; .action == \"user.role.add\" and .detail == \"user=alice role=dba\")' >/dev/null"
 

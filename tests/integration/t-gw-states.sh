@@ -18,12 +18,8 @@ done
 "$JG" access add ops g1 --approval-by lead >/dev/null || bail "access g1"
 jgd_start || bail "jumpgated did not start"
 
-O=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
-	-o LogLevel=ERROR -p "$JG_PORT")
-as() { local u=$1; shift; timeout 60 ssh "${O[@]}" -i "$T/keys/$u" "$@"; }
 req_id() { sed -n 's/^request \([0-9]*\) pending.*/\1/p' | head -n 1; }
 last_id() { "$JG" sessions --json | jq -r 'max_by(.id).id'; }
-field() { "$JG" sessions --json | jq -r ".[] | select(.id == $1) | .$2"; }
 # ended ID STATE: wait (10 s at most) for session ID to end in STATE.
 ended() {
 	wait_for 10 sh -c "[ \"\$(\"$JG\" sessions --json | jq -r '.[] | select(.id == $1) | .state')\" = $2 ]"
@@ -31,7 +27,7 @@ ended() {
 # bg_session NAME USER LOGIN CMD: a session in the background, output in
 # $T/NAME.out; waits until it printed "started"; its session id in SID.
 bg_session() {
-	as "$2" "$3" "echo started; $4" >"$T/$1.out" 2>"$T/$1.err" &
+	jg_as "$2" "$3" "echo started; $4" >"$T/$1.out" 2>"$T/$1.err" &
 	BGPID=$!
 	jg_track "$BGPID"
 	wait_for 15 grep -q started "$T/$1.out" || bail "session $1 did not start: $(_tail "$T/$1.err")"
@@ -39,16 +35,16 @@ bg_session() {
 }
 
 # ---------------------------------------------------------------- complete
-as alice alice@t1@127.0.0.1 'exit 3'
+jg_as alice alice@t1@127.0.0.1 'exit 3'
 id=$(last_id)
 is "a finished session is complete, with its exit status" \
-	"$(field "$id" state) $(field "$id" exit_status)" "complete 3"
+	"$(session_field "$id" state) $(session_field "$id" exit_status)" "complete 3"
 
 # ---------------------------------------------------------------- refused
-as alice alice@t1@127.0.0.1 -s sftp </dev/null >/dev/null 2>"$T/refused.err"
+jg_as alice alice@t1@127.0.0.1 -s sftp </dev/null >/dev/null 2>"$T/refused.err"
 id=$(last_id)
-is "a session the target refused is refused" "$(field "$id" state)" refused
-is "its reason says so" "$(field "$id" end_reason)" refused
+is "a session the target refused is refused" "$(session_field "$id" state)" refused
+is "its reason says so" "$(session_field "$id" end_reason)" refused
 
 # ------------------------------------------------- live counts, interrupted
 bg_session live alice alice@t1@127.0.0.1 'head -c 300000 /dev/zero | tr "\0" x; echo; sleep 60'
@@ -58,7 +54,7 @@ if wait_for 10 sh -c "[ \"\$(\"$JG\" sessions --json | jq -r '.[] | select(.id =
 else
 	not_ok "a live row's bytes_out grows while it runs" "row: $("$JG" sessions --json | jq -c ".[] | select(.id == $live)")"
 fi
-is "the row is live" "$(field "$live" state)" live
+is "the row is live" "$(session_field "$live" state)" live
 # It moves nothing now (sleep 60): its idle time grows.
 if wait_for 10 sh -c "[ \"\$(\"$JG\" sessions --json | jq -r '.[] | select(.id == $live) | .idle_seconds')\" -ge 3 ]"; then
 	ok "a live row's idle_seconds grows while it moves nothing"
@@ -71,19 +67,19 @@ check_out "the table shows live, idle time and the count" \
 	"$JG" sessions --live
 jgd_stop
 wait "$BGPID" 2>/dev/null
-is "a session the gateway stopped under is interrupted" "$(field "$live" state)" interrupted
-is "an ended row has no idle time" "$(field "$live" idle_seconds)" null
+is "a session the gateway stopped under is interrupted" "$(session_field "$live" state)" interrupted
+is "an ended row has no idle time" "$(session_field "$live" idle_seconds)" null
 jgd_start || bail "jumpgated did not restart"
 
 # ---------------------------------------------------------------- revoked
-rid=$(as alice alice@127.0.0.1 request g1 --reason states | req_id)
+rid=$(jg_as alice alice@127.0.0.1 request g1 --reason states | req_id)
 [ -n "$rid" ] || bail "no request id"
 "$JG" approve "$rid" --as bob >/dev/null || bail "approve"
 gid=$("$JG" grants --json | jq -r "[.[] | select(.request == $rid)][0].id")
 bg_session rev alice alice@g1@127.0.0.1 'sleep 60'
 "$JG" revoke "$gid" >/dev/null || bail "revoke"
 if ended "$SID" revoked; then ok "a session whose grant was revoked is revoked"
-else not_ok "a session whose grant was revoked is revoked" "state: $(field "$SID" state)"; fi
+else not_ok "a session whose grant was revoked is revoked" "state: $(session_field "$SID" state)"; fi
 wait "$BGPID" 2>/dev/null
 
 # A user removed while a session runs: revoked too.
@@ -91,18 +87,18 @@ jg_user carol ops
 bg_session del carol carol@t1@127.0.0.1 'sleep 60'
 "$JG" user del carol --force >/dev/null || bail "user del carol"
 if ended "$SID" revoked; then ok "a removed user's session is revoked"
-else not_ok "a removed user's session is revoked" "state: $(field "$SID" state)"; fi
+else not_ok "a removed user's session is revoked" "state: $(session_field "$SID" state)"; fi
 wait "$BGPID" 2>/dev/null
 
 # ---------------------------------------------------------------- expired
-rid=$(as dave dave@127.0.0.1 request g1 --reason short --duration 5s | req_id)
+rid=$(jg_as dave dave@127.0.0.1 request g1 --reason short --duration 5s | req_id)
 [ -n "$rid" ] || bail "no request id (dave)"
 "$JG" approve "$rid" --as bob >/dev/null || bail "approve dave"
 bg_session exp dave dave@g1@127.0.0.1 'sleep 60'
 if wait_for 20 sh -c "[ \"\$(\"$JG\" sessions --json | jq -r '.[] | select(.id == $SID) | .state')\" = expired ]"; then
 	ok "a session whose grant ran out is expired"
 else
-	not_ok "a session whose grant ran out is expired" "state: $(field "$SID" state)"
+	not_ok "a session whose grant ran out is expired" "state: $(session_field "$SID" state)"
 fi
 wait "$BGPID" 2>/dev/null
 check_out "the table shows each state" \
