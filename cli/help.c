@@ -114,6 +114,16 @@ HELP_PASSPHRASE
 "  --idle-limit SEC        cut pauses longer than SEC seconds\n"
 "  --cat                   print the output at once, no timing\n"
 HELP_PASSPHRASE },
+	{ "report",
+"usage: jumpgate report access [--user U] [--target T] [--unused DAYS]\n"
+"                              [--json]\n"
+"Every enabled user and target that is reachable, how (standing rule,\n"
+"requestable rule with its approvers, active grant with its end), and when\n"
+"the user last used it.\n"
+"  --user U, --target T    only user U, target T\n"
+"  --unused DAYS           only standing access not used for DAYS days\n"
+"                          (or never): the candidates to remove\n"
+"  --json                  one JSON array\n" },
 	{ "commands",
 "usage: jumpgate commands ID [--json]\n"
 "The command lines entered in session ID, as the screen showed them when\n"

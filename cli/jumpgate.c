@@ -68,6 +68,7 @@ static const struct {
 	{ "replay", cmd_replay },
 	{ "watch", cmd_watch },
 	{ "commands", cmd_commands },
+	{ "report", cmd_report },
 	{ "export", cmd_export },
 	{ "verify", cmd_verify },
 	{ "search", cmd_search },

@@ -194,6 +194,12 @@ authz_targets(struct store *s, const char *user, struct authz_target **out,
 		v[cnt].how = res.how;
 		snprintf(v[cnt].grant_ends, sizeof(v[cnt].grant_ends), "%s",
 		    res.grant_ends);
+		v[cnt].rule_id = res.rule_id;
+		v[cnt].grant_id = res.grant_id;
+		v[cnt].approvals = res.approvals;
+		snprintf(v[cnt].approval_role, sizeof(v[cnt].approval_role),
+		    "%s", res.approval_role);
+		v[cnt].max_duration = res.max_duration;
 		snprintf(v[cnt].why, sizeof(v[cnt].why), "%s", res.why);
 		cnt++;
 	}

@@ -349,6 +349,10 @@ struct authz_target {
 	int port;
 	int how;
 	char grant_ends[32];		/* AUTHZ_GRANTED */
+	long long rule_id, grant_id;
+	int approvals;			/* AUTHZ_REQUESTABLE */
+	char approval_role[JG_NAME_MAX + 1];
+	long max_duration;
 	char why[192];			/* the rule or grant that decides */
 };
 int authz_check(struct store *, const char *user, const char *target,
@@ -395,6 +399,13 @@ int store_session_list(struct store *, const struct store_session_filter *,
 struct store_bytes { long long id, in, out; };
 int store_session_bytes(struct store *, const struct store_bytes *, size_t);
 int store_sessions_interrupt_live(struct store *, int *n);
+struct store_last_use {			/* a user's last session on a target */
+	char user[JG_NAME_MAX + 1];
+	char target[JG_NAME_MAX + 1];
+	char started[32];
+};
+int store_sessions_last_use(struct store *, struct store_last_use **,
+	    size_t *);
 /* store-command.c: the command index */
 struct store_command {
 	long long session_id;

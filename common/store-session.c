@@ -92,6 +92,36 @@ store_session_bytes(struct store *s, const struct store_bytes *v, size_t n)
 	return store_end(s, rc);
 }
 
+static void
+store_last_use_row(sqlite3_stmt *st, void *elem)
+{
+	struct store_last_use *e = elem;
+
+	store_col_text(st, 0, e->user, sizeof(e->user));
+	store_col_text(st, 1, e->target, sizeof(e->target));
+	store_col_text(st, 2, e->started, sizeof(e->started));
+}
+
+/*
+ * When each user last used each target: the start of their newest
+ * session that was not refused, ordered by user then target (the report
+ * looks them up with bsearch).
+ */
+int
+store_sessions_last_use(struct store *s, struct store_last_use **out,
+    size_t *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_prepare(s, &st, "SELECT user, target, max(started) "
+	    "FROM sessions WHERE state != 'refused' GROUP BY user, target "
+	    "ORDER BY user, target", "")) != JG_OK)
+		return rc;
+	return store_collect(s, st, sizeof(struct store_last_use),
+	    store_last_use_row, NULL, (void **)out, n);
+}
+
 /* At start: rows left live by a daemon that died cannot be live now. */
 int
 store_sessions_interrupt_live(struct store *s, int *n)
