@@ -88,6 +88,8 @@ user_json_object(struct json *j, const void *elem)
 	json_key_bool(j, "disabled", e->disabled);
 	json_key_str(j, "disabled_reason", e->disabled ? e->disabled_why :
 	    NULL);
+	json_key_str(j, "last_login", e->last_login[0] ? e->last_login :
+	    NULL);
 }
 
 static int

@@ -59,6 +59,7 @@ config_defaults(struct config *c)
 	c->request_timeout = 3600;
 	c->record_input = RECORD_INPUT_ECHOED;
 	c->max_sessions = 10;
+	c->expire_inactive_days = 0;
 	c->per_source_max_startups = 10;
 	c->max_recording_size = 1LL << 30;
 	c->recording_min_free = 1LL << 30;
@@ -343,6 +344,8 @@ config_keyword(struct config *c, const char *k, const char *v, int *seen_rec)
 		    sizeof(c->audit_log_file));
 	if (strcasecmp(k, "MaxSessions") == 0)
 		return config_int(v, 1, 1024, &c->max_sessions);
+	if (strcasecmp(k, "ExpireInactiveDays") == 0)
+		return config_int(v, 0, 36500, &c->expire_inactive_days);
 	if (strcasecmp(k, "PerSourceMaxStartups") == 0)
 		return config_per_source(c, v);
 	if (strcasecmp(k, "MaxRecordingSize") == 0)

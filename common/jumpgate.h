@@ -67,6 +67,7 @@ struct config {
 	char notify_command[JG_PATH_MAX];
 	char audit_log_file[JG_PATH_MAX];	/* empty: none */
 	int max_sessions;		/* channels per connection */
+	int expire_inactive_days;	/* 0: never */
 	int per_source_max_startups;	/* 0: no cap */
 	long long max_recording_size;	/* bytes, 0: none */
 	long long recording_min_free;	/* bytes, -1: use the percentage */
@@ -185,7 +186,7 @@ int sshkey_scan_host(const char *host, int port, int timeout,
 struct store;
 #define STORE_CREATE 0x1
 #define STORE_DAEMON 0x2	/* short busy timeout, fail closed */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store_actor {
 	const char *name;		/* "root", "cli", or a gateway user */
@@ -200,6 +201,7 @@ struct store_user {
 	char created[32];
 	int disabled;
 	char disabled_why[512];		/* STORE_REASON_MAX and a NUL fit */
+	char last_login[32];		/* "" never */
 };
 struct store_key {
 	long long id;
@@ -273,6 +275,11 @@ int store_user_enable(struct store *, const struct store_actor *,
 	    const char *name);
 int store_user_role(struct store *, const struct store_actor *,
 	    const char *name, const char *role, int add);
+int store_user_login(struct store *, const struct store_actor *,
+	    const char *detail);
+struct store_name { char name[JG_NAME_MAX + 1]; };
+int store_users_inactive(struct store *, long days, struct store_name **,
+	    size_t *);
 int store_user_get(struct store *, const char *name, struct store_user *);
 int store_user_list(struct store *, struct store_user **, size_t *);
 void store_user_free(struct store_user *, size_t);

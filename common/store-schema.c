@@ -144,6 +144,8 @@ static const char *const store_migrations[] = {
 	"  t_ms INTEGER NOT NULL,"
 	"  line TEXT NOT NULL,"
 	"  PRIMARY KEY (session_id, seq)) WITHOUT ROWID;",
+	/* 5 -> 6: when each user last logged in (ExpireInactiveDays) */
+	"ALTER TABLE users ADD COLUMN last_login TEXT;",
 };
 
 size_t

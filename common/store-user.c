@@ -235,6 +235,53 @@ store_user_role(struct store *s, const struct store_actor *a,
 	return store_end(s, rc);
 }
 
+/* A login: its audit row and the user's last_login, in one commit. */
+int
+store_user_login(struct store *s, const struct store_actor *a,
+    const char *detail)
+{
+	char now[32];
+	int rc;
+
+	if ((rc = store_begin(s)) != JG_OK)
+		return rc;
+	store_now(now, sizeof(now));
+	rc = store_run(s, NULL, "UPDATE users SET last_login = ? WHERE name = "
+	    "?", "ss", now, a->name);
+	if (rc == JG_OK)
+		rc = store_audit_append(s, a, "login", detail);
+	return store_end(s, rc);
+}
+
+static void
+store_name_row(sqlite3_stmt *st, void *elem)
+{
+	store_col_text(st, 0, ((struct store_name *)elem)->name,
+	    JG_NAME_MAX + 1);
+}
+
+/*
+ * Enabled users who have not logged in for days days (counted from their
+ * creation if they never did): ExpireInactiveDays disables them.
+ */
+int
+store_users_inactive(struct store *s, long days, struct store_name **out,
+    size_t *n)
+{
+	char cutoff[32];
+	sqlite3_stmt *st;
+	int rc;
+
+	time_iso_utc(time(NULL) - (time_t)days * 86400, cutoff,
+	    sizeof(cutoff));
+	if ((rc = store_prepare(s, &st, "SELECT name FROM users WHERE "
+	    "disabled IS NULL AND coalesce(last_login, created) < ? ORDER BY "
+	    "name", "s", cutoff)) != JG_OK)
+		return rc;
+	return store_collect(s, st, sizeof(struct store_name), store_name_row,
+	    NULL, (void **)out, n);
+}
+
 static int
 store_user_roles(struct store *s, struct store_user *u)
 {
@@ -270,6 +317,7 @@ store_user_row(sqlite3_stmt *st, void *elem)
 	e->nkeys = (size_t)sqlite3_column_int64(st, 3);
 	e->disabled = sqlite3_column_type(st, 4) != SQLITE_NULL;
 	store_col_text(st, 4, e->disabled_why, sizeof(e->disabled_why));
+	store_col_text(st, 5, e->last_login, sizeof(e->last_login));
 }
 
 static int
@@ -283,7 +331,8 @@ store_users_query(struct store *s, const char *name, struct store_user **out,
 
 	rc = store_prepare(s, &st, "SELECT u.id, u.name, u.created, "
 	    "(SELECT count(*) FROM user_keys k WHERE k.user_id = u.id), "
-	    "u.disabled FROM users u WHERE ? IS NULL OR u.name = ? ORDER BY u.name",
+	    "u.disabled, u.last_login FROM users u WHERE ? IS NULL OR "
+	    "u.name = ? ORDER BY u.name",
 	    name ? "ss" : "nn", name, name);
 	if (rc != JG_OK || (rc = store_collect(s, st, sizeof(*v),
 	    store_user_row, NULL, (void **)&v, &cnt)) != JG_OK)

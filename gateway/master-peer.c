@@ -237,7 +237,7 @@ master_w_auth_ok(struct master *m, struct peer *p, const void *msg)
 	memset(&an, 0, sizeof(an));
 	snprintf(detail, sizeof(detail), "user=%s key=%s source=%s", rq->user,
 	    rq->fp, p->source);
-	if ((rc = master_audit(m, rq->user, "login", detail)) != JG_OK) {
+	if ((rc = master_audit_login(m, rq->user, detail)) != JG_OK) {
 		/* Still pre-auth, and W_AUTH_OK comes only once: done. */
 		if (rc == JG_EBUSY)
 			snprintf(an.message, sizeof(an.message), "%s: login "

@@ -32,26 +32,89 @@
  * the daemon audits checks this first and is refused when its row cannot
  * be written: nothing happens that the audit log does not hold.
  */
+/* Details carry what clients sent: no control characters stored. */
+static void
+master_audit_clean(const char *detail, char *out, size_t len)
+{
+	size_t i;
+
+	snprintf(out, len, "%s", detail);
+	for (i = 0; out[i] != '\0'; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = '?';
+}
+
 int
 master_audit(struct master *m, const char *actor, const char *action,
     const char *detail)
 {
-	int rc;
-
 	struct store_actor a = { actor, -1 };
 	char clean[1024];
-	size_t i;
+	int rc;
 
-	/* Details carry what clients sent: no control characters stored. */
-	snprintf(clean, sizeof(clean), "%s", detail);
-	for (i = 0; clean[i] != '\0'; i++)
-		if ((unsigned char)clean[i] < 0x20 || clean[i] == 0x7f)
-			clean[i] = '?';
-	detail = clean;
-	if ((rc = store_audit_add(m->store, &a, action, detail)) != JG_OK)
+	master_audit_clean(detail, clean, sizeof(clean));
+	if ((rc = store_audit_add(m->store, &a, action, clean)) != JG_OK)
 		log_error("audit %s: %s: refusing the action", action,
 		    store_errmsg(m->store));
 	return rc;
+}
+
+/* A login: its audit row and the user's last login, one commit. */
+int
+master_audit_login(struct master *m, const char *user, const char *detail)
+{
+	struct store_actor a = { user, -1 };
+	char clean[1024];
+	int rc;
+
+	master_audit_clean(detail, clean, sizeof(clean));
+	if ((rc = store_user_login(m->store, &a, clean)) != JG_OK)
+		log_error("audit login: %s: refusing the action",
+		    store_errmsg(m->store));
+	return rc;
+}
+
+/*
+ * ExpireInactiveDays: at start and every 10 minutes, users who have not
+ * logged in for that many days are disabled, as `user disable` would
+ * (audited as jumpgated, with the reason). A user with a live connection
+ * is active whatever the date of the login that opened it.
+ */
+static void
+master_expire_inactive(struct master *m)
+{
+	struct store_actor a = { "jumpgated", -1 };
+	struct store_name *v = NULL;
+	struct peer *p;
+	char why[64];
+	size_t n = 0, i;
+	int nreq, ngr;
+
+	if (m->cfg->expire_inactive_days <= 0 || clock_sec() < m->next_inactive)
+		return;
+	m->next_inactive = clock_sec() + 600;
+	if (store_users_inactive(m->store, m->cfg->expire_inactive_days, &v,
+	    &n) != JG_OK) {
+		log_error("ExpireInactiveDays: %s", store_errmsg(m->store));
+		m->next_inactive = clock_sec() + 60;
+		return;
+	}
+	snprintf(why, sizeof(why), "inactive for %d days",
+	    m->cfg->expire_inactive_days);
+	for (i = 0; i < n; i++) {
+		for (p = m->peers; p != NULL; p = p->next)
+			if (!p->dead && strcmp(p->user, v[i].name) == 0)
+				break;
+		if (p != NULL)
+			continue;
+		if (store_user_disable(m->store, &a, v[i].name, why, &nreq,
+		    &ngr) == JG_OK)
+			log_info("user %s disabled: %s", v[i].name, why);
+		else
+			log_error("user %s not disabled: %s", v[i].name,
+			    store_errmsg(m->store));
+	}
+	free(v);
 }
 
 /*
@@ -202,6 +265,7 @@ master_tick(evutil_socket_t fd, short ev, void *arg)
 	master_session_ends_retry(m);
 	master_session_bytes_flush(m);
 	master_commands_flush(m);
+	master_expire_inactive(m);
 	master_jit_tick(m, master_check_access(m));
 	if (m->stopping) {
 		if (m->peers == NULL)

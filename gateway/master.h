@@ -121,6 +121,7 @@ struct master {
 	int stopping;
 	time_t stop_deadline;
 	time_t next_expire;
+	time_t next_inactive;		/* ExpireInactiveDays: next look */
 	/* pending requests seen, to notify when they change (master-jit.c) */
 	struct master_req { long long id; char state[16]; } *reqs;
 	size_t nreqs;
@@ -141,6 +142,7 @@ struct master {
 };
 
 /* master.c */
+int master_audit_login(struct master *, const char *user, const char *detail);
 int master_audit(struct master *, const char *actor, const char *action,
 	    const char *detail);
 #define MASTER_AUDIT_DOWN "the gateway cannot write its audit log"

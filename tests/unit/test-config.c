@@ -73,6 +73,7 @@ test_full(void **state)
 	    "NotifyCommand /usr/local/bin/notify\n"
 	    "AuditLogFile /var/log/jumpgate-audit.json\n"
 	    "MaxSessions 3\n"
+	    "ExpireInactiveDays 90\n"
 	    "PerSourceMaxStartups 4\n"
 	    "MaxRecordingSize 512M\n"
 	    "RecordingMinFree 10%\n", &c, err), JG_OK);
@@ -101,6 +102,7 @@ test_full(void **state)
 	assert_string_equal(c.notify_command, "/usr/local/bin/notify");
 	assert_string_equal(c.audit_log_file, "/var/log/jumpgate-audit.json");
 	assert_int_equal(c.max_sessions, 3);
+	assert_int_equal(c.expire_inactive_days, 90);
 	assert_int_equal(c.per_source_max_startups, 4);
 	assert_true(c.max_recording_size == 512LL << 20);
 	assert_true(c.recording_min_free == -1);
@@ -137,6 +139,7 @@ test_defaults(void **state)
 	assert_int_equal(c.record_input, RECORD_INPUT_ECHOED);
 	assert_string_equal(c.audit_log_file, "");
 	assert_int_equal(c.max_sessions, 10);
+	assert_int_equal(c.expire_inactive_days, 0);
 	assert_int_equal(c.per_source_max_startups, 10);
 	assert_true(c.max_recording_size == 1LL << 30);
 	assert_true(c.recording_min_free == 1LL << 30);
@@ -182,6 +185,10 @@ test_errors(void **state)
 	expect_error("RecordInput maybe\n", "bad value for RecordInput");
 	expect_error("MaxSessions 0\n", "bad value for MaxSessions");
 	expect_error("MaxSessions ten\n", "bad value for MaxSessions");
+	expect_error("ExpireInactiveDays -1\n",
+	    "bad value for ExpireInactiveDays");
+	expect_error("ExpireInactiveDays soon\n",
+	    "bad value for ExpireInactiveDays");
 	expect_error("PerSourceMaxStartups -1\n", "bad value for "
 	    "PerSourceMaxStartups");
 	expect_error("MaxRecordingSize 1X\n", "bad value for MaxRecordingSize");
