@@ -45,6 +45,7 @@ requests_json_object(struct json *j, const void *elem)
 	json_key_str(j, "target", e->target);
 	json_key_str(j, "reason", e->reason);
 	json_key_int(j, "duration", e->duration);
+	json_key_str(j, "starts", e->starts[0] ? e->starts : NULL);
 	json_key_str(j, "state", e->state);
 	json_key_int(j, "approvals", e->approvals);
 	json_key_int(j, "approvals_needed", e->approvals_needed);
@@ -153,7 +154,7 @@ cmd_approve(struct cli *c, int argc, char **argv)
 {
 	struct store_request r;
 	const char *as, *comment;
-	char ends[32];
+	char ends[32], from[48];
 	struct store_grant g;
 	long long id;
 	int rc;
@@ -172,12 +173,18 @@ cmd_approve(struct cli *c, int argc, char **argv)
 		    r.approvals_needed, r.approvals_needed - r.approvals);
 		return JG_EXIT_OK;
 	}
-	if (store_grant_get(c->store, r.grant_id, &g) == JG_OK)
+	from[0] = '\0';
+	if (store_grant_get(c->store, r.grant_id, &g) == JG_OK) {
 		time_local_iso(g.ends, ends, sizeof(ends));
-	else
+		if (r.starts[0] != '\0') {	/* a scheduled window */
+			snprintf(from, sizeof(from), "from ");
+			time_local_iso(g.starts, from + 5, sizeof(from) - 5);
+			strncat(from, " ", sizeof(from) - strlen(from) - 1);
+		}
+	} else
 		snprintf(ends, sizeof(ends), "?");
 	printf("request %lld approved by %s: grant %lld gives %s access to %s "
-	    "until %s\n", id, as, r.grant_id, r.user, r.target, ends);
+	    "%suntil %s\n", id, as, r.grant_id, r.user, r.target, from, ends);
 	return JG_EXIT_OK;
 }
 

@@ -139,15 +139,7 @@ cli_opt(int argc, char **argv, int *i, const char *name, int *bad)
 int
 cli_since(const char *s, time_t *out)
 {
-	long secs;
-
-	if (time_parse_iso_utc(s, out) == JG_OK)
-		return JG_OK;
-	if (duration_parse(s, &secs) == JG_OK) {
-		*out = time(NULL) - secs;
-		return JG_OK;
-	}
-	return JG_EINVAL;
+	return time_spec_parse(s, -1, out);
 }
 
 int

@@ -146,10 +146,12 @@ authz_targets(struct store *s, const char *user, struct authz_target **out,
 	struct authz_target *v;
 	struct authz_result res;
 	size_t nt, nr, ng, i, k, cnt = 0;
+	char now[32];
 	int rc;
 
 	*out = NULL;
 	*nout = 0;
+	time_iso_utc(time(NULL), now, sizeof(now));
 	if ((rc = store_user_get(s, user, &u)) != JG_OK)
 		return rc;
 	if ((rc = store_rule_list(s, &rules, &nr)) != JG_OK) {
@@ -173,7 +175,9 @@ authz_targets(struct store *s, const char *user, struct authz_target **out,
 		authz_decide(&u, rules, nr, t[i].name, &res);
 		/* The grant that ends last, as store_grant_active picks it. */
 		for (k = 0; k < ng && res.how != AUTHZ_STANDING; k++) {
-			if (strcmp(g[k].target, t[i].name) != 0)
+			/* a scheduled window not open yet opens nothing */
+			if (strcmp(g[k].target, t[i].name) != 0 ||
+			    strcmp(g[k].starts, now) > 0)
 				continue;
 			if (res.how != AUTHZ_GRANTED ||
 			    strcmp(g[k].ends, res.grant_ends) > 0) {

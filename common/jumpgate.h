@@ -115,6 +115,7 @@ int port_parse(const char *, int *port);
 void time_iso_utc(time_t, char *buf, size_t len);
 void time_local(time_t, char *buf, size_t len);
 int time_parse_iso_utc(const char *, time_t *);
+int time_spec_parse(const char *, int sign, time_t *);
 void time_local_iso(const char *iso, char *out, size_t len);
 void duration_format(long seconds, char *out, size_t len);
 int glob_match(const char *pattern, const char *name);
@@ -186,7 +187,7 @@ int sshkey_scan_host(const char *host, int port, int timeout,
 struct store;
 #define STORE_CREATE 0x1
 #define STORE_DAEMON 0x2	/* short busy timeout, fail closed */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store_actor {
 	const char *name;		/* "root", "cli", or a gateway user */
@@ -462,6 +463,8 @@ struct store_request {
 	char decided_by[JG_NAME_MAX + 1];	/* the denier or last approver */
 	char comment[256];		/* deny reason or approval comment */
 	long long grant_id;		/* once approved */
+	char starts[32];		/* a scheduled window's start (ISO
+					   UTC), "": from the approval */
 };
 struct store_request_filter {
 	int pending_only;
@@ -498,6 +501,8 @@ int store_grant_get(struct store *, long long id, struct store_grant *);
 int store_grant_list(struct store *, int active_only, const char *user,
 	    struct store_grant **, size_t *);
 int store_grant_active(struct store *, const char *user, const char *target,
+	    struct store_grant *);
+int store_grant_next(struct store *, const char *user, const char *target,
 	    struct store_grant *);
 int store_grant_revoke(struct store *, const struct store_actor *,
 	    long long id);

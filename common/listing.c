@@ -90,7 +90,7 @@ listing_requests_head(char *out, size_t len)
 void
 listing_requests_row(const struct store_request *r, char *out, size_t len)
 {
-	char dur[32], age[32], created[32], appr[32];
+	char dur[32], age[32], created[32], appr[32], starts[48];
 	char reason[LISTING_REASON_COLS + 1];
 
 	if (strlen(r->reason) > LISTING_REASON_COLS)
@@ -103,9 +103,16 @@ listing_requests_row(const struct store_request *r, char *out, size_t len)
 	time_local_iso(r->created, created, sizeof(created));
 	snprintf(appr, sizeof(appr), "%d/%d", r->approvals,
 	    r->approvals_needed);
-	snprintf(out, len, "%5lld %-12s %-12s %-*s %8s %-9s %9s %6s  %s\n",
+	/* A scheduled window says when it opens, after the columns. */
+	starts[0] = '\0';
+	if (r->starts[0] != '\0') {
+		snprintf(starts, sizeof(starts), "  starts ");
+		time_local_iso(r->starts, starts + strlen(starts),
+		    sizeof(starts) - strlen(starts));
+	}
+	snprintf(out, len, "%5lld %-12s %-12s %-*s %8s %-9s %9s %6s  %s%s\n",
 	    r->id, r->user, r->target, LISTING_REASON_COLS, reason, dur,
-	    r->state, appr, age, created);
+	    r->state, appr, age, created, starts);
 }
 
 /* The command index (store-command.c): where a line is in its session. */

@@ -239,6 +239,7 @@ struct w_request {
 	char target[JG_NAME_MAX + 1];
 	char reason[STORE_REASON_MAX + 2];
 	uint32_t seconds;
+	char starts[32];		/* ISO UTC, "": from the approval */
 };
 struct w_requests {
 	uint32_t mode;

@@ -66,7 +66,7 @@ jit_name_valid(struct store *s, const char *what, const char *name)
 #define JIT_REQUEST_COLS "r.id, r.user, r.target, r.reason, r.duration, " \
 	"r.state, r.created, r.decided, r.rule_id, r.approval_role, " \
 	"r.approvals_needed, (SELECT COUNT(*) FROM approvals a WHERE " \
-	"a.request_id = r.id), r.decided_by, r.comment, r.grant_id"
+	"a.request_id = r.id), r.decided_by, r.comment, r.grant_id, r.starts"
 
 static void
 jit_request_row(sqlite3_stmt *st, void *elem)
@@ -88,6 +88,7 @@ jit_request_row(sqlite3_stmt *st, void *elem)
 	store_col_text(st, 12, r->decided_by, sizeof(r->decided_by));
 	store_col_text(st, 13, r->comment, sizeof(r->comment));
 	r->grant_id = sqlite3_column_int64(st, 14);
+	store_col_text(st, 15, r->starts, sizeof(r->starts));
 }
 
 /* One query for get and list; id 0 means every request the filter keeps. */
@@ -178,9 +179,11 @@ store_request_add(struct store *s, const struct store_actor *a,
 	store_now(now, sizeof(now));
 	rc = store_run(s, NULL, "INSERT INTO requests (user, target, reason, "
 	    "duration, state, created, rule_id, approval_role, "
-	    "approvals_needed) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
-	    "sssisisi", r->user, r->target, r->reason, (long long)r->duration,
-	    now, r->rule_id, r->approval_role, (long long)r->approvals_needed);
+	    "approvals_needed, starts) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, "
+	    "?, ?)", r->starts[0] != '\0' ? "sssisisis" : "sssisisin",
+	    r->user, r->target, r->reason, (long long)r->duration, now,
+	    r->rule_id, r->approval_role, (long long)r->approvals_needed,
+	    r->starts);
 	if (rc == JG_OK) {
 		r->id = sqlite3_last_insert_rowid(s->db);
 		snprintf(r->created, sizeof(r->created), "%s", now);
@@ -190,9 +193,10 @@ store_request_add(struct store *s, const struct store_actor *a,
 		r->grant_id = 0;
 		snprintf(detail, sizeof(detail), "request=%lld user=%s "
 		    "target=%s duration=%ld rule=%lld approval_by=%s "
-		    "approvals_needed=%d reason=%s", r->id, r->user, r->target,
-		    r->duration, r->rule_id, r->approval_role,
-		    r->approvals_needed, r->reason);
+		    "approvals_needed=%d starts=%s reason=%s", r->id, r->user,
+		    r->target, r->duration, r->rule_id, r->approval_role,
+		    r->approvals_needed, r->starts[0] ? r->starts : "approval",
+		    r->reason);
 		rc = store_audit_append(s, a, "request.create", detail);
 	}
 	return store_end(s, rc);
@@ -260,21 +264,30 @@ jit_decider_check(struct store *s, long long id, const char *who,
 	return JG_OK;
 }
 
-/* The last approval: the grant, from now for the requested duration. */
+/*
+ * The last approval: the grant, from now (or the window's start, if the
+ * request asked for a later one) for the requested duration.
+ */
 static int
 jit_grant_create(struct store *s, const struct store_actor *a,
     struct store_request *r, const char *approver, const char *comment,
     const char *now)
 {
-	char ends[32], detail[JIT_DETAIL_MAX];
+	char ends[32], starts[32], detail[JIT_DETAIL_MAX];
 	long long gid;
-	time_t t = time(NULL);
+	time_t t = time(NULL), at;
 	int rc;
 
+	snprintf(starts, sizeof(starts), "%s", now);
+	if (r->starts[0] != '\0' && time_parse_iso_utc(r->starts, &at) ==
+	    JG_OK && at > t) {
+		t = at;
+		snprintf(starts, sizeof(starts), "%s", r->starts);
+	}
 	time_iso_utc(t + (time_t)r->duration, ends, sizeof(ends));
 	if ((rc = store_run(s, NULL, "INSERT INTO grants (request_id, user, "
 	    "target, starts, ends, state) VALUES (?, ?, ?, ?, ?, 'active')",
-	    "issss", r->id, r->user, r->target, now, ends)) != JG_OK)
+	    "issss", r->id, r->user, r->target, starts, ends)) != JG_OK)
 		return rc;
 	gid = sqlite3_last_insert_rowid(s->db);
 	if ((rc = store_run(s, NULL, "UPDATE requests SET state = 'approved', "
@@ -284,7 +297,7 @@ jit_grant_create(struct store *s, const struct store_actor *a,
 		return rc;
 	snprintf(detail, sizeof(detail), "grant=%lld request=%lld user=%s "
 	    "target=%s starts=%s ends=%s", gid, r->id, r->user, r->target,
-	    now, ends);
+	    starts, ends);
 	return store_audit_append(s, a, "grant.create", detail);
 }
 
@@ -587,13 +600,31 @@ store_grant_active(struct store *s, const char *user, const char *target,
 	if (user == NULL || target == NULL)
 		return JG_ENOENT;
 	/* The one that lasts longest, if several overlap. */
+	/* A scheduled window opens only at its start. */
 	rc = jit_grants_query(s, "state = 'active' AND ends > ?1 AND user = ?2 "
 	    "AND target = ?3 AND ?4 = 0 AND id = (SELECT id FROM grants WHERE "
-	    "state = 'active' AND ends > ?1 AND user = ?2 AND target = ?3 "
-	    "ORDER BY ends DESC, id DESC LIMIT 1)", "sssi", user, target, 0,
-	    &v, &n);
+	    "state = 'active' AND starts <= ?1 AND ends > ?1 AND user = ?2 "
+	    "AND target = ?3 ORDER BY ends DESC, id DESC LIMIT 1)", "sssi",
+	    user, target, 0, &v, &n);
 	return store_one(s, rc, v, n, g, sizeof(*g), "no active grant for %s "
 	    "to %s", user, target);
+}
+
+/* The next scheduled window of user on target, not open yet. */
+int
+store_grant_next(struct store *s, const char *user, const char *target,
+    struct store_grant *g)
+{
+	struct store_grant *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = jit_grants_query(s, "?4 = 0 AND id = (SELECT id FROM grants "
+	    "WHERE state = 'active' AND starts > ?1 AND user = ?2 AND "
+	    "target = ?3 ORDER BY starts, id LIMIT 1)", "sssi", user, target,
+	    0, &v, &n);
+	return store_one(s, rc, v, n, g, sizeof(*g), "no window ahead for %s "
+	    "on %s", user, target);
 }
 
 int

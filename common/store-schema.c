@@ -146,6 +146,8 @@ static const char *const store_migrations[] = {
 	"  PRIMARY KEY (session_id, seq)) WITHOUT ROWID;",
 	/* 5 -> 6: when each user last logged in (ExpireInactiveDays) */
 	"ALTER TABLE users ADD COLUMN last_login TEXT;",
+	/* 6 -> 7: a request may ask for a window that starts later */
+	"ALTER TABLE requests ADD COLUMN starts TEXT;",
 };
 
 size_t

@@ -152,6 +152,24 @@ time_local(time_t t, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+/*
+ * A moment as people give it: an ISO 8601 UTC time, or a duration (90s,
+ * 15m, 2h, 30d) counted from now, back (sign -1: --since) or ahead (+1:
+ * a window's start).
+ */
+int
+time_spec_parse(const char *s, int sign, time_t *out)
+{
+	long secs;
+
+	if (time_parse_iso_utc(s, out) == JG_OK)
+		return JG_OK;
+	if (duration_parse(s, &secs) != JG_OK)
+		return JG_EINVAL;
+	*out = time(NULL) + (sign < 0 ? -(time_t)secs : (time_t)secs);
+	return JG_OK;
+}
+
 int
 time_parse_iso_utc(const char *s, time_t *out)
 {

@@ -79,21 +79,32 @@ command_val(const char *v)
 	return strcmp(v, "\x01") == 0 ? "" : v;
 }
 
-/* request TARGET --reason TEXT [--duration DUR] */
+/* request TARGET --reason TEXT [--duration DUR] [--start TIME] */
 static void
 command_request(struct chan *c, int argc, char **argv)
 {
-	static const char *const allowed[] = { "reason", "duration", NULL };
-	char vals[2][STORE_REASON_MAX + 2], bad[48], msg[600];
+	static const char *const allowed[] = { "reason", "duration", "start",
+	    NULL };
+	char vals[3][STORE_REASON_MAX + 2], bad[48], msg[600];
 	struct w_request rq;
 	struct m_request an;
+	time_t start = 0;
 	long secs = 0;
 	int pos[4];
 
 	if (command_opts(argc, argv, 1, allowed, vals, pos, bad,
 	    sizeof(bad)) != JG_OK || pos[0] == -1 || pos[1] != -1) {
 		command_usage(c, "usage: request TARGET --reason TEXT "
-		    "[--duration DUR]");
+		    "[--duration DUR] [--start TIME]");
+		return;
+	}
+	if (command_is_given(vals[2]) &&
+	    time_spec_parse(command_val(vals[2]), 1, &start) != JG_OK) {
+		snprintf(msg, sizeof(msg), "invalid --start: '%.40s' (an ISO "
+		    "8601 UTC time, or a duration from now like 2h)",
+		    command_val(vals[2]));
+		chan_notice(c, msg);
+		command_end(c, 2);
 		return;
 	}
 	if (!command_is_given(vals[0]) || command_val(vals[0])[0] == '\0') {
@@ -115,6 +126,9 @@ command_request(struct chan *c, int argc, char **argv)
 	snprintf(rq.target, sizeof(rq.target), "%s", argv[pos[0]]);
 	snprintf(rq.reason, sizeof(rq.reason), "%s", command_val(vals[0]));
 	rq.seconds = (uint32_t)secs;
+	rq.starts[0] = '\0';
+	if (start != 0)
+		time_iso_utc(start, rq.starts, sizeof(rq.starts));
 	if (worker_call(c->w, w_request_send(c->w->master, &rq, -1),
 	    MSG_M_REQUEST, &an, sizeof(an), NULL) != JG_OK) {
 		chan_notice(c, "cannot file the request right now");

@@ -232,7 +232,6 @@ command_search(struct chan *c, int argc, char **argv)
 	struct w_search rq;
 	struct m_text an;
 	time_t since;
-	long secs;
 	int pos[4];
 
 	if (command_opts(argc, argv, 1, allowed, vals, pos, bad,
@@ -261,13 +260,10 @@ command_search(struct chan *c, int argc, char **argv)
 		    command_val(vals[2]));
 	if (command_is_given(vals[3])) {
 		v = command_val(vals[3]);
-		if (time_parse_iso_utc(v, &since) != JG_OK) {
-			if (duration_parse(v, &secs) != JG_OK) {
-				command_usage(c, "search --since: an ISO 8601 "
-				    "UTC time or a duration (30d)");
-				return;
-			}
-			since = time(NULL) - secs;
+		if (time_spec_parse(v, -1, &since) != JG_OK) {
+			command_usage(c, "search --since: an ISO 8601 UTC time "
+			    "or a duration (30d)");
+			return;
 		}
 		time_iso_utc(since, rq.since, sizeof(rq.since));
 	}

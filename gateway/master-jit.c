@@ -21,6 +21,7 @@
 #include "master.h"
 
 #define JIT_DEFAULT_DURATION 3600
+#define JIT_START_MAX (30 * 86400)	/* a window starts within 30 days */
 #define JIT_NOTIFY_TIMEOUT 10
 #define JIT_EXPIRE_EVERY 5
 
@@ -73,11 +74,12 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 {
 	const struct w_request *rq = msg;
 	const char *target = rq->target, *reason = rq->reason;
-	char text[2048], dur[32], who[512], maxd[32], ends[32];
+	char text[2048], dur[80], who[512], maxd[32], ends[32], when[32];
 	struct store_request r;
 	struct store_target t;
 	struct authz_result res;
 	uint32_t secs = rq->seconds;
+	time_t start = 0;
 
 	if (!name_valid(target))
 		res.how = AUTHZ_NO_TARGET;
@@ -110,6 +112,12 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 		    "characters, without control characters");
 	if (secs == 0)
 		secs = JIT_DEFAULT_DURATION;
+	if (rq->starts[0] != '\0' && (time_parse_iso_utc(rq->starts, &start) !=
+	    JG_OK || start > time(NULL) + JIT_START_MAX)) {
+		snprintf(text, sizeof(text), "a window may start at most %d days "
+		    "ahead", JIT_START_MAX / 86400);
+		return jit_request_reply(p, 0, 0, text);
+	}
 	if (res.max_duration > 0 && (long)secs > res.max_duration) {
 		duration_format(res.max_duration, maxd, sizeof(maxd));
 		snprintf(text, sizeof(text), "%s may be requested for at most "
@@ -125,6 +133,9 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 	snprintf(r.approval_role, sizeof(r.approval_role), "%s",
 	    res.approval_role);
 	r.approvals_needed = res.approvals > 0 ? res.approvals : 1;
+	/* A start already past is no window: the grant runs from approval. */
+	if (rq->starts[0] != '\0' && start > time(NULL))
+		snprintf(r.starts, sizeof(r.starts), "%s", rq->starts);
 	{
 		struct store_actor a = { p->user, -1 };
 		if (store_request_add(m->store, &a, &r) != JG_OK) {
@@ -134,6 +145,11 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 		}
 	}
 	duration_format(r.duration, dur, sizeof(dur));
+	if (r.starts[0] != '\0') {
+		time_local_iso(r.starts, when, sizeof(when));
+		snprintf(dur + strlen(dur), sizeof(dur) - strlen(dur),
+		    " from %s", when);
+	}
 	jit_approvers(m, r.approval_role, p->user, who, sizeof(who));
 	snprintf(text, sizeof(text), "request %lld pending: %s asks for %s "
 	    "for %s: %s\napproval by %d of role %s: %s\n", r.id, p->user,
@@ -238,8 +254,9 @@ master_w_decide(struct master *m, struct peer *p, const void *msg)
 		    text, &after);
 		if (rc == JG_OK && strcmp(after.state, "approved") == 0)
 			snprintf(out, sizeof(out), "approved request %llu: %s "
-			    "may reach %s (grant %lld)\n",
+			    "may reach %s%s%s (grant %lld)\n",
 			    (unsigned long long)id, after.user, after.target,
+			    after.starts[0] ? " from " : "", after.starts,
 			    after.grant_id);
 		else if (rc == JG_OK)
 			snprintf(out, sizeof(out), "approved request %llu "

@@ -289,12 +289,21 @@ static void
 master_authorize_why(struct master *m, struct peer *p, const char *target,
     const struct authz_result *res, char *msg, size_t len)
 {
+	struct store_grant g;
+	char when[32];
+
 	msg[0] = '\0';
 	switch (res->how) {
 	case AUTHZ_NO_TARGET:
 		snprintf(msg, len, "no such target: %s", target);
 		break;
 	case AUTHZ_REQUESTABLE:
+		if (store_grant_next(m->store, p->user, target, &g) == JG_OK) {
+			time_local_iso(g.starts, when, sizeof(when));
+			snprintf(msg, len, "your access to %s opens at %s "
+			    "(grant %lld)", target, when, g.id);
+			break;
+		}
 		snprintf(msg, len, "access to %s needs approval: request it "
 		    "with: ssh %s@<gateway> request %s --reason TEXT "
 		    "[--duration DUR]", target, p->user, target);

@@ -636,7 +636,8 @@ master_recording_share(struct master *m, const char *actor, uint64_t id,
 		free(sealed);
 		close(*fd);
 		*fd = -1;
-		snprintf(text, len, "%s: refused", MASTER_AUDIT_DOWN);
+		snprintf(text, len, "%s: %s refused", MASTER_AUDIT_DOWN,
+		    live_only ? "watch" : "replay");
 		return JG_ERR;
 	}
 	if (!m->unsealed || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
