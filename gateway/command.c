@@ -447,7 +447,8 @@ command_start(struct chan *c)
 		    "[--target T] [--since TIME]\n            (auditors) the "
 		    "command lines entered, in every session\n  kill ID|--user U [--reason TEXT] "
 		    "(auditors) end live sessions\n  request TARGET --reason TEXT "
-		    "[--duration DUR]\n  requests [--watch]\n  approve ID "
+		    "[--duration DUR] [--start TIME]\n  requests [--watch]\n"
+		    "  approve ID "
 		    "[--comment TEXT] | deny ID [--reason TEXT] | cancel ID\n"
 		    "  help      this text\n"
 		    "log in to a target with: ssh USER@TARGET@GATEWAY\n");
