@@ -46,6 +46,10 @@ requests_json_object(struct json *j, const void *elem)
 	json_key_str(j, "reason", e->reason);
 	json_key_int(j, "duration", e->duration);
 	json_key_str(j, "starts", e->starts[0] ? e->starts : NULL);
+	if (e->extends != 0)
+		json_key_int(j, "extends", e->extends);
+	else
+		json_key_null(j, "extends");
 	json_key_str(j, "state", e->state);
 	json_key_int(j, "approvals", e->approvals);
 	json_key_int(j, "approvals_needed", e->approvals_needed);
@@ -183,8 +187,13 @@ cmd_approve(struct cli *c, int argc, char **argv)
 		}
 	} else
 		snprintf(ends, sizeof(ends), "?");
-	printf("request %lld approved by %s: grant %lld gives %s access to %s "
-	    "%suntil %s\n", id, as, r.grant_id, r.user, r.target, from, ends);
+	if (r.extends != 0)
+		printf("request %lld approved by %s: grant %lld of %s on %s now "
+		    "ends at %s\n", id, as, r.grant_id, r.user, r.target, ends);
+	else
+		printf("request %lld approved by %s: grant %lld gives %s access "
+		    "to %s %suntil %s\n", id, as, r.grant_id, r.user, r.target,
+		    from, ends);
 	return JG_EXIT_OK;
 }
 

@@ -187,7 +187,7 @@ int sshkey_scan_host(const char *host, int port, int timeout,
 struct store;
 #define STORE_CREATE 0x1
 #define STORE_DAEMON 0x2	/* short busy timeout, fail closed */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 struct store_actor {
 	const char *name;		/* "root", "cli", or a gateway user */
@@ -465,6 +465,7 @@ struct store_request {
 	long long grant_id;		/* once approved */
 	char starts[32];		/* a scheduled window's start (ISO
 					   UTC), "": from the approval */
+	long long extends;		/* an extension of this grant, or 0 */
 };
 struct store_request_filter {
 	int pending_only;

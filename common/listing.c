@@ -90,7 +90,7 @@ listing_requests_head(char *out, size_t len)
 void
 listing_requests_row(const struct store_request *r, char *out, size_t len)
 {
-	char dur[32], age[32], created[32], appr[32], starts[48];
+	char dur[32], age[32], created[32], appr[32], starts[64];
 	char reason[LISTING_REASON_COLS + 1];
 
 	if (strlen(r->reason) > LISTING_REASON_COLS)
@@ -105,7 +105,10 @@ listing_requests_row(const struct store_request *r, char *out, size_t len)
 	    r->approvals_needed);
 	/* A scheduled window says when it opens, after the columns. */
 	starts[0] = '\0';
-	if (r->starts[0] != '\0') {
+	if (r->extends != 0)
+		snprintf(starts, sizeof(starts), "  extends grant %lld",
+		    r->extends);
+	else if (r->starts[0] != '\0') {
 		snprintf(starts, sizeof(starts), "  starts ");
 		time_local_iso(r->starts, starts + strlen(starts),
 		    sizeof(starts) - strlen(starts));

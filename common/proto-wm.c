@@ -52,7 +52,8 @@ static const struct proto_field w_command_f[] = {
 static const struct proto_field m_watch_end_f[] = { F_U64(m_watch_end, id) };
 static const struct proto_field w_request_f[] = {
 	F_CSTR(w_request, target), F_CSTR(w_request, reason),
-	F_U32(w_request, seconds), F_CSTR(w_request, starts) };
+	F_U32(w_request, seconds), F_CSTR(w_request, starts),
+	F_U64(w_request, extends) };
 static const struct proto_field w_requests_f[] = {
 	F_U32(w_requests, mode), F_U64(w_requests, after) };
 static const struct proto_field w_decide_f[] = {

@@ -240,6 +240,7 @@ struct w_request {
 	char reason[STORE_REASON_MAX + 2];
 	uint32_t seconds;
 	char starts[32];		/* ISO UTC, "": from the approval */
+	uint64_t extends;		/* extend this grant (target ""), 0 */
 };
 struct w_requests {
 	uint32_t mode;

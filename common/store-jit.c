@@ -66,7 +66,8 @@ jit_name_valid(struct store *s, const char *what, const char *name)
 #define JIT_REQUEST_COLS "r.id, r.user, r.target, r.reason, r.duration, " \
 	"r.state, r.created, r.decided, r.rule_id, r.approval_role, " \
 	"r.approvals_needed, (SELECT COUNT(*) FROM approvals a WHERE " \
-	"a.request_id = r.id), r.decided_by, r.comment, r.grant_id, r.starts"
+	"a.request_id = r.id), r.decided_by, r.comment, r.grant_id, r.starts, " \
+	"r.extends"
 
 static void
 jit_request_row(sqlite3_stmt *st, void *elem)
@@ -89,6 +90,7 @@ jit_request_row(sqlite3_stmt *st, void *elem)
 	store_col_text(st, 13, r->comment, sizeof(r->comment));
 	r->grant_id = sqlite3_column_int64(st, 14);
 	store_col_text(st, 15, r->starts, sizeof(r->starts));
+	r->extends = sqlite3_column_int64(st, 16);
 }
 
 /* One query for get and list; id 0 means every request the filter keeps. */
@@ -179,11 +181,11 @@ store_request_add(struct store *s, const struct store_actor *a,
 	store_now(now, sizeof(now));
 	rc = store_run(s, NULL, "INSERT INTO requests (user, target, reason, "
 	    "duration, state, created, rule_id, approval_role, "
-	    "approvals_needed, starts) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, "
-	    "?, ?)", r->starts[0] != '\0' ? "sssisisis" : "sssisisin",
-	    r->user, r->target, r->reason, (long long)r->duration, now,
-	    r->rule_id, r->approval_role, (long long)r->approvals_needed,
-	    r->starts);
+	    "approvals_needed, starts, extends) VALUES (?, ?, ?, ?, 'pending', "
+	    "?, ?, ?, ?, ?, nullif(?, 0))", r->starts[0] != '\0' ?
+	    "sssisisisi" : "sssisisini", r->user, r->target, r->reason,
+	    (long long)r->duration, now, r->rule_id, r->approval_role,
+	    (long long)r->approvals_needed, r->starts, r->extends);
 	if (rc == JG_OK) {
 		r->id = sqlite3_last_insert_rowid(s->db);
 		snprintf(r->created, sizeof(r->created), "%s", now);
@@ -193,10 +195,10 @@ store_request_add(struct store *s, const struct store_actor *a,
 		r->grant_id = 0;
 		snprintf(detail, sizeof(detail), "request=%lld user=%s "
 		    "target=%s duration=%ld rule=%lld approval_by=%s "
-		    "approvals_needed=%d starts=%s reason=%s", r->id, r->user,
-		    r->target, r->duration, r->rule_id, r->approval_role,
-		    r->approvals_needed, r->starts[0] ? r->starts : "approval",
-		    r->reason);
+		    "approvals_needed=%d starts=%s extends=%lld reason=%s",
+		    r->id, r->user, r->target, r->duration, r->rule_id,
+		    r->approval_role, r->approvals_needed, r->starts[0] ?
+		    r->starts : "approval", r->extends, r->reason);
 		rc = store_audit_append(s, a, "request.create", detail);
 	}
 	return store_end(s, rc);
@@ -301,6 +303,47 @@ jit_grant_create(struct store *s, const struct store_actor *a,
 	return store_audit_append(s, a, "grant.create", detail);
 }
 
+/*
+ * The last approval of an extension: the grant's end moves by the
+ * requested duration (from now, if it is nearer), as long as the grant is
+ * still active; a grant that ended or was revoked meanwhile is an error
+ * and the approval is not taken.
+ */
+static int
+jit_grant_extend(struct store *s, const struct store_actor *a,
+    struct store_request *r, const char *approver, const char *comment,
+    const char *now)
+{
+	struct store_grant g;
+	char ends[32], detail[JIT_DETAIL_MAX];
+	time_t from, t = time(NULL);
+	int rc, changes = 0;
+
+	if ((rc = store_grant_get(s, r->extends, &g)) != JG_OK)
+		return rc;
+	if (strcmp(g.state, "active") != 0 || strcmp(g.ends, now) <= 0 ||
+	    time_parse_iso_utc(g.ends, &from) != JG_OK) {
+		snprintf(s->err, sizeof(s->err), "grant %lld is no longer "
+		    "active: nothing to extend", g.id);
+		return JG_EINVAL;
+	}
+	if (from < t)
+		from = t;
+	time_iso_utc(from + (time_t)r->duration, ends, sizeof(ends));
+	if ((rc = store_run(s, &changes, "UPDATE grants SET ends = ? WHERE "
+	    "id = ? AND state = 'active'", "si", ends, g.id)) != JG_OK)
+		return rc;
+	if ((rc = store_run(s, NULL, "UPDATE requests SET state = 'approved', "
+	    "decided = ?, decided_by = ?, comment = ?, grant_id = ? WHERE "
+	    "id = ? AND state = 'pending'", "sssii", now, approver, comment,
+	    g.id, r->id)) != JG_OK)
+		return rc;
+	snprintf(detail, sizeof(detail), "grant=%lld request=%lld user=%s "
+	    "target=%s ends=%s was=%s", g.id, r->id, r->user, r->target, ends,
+	    g.ends);
+	return store_audit_append(s, a, "grant.extend", detail);
+}
+
 int
 store_request_approve(struct store *s, const struct store_actor *a,
     long long id, const char *approver, const char *comment,
@@ -343,8 +386,8 @@ store_request_approve(struct store *s, const struct store_actor *a,
 	if ((rc = store_audit_append(s, a, "request.approve", detail)) !=
 	    JG_OK)
 		goto out;
-	if (final && (rc = jit_grant_create(s, a, &r, approver, comment,
-	    now)) != JG_OK)
+	if (final && (rc = (r.extends != 0 ? jit_grant_extend :
+	    jit_grant_create)(s, a, &r, approver, comment, now)) != JG_OK)
 		goto out;
 	if (after != NULL)
 		rc = store_request_get(s, id, after);

@@ -148,6 +148,8 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE users ADD COLUMN last_login TEXT;",
 	/* 6 -> 7: a request may ask for a window that starts later */
 	"ALTER TABLE requests ADD COLUMN starts TEXT;",
+	/* 7 -> 8: a request may ask to extend a grant */
+	"ALTER TABLE requests ADD COLUMN extends INTEGER;",
 };
 
 size_t

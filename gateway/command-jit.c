@@ -79,25 +79,37 @@ command_val(const char *v)
 	return strcmp(v, "\x01") == 0 ? "" : v;
 }
 
-/* request TARGET --reason TEXT [--duration DUR] [--start TIME] */
+/*
+ * request TARGET --reason TEXT [--duration DUR] [--start TIME], and
+ * extend GRANT --duration DUR --reason TEXT: a request to move the end of
+ * one of the user's grants, decided like a request.
+ */
 static void
-command_request(struct chan *c, int argc, char **argv)
+command_request(struct chan *c, int argc, char **argv, int extend)
 {
 	static const char *const allowed[] = { "reason", "duration", "start",
+	    NULL };
+	static const char *const allowed_ext[] = { "reason", "duration",
 	    NULL };
 	char vals[3][STORE_REASON_MAX + 2], bad[48], msg[600];
 	struct w_request rq;
 	struct m_request an;
 	time_t start = 0;
+	long long gid = 0;
 	long secs = 0;
 	int pos[4];
 
-	if (command_opts(argc, argv, 1, allowed, vals, pos, bad,
-	    sizeof(bad)) != JG_OK || pos[0] == -1 || pos[1] != -1) {
-		command_usage(c, "usage: request TARGET --reason TEXT "
+	if (command_opts(argc, argv, 1, extend ? allowed_ext : allowed, vals,
+	    pos, bad, sizeof(bad)) != JG_OK || pos[0] == -1 || pos[1] != -1 ||
+	    (extend && (id_parse(argv[pos[0]], &gid) != JG_OK ||
+	    !command_is_given(vals[1])))) {
+		command_usage(c, extend ? "usage: extend GRANT --duration DUR "
+		    "--reason TEXT" : "usage: request TARGET --reason TEXT "
 		    "[--duration DUR] [--start TIME]");
 		return;
 	}
+	if (extend)
+		vals[2][0] = '\0';	/* no --start for an extension */
 	if (command_is_given(vals[2]) &&
 	    time_spec_parse(command_val(vals[2]), 1, &start) != JG_OK) {
 		snprintf(msg, sizeof(msg), "invalid --start: '%.40s' (an ISO "
@@ -119,11 +131,14 @@ command_request(struct chan *c, int argc, char **argv)
 		command_end(c, 2);
 		return;
 	}
-	if (strlen(argv[pos[0]]) >= sizeof(rq.target)) {
+	memset(&rq, 0, sizeof(rq));
+	if (!extend && strlen(argv[pos[0]]) >= sizeof(rq.target)) {
 		command_usage(c, "no such target");
 		return;
 	}
-	snprintf(rq.target, sizeof(rq.target), "%s", argv[pos[0]]);
+	if (!extend)
+		snprintf(rq.target, sizeof(rq.target), "%s", argv[pos[0]]);
+	rq.extends = (uint64_t)gid;
 	snprintf(rq.reason, sizeof(rq.reason), "%s", command_val(vals[0]));
 	rq.seconds = (uint32_t)secs;
 	rq.starts[0] = '\0';
@@ -299,7 +314,9 @@ int
 command_jit(struct chan *c, int argc, char **argv)
 {
 	if (strcmp(argv[0], "request") == 0)
-		command_request(c, argc, argv);
+		command_request(c, argc, argv, 0);
+	else if (strcmp(argv[0], "extend") == 0)
+		command_request(c, argc, argv, 1);
 	else if (strcmp(argv[0], "requests") == 0)
 		command_requests(c, argc, argv);
 	else if (strcmp(argv[0], "approve") == 0)
@@ -340,6 +357,7 @@ command_ask_file(struct chan *c, long secs)
 	struct m_request an;
 	char msg[700];
 
+	memset(&rq, 0, sizeof(rq));	/* no window, no grant to extend */
 	snprintf(rq.target, sizeof(rq.target), "%s", c->w->target);
 	snprintf(rq.reason, sizeof(rq.reason), "%s", c->cmd->ask_reason);
 	rq.seconds = (uint32_t)secs;

@@ -74,6 +74,7 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 {
 	const struct w_request *rq = msg;
 	const char *target = rq->target, *reason = rq->reason;
+	struct store_grant g;
 	char text[2048], dur[80], who[512], maxd[32], ends[32], when[32];
 	struct store_request r;
 	struct store_target t;
@@ -81,6 +82,25 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 	uint32_t secs = rq->seconds;
 	time_t start = 0;
 
+	if (rq->extends != 0) {
+		/* extend GRANT: the user's own active grant, its target. */
+		if (rq->extends > ID_MAX || store_grant_get(m->store,
+		    (long long)rq->extends, &g) != JG_OK ||
+		    strcmp(g.user, p->user) != 0) {
+			snprintf(text, sizeof(text), "no such grant of yours: "
+			    "%llu", (unsigned long long)rq->extends);
+			return jit_request_reply(p, 0, 0, text);
+		}
+		if (strcmp(g.state, "active") != 0) {
+			snprintf(text, sizeof(text), "grant %lld is %s: nothing "
+			    "to extend", g.id, g.state);
+			return jit_request_reply(p, 0, 0, text);
+		}
+		if (rq->seconds == 0)
+			return jit_request_reply(p, 0, 0, "extend needs "
+			    "--duration DUR");
+		target = g.target;
+	}
 	if (!name_valid(target))
 		res.how = AUTHZ_NO_TARGET;
 	else if (authz_check(m->store, p->user, target, &res, &t) != JG_OK) {
@@ -96,6 +116,15 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 		    "to %s", target);
 		return jit_request_reply(p, 0, 0, text);
 	case AUTHZ_GRANTED:
+		/* An extension is decided by the rule it could be requested by. */
+		if (rq->extends != 0 && res.approval_role[0] != '\0')
+			break;
+		if (rq->extends != 0) {
+			snprintf(text, sizeof(text), "no access rule lets %s "
+			    "request %s: grant %lld cannot be extended", p->user,
+			    target, g.id);
+			return jit_request_reply(p, 0, 0, text);
+		}
 		/* People read local time, as everywhere else we show one. */
 		time_local_iso(res.grant_ends, ends, sizeof(ends));
 		snprintf(text, sizeof(text), "you already have access to %s "
@@ -133,6 +162,7 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 	snprintf(r.approval_role, sizeof(r.approval_role), "%s",
 	    res.approval_role);
 	r.approvals_needed = res.approvals > 0 ? res.approvals : 1;
+	r.extends = rq->extends != 0 ? g.id : 0;
 	/* A start already past is no window: the grant runs from approval. */
 	if (rq->starts[0] != '\0' && start > time(NULL))
 		snprintf(r.starts, sizeof(r.starts), "%s", rq->starts);
@@ -151,9 +181,16 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 		    " from %s", when);
 	}
 	jit_approvers(m, r.approval_role, p->user, who, sizeof(who));
-	snprintf(text, sizeof(text), "request %lld pending: %s asks for %s "
-	    "for %s: %s\napproval by %d of role %s: %s\n", r.id, p->user,
-	    target, dur, reason, r.approvals_needed, r.approval_role, who);
+	if (r.extends != 0)
+		snprintf(text, sizeof(text), "request %lld pending: %s asks to "
+		    "extend grant %lld on %s by %s: %s\napproval by %d of "
+		    "role %s: %s\n", r.id, p->user, r.extends, target, dur,
+		    reason, r.approvals_needed, r.approval_role, who);
+	else
+		snprintf(text, sizeof(text), "request %lld pending: %s asks "
+		    "for %s for %s: %s\napproval by %d of role %s: %s\n",
+		    r.id, p->user, target, dur, reason, r.approvals_needed,
+		    r.approval_role, who);
 	log_info("request %lld: %s asks for %s for %s", r.id, p->user, target,
 	    dur);
 	jit_scan(m);
@@ -253,8 +290,10 @@ master_w_decide(struct master *m, struct peer *p, const void *msg)
 		rc = store_request_approve(m->store, &a, (long long)id, p->user,
 		    text, &after);
 		if (rc == JG_OK && strcmp(after.state, "approved") == 0)
-			snprintf(out, sizeof(out), "approved request %llu: %s "
-			    "may reach %s%s%s (grant %lld)\n",
+			snprintf(out, sizeof(out), after.extends != 0 ?
+			    "approved request %llu: %s's grant on %s%s%s is "
+			    "extended (grant %lld)\n" : "approved request %llu: "
+			    "%s may reach %s%s%s (grant %lld)\n",
 			    (unsigned long long)id, after.user, after.target,
 			    after.starts[0] ? " from " : "", after.starts,
 			    after.grant_id);
@@ -437,7 +476,7 @@ master_jit_tick(struct master *m, int changed)
 {
 	struct store_grant g;
 	struct peer *p;
-	char msg[256];
+	char msg[256], when[32];
 	time_t now = clock_sec(), left;
 	size_t i;
 	int n = 0, n2 = 0;
@@ -462,6 +501,18 @@ master_jit_tick(struct master *m, int changed)
 			log_info("%s: %s: ending the connection", p->user, msg);
 			master_peer_stop(p, STOP_GRANT_REVOKED, msg);
 			continue;
+		}
+		/* An extension moved its end: the warnings follow. */
+		if (changed && llabs((long long)(master_deadline_of(g.ends) -
+		    p->grant_deadline)) > 2) {
+			p->grant_deadline = master_deadline_of(g.ends);
+			left = p->grant_deadline - now;
+			p->grant_warned = left <= 60 ? 0 : left <= 300 ? 1 : 2;
+			time_local_iso(g.ends, when, sizeof(when));
+			snprintf(msg, sizeof(msg), "access to %s now ends at %s",
+			    p->target, when);
+			jit_notice(p, msg);
+			log_info("%s: grant %lld: %s", p->user, g.id, msg);
 		}
 		if (left <= 0) {
 			snprintf(msg, sizeof(msg), "access to %s expired",
