@@ -21,10 +21,13 @@
  * audit. An OPEN forgotten leaves its file unfollowed, as do opens past
  * SFTP_FILES.
  *
- * An OPEN answered with a handle is an open file: for an upload if it
- * was opened for writing, else for a download. Its bytes are counted
- * and hashed as they pass: a WRITE's data at the request, a READ's DATA
- * at the reply, at the offset its READ asked for. The hash goes on
+ * An OPEN answered with a handle is an open file, followed both ways:
+ * what is written to it makes an upload (so does an open that empties
+ * it), what is read from it a download, whatever the open's flags said
+ * (a file opened to read and write can make both). The bytes are
+ * counted and hashed as they pass: a WRITE's data at the request, a
+ * READ's DATA at the reply, at the offset its READ asked for, each way
+ * with its own hash. The hash goes on
  * while each piece starts where the hash ends, which is what OpenSSH's
  * sftp does with many requests in flight: a short read is asked for
  * again after reads further on, but those meet EOF, so its DATA still
@@ -73,17 +76,22 @@ enum {
 #define SSH_FX_OK 0
 #define SSH_FX_EOF 1
 
-struct sftp_file {
-	unsigned char handle[SFTP_HANDLE_MAX];
-	size_t handle_len;
-	char *path;
-	uint32_t pflags;
+/* The bytes that went one way through an open file, and their hash. */
+struct sftp_flow {
 	int used;			/* written, or read from */
 	int whole;			/* the hash has every byte so far */
 	int eof;			/* a READ where the hash ends met EOF */
 	uint64_t bytes;
 	uint64_t hashed;		/* where the next piece must start */
 	crypto_hash_sha256_state sha;
+};
+
+struct sftp_file {
+	unsigned char handle[SFTP_HANDLE_MAX];
+	size_t handle_len;
+	char *path;
+	uint32_t pflags;
+	struct sftp_flow up, down;	/* WRITEs; READs' DATA */
 };
 
 struct sftp_req {
@@ -284,41 +292,47 @@ sftp_file_find(struct rec_sftp *s, const unsigned char *handle, size_t n)
 	return NULL;
 }
 
-/* An upload opened so that the file starts empty: a hash can be whole. */
+/* The open left the file empty: an upload, written to or not. */
 static int
-sftp_starts_empty(uint32_t pflags)
+sftp_empties(uint32_t pflags)
 {
-	if (pflags & SSH_FXF_APPEND)
-		return 0;
-	return (pflags & SSH_FXF_TRUNC) || ((pflags & SSH_FXF_CREAT) &&
-	    (pflags & SSH_FXF_EXCL));
+	return (pflags & SSH_FXF_WRITE) && ((pflags & SSH_FXF_TRUNC) ||
+	    ((pflags & SSH_FXF_CREAT) && (pflags & SSH_FXF_EXCL)));
+}
+
+static void
+sftp_flow_emit(struct rec_sftp *s, const struct sftp_file *f, int kind,
+    struct sftp_flow *w, int ok)
+{
+	struct rec_sftp_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.path = f->path;
+	ev.path2 = "";
+	ev.bytes = w->bytes;
+	ev.whole = w->whole && (kind == SFTP_EV_UPLOAD || w->eof);
+	if (ev.whole)
+		crypto_hash_sha256_final(&w->sha, ev.sha256);
+	ev.ok = ok;
+	s->emit(s->arg, &ev);
 }
 
 /*
  * An open file ends (its CLOSE answered, or the stream ended: ok 0) and
- * reports what was done with it. A file opened for writing is an upload
- * once written to, or at once if the open emptied it; any other, a
- * download once read from.
+ * reports what was done with it: a download if it was read from, an
+ * upload if it was written to or the open emptied it; both, for a file
+ * opened to read and write that was.
  */
 static void
 sftp_file_end(struct rec_sftp *s, struct sftp_file *f, int ok)
 {
-	struct rec_sftp_event ev;
-	int upload = (f->pflags & SSH_FXF_WRITE) != 0;
 	size_t i;
 
-	if (f->used || (upload && sftp_starts_empty(f->pflags))) {
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = upload ? SFTP_EV_UPLOAD : SFTP_EV_DOWNLOAD;
-		ev.path = f->path;
-		ev.path2 = "";
-		ev.bytes = f->bytes;
-		ev.whole = f->whole && (upload || f->eof);
-		if (ev.whole)
-			crypto_hash_sha256_final(&f->sha, ev.sha256);
-		ev.ok = ok;
-		s->emit(s->arg, &ev);
-	}
+	if (f->down.used)
+		sftp_flow_emit(s, f, SFTP_EV_DOWNLOAD, &f->down, ok);
+	if (f->up.used || sftp_empties(f->pflags))
+		sftp_flow_emit(s, f, SFTP_EV_UPLOAD, &f->up, ok);
 	for (i = 0; i < s->nreqs; i++)
 		if (sftp_req_at(s, i)->file == f)
 			sftp_req_at(s, i)->file = NULL;
@@ -351,25 +365,32 @@ sftp_file_open(struct rec_sftp *s, struct sftp_req *r,
 	s->req_paths -= sftp_path_size(r->path);
 	r->path = NULL;
 	f->pflags = r->pflags;
-	f->whole = !(f->pflags & SSH_FXF_WRITE) ||
-	    sftp_starts_empty(f->pflags);
-	crypto_hash_sha256_init(&f->sha);
+	/*
+	 * An upload's hash is the file's if the file started empty and no
+	 * APPEND put the data at its end whatever the offsets.
+	 */
+	f->up.whole = sftp_empties(f->pflags) &&
+	    !(f->pflags & SSH_FXF_APPEND);
+	f->down.whole = 1;
+	crypto_hash_sha256_init(&f->up.sha);
+	crypto_hash_sha256_init(&f->down.sha);
 }
 
 /* A piece of the file at off: hashed if it starts where the hash ends. */
 static void
-sftp_file_piece(struct sftp_file *f, uint64_t off, const unsigned char *p,
+sftp_flow_piece(struct sftp_flow *w, uint64_t off, const unsigned char *p,
     size_t n)
 {
-	f->bytes += n;
-	if (!f->whole)
+	w->used = 1;
+	w->bytes += n;
+	if (!w->whole)
 		return;
-	if (off != f->hashed) {
-		f->whole = 0;
+	if (off != w->hashed) {
+		w->whole = 0;
 		return;
 	}
-	crypto_hash_sha256_update(&f->sha, p, n);
-	f->hashed += n;
+	crypto_hash_sha256_update(&w->sha, p, n);
+	w->hashed += n;
 }
 
 static int
@@ -512,23 +533,16 @@ sftp_handle_op(struct rec_sftp *s, int type, uint32_t id, struct buf *b)
 		return JG_ECORRUPT;
 	if ((f = sftp_file_find(s, h, hn)) == NULL)
 		return JG_OK;
-	switch (type) {
-	case SSH_FXP_FSETSTAT:
+	if (type == SSH_FXP_FSETSTAT) {
 		sftp_req_add(s, SSH_FXP_SETSTAT, id,
 		    (const unsigned char *)f->path, strlen(f->path), NULL, 0);
 		return JG_OK;
-	case SSH_FXP_READ:
-		if (f->pflags & SSH_FXF_WRITE)
-			return JG_OK;	/* an upload's reads move nothing out */
-		break;
-	case SSH_FXP_WRITE:
+	}
+	if (type == SSH_FXP_WRITE) {
 		if (!(f->pflags & SSH_FXF_WRITE))
 			return JG_OK;	/* the server refuses it */
-		sftp_file_piece(f, off, data, n);
-		break;
+		sftp_flow_piece(&f->up, off, data, n);
 	}
-	if (type != SSH_FXP_CLOSE)
-		f->used = 1;
 	r = sftp_req_add(s, type, id, NULL, 0, NULL, 0);
 	r->file = f;
 	r->offset = off;
@@ -564,8 +578,8 @@ sftp_extended(struct rec_sftp *s, uint32_t id, struct buf *b)
 		return JG_ECORRUPT;
 	if ((f = sftp_file_find(s, h, hn)) != NULL &&
 	    (f->pflags & SSH_FXF_WRITE)) {
-		f->used = 1;
-		f->whole = 0;
+		f->up.used = 1;
+		f->up.whole = 0;
 	}
 	return JG_OK;
 }
@@ -648,20 +662,23 @@ sftp_reply(struct rec_sftp *s, struct sftp_req *r, int type, uint32_t code,
 			sftp_file_open(s, r, p, n);
 		break;
 	case SSH_FXP_READ:
+		/* read from: DATA or EOF; a READ refused moved nothing */
 		if (f == NULL)
 			break;
 		if (type == SSH_FXP_DATA) {
 			if (n > r->len)
-				f->whole = 0;	/* more than was asked for */
-			sftp_file_piece(f, r->offset, p, n);
-			f->eof = 0;
-		} else if (type == SSH_FXP_STATUS && code == SSH_FX_EOF &&
-		    r->offset == f->hashed)
-			f->eof = 1;
+				f->down.whole = 0;	/* more than asked */
+			sftp_flow_piece(&f->down, r->offset, p, n);
+			f->down.eof = 0;
+		} else if (type == SSH_FXP_STATUS && code == SSH_FX_EOF) {
+			f->down.used = 1;
+			if (r->offset == f->down.hashed)
+				f->down.eof = 1;
+		}
 		break;
 	case SSH_FXP_WRITE:
 		if (f != NULL && !ok)
-			f->whole = 0;
+			f->up.whole = 0;
 		break;
 	case SSH_FXP_CLOSE:
 		if (f != NULL)

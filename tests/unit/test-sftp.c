@@ -246,6 +246,15 @@ s_data(struct t *t, uint32_t id, const unsigned char *data, size_t n)
 	frame(t->s, b);
 }
 
+/* An OPEN and its HANDLE. */
+static void
+t_open(struct t *t, uint32_t id, const char *path, uint32_t pflags,
+    const char *handle)
+{
+	c_open(t, id, path, pflags);
+	s_handle(t, id, handle);
+}
+
 /* A file's bytes that no two files share by chance. */
 static void
 fill(unsigned char *d, size_t n, uint32_t seed)
@@ -285,8 +294,7 @@ upload(size_t chunk)
 	fill(data, sizeof(data), 1);
 	crypto_hash_sha256(sha, data, sizeof(data));
 	t_start(&t, chunk);
-	c_open(&t, 1, "/home/u/up.bin", F_WRITE | F_CREAT | F_TRUNC);
-	s_handle(&t, 1, "h0");
+	t_open(&t, 1, "/home/u/up.bin", F_WRITE | F_CREAT | F_TRUNC, "h0");
 	go(&t);
 	for (i = 0, off = 0; i < 3; off += piece[i], i++)
 		c_write(&t, 2 + (uint32_t)i, "h0", off, data + off, piece[i]);
@@ -336,8 +344,7 @@ test_download_pipelined(void **state)
 	fill(data, sizeof(data), 2);
 	crypto_hash_sha256(sha, data, sizeof(data));
 	t_start(&t, 0);
-	c_open(&t, 1, "/srv/big.iso", F_READ);
-	s_handle(&t, 1, "\x01\x02");
+	t_open(&t, 1, "/srv/big.iso", F_READ, "\x01\x02");
 	go(&t);
 	for (i = 0; i < 5; i++)
 		c_read(&t, 10 + i, "\x01\x02", 32768ULL * i, 32768);
@@ -377,8 +384,7 @@ test_download_short_read(void **state)
 	fill(data, sizeof(data), 3);
 	crypto_hash_sha256(sha, data, sizeof(data));
 	t_start(&t, 0);
-	c_open(&t, 1, "a", F_READ);
-	s_handle(&t, 1, "h");
+	t_open(&t, 1, "a", F_READ, "h");
 	go(&t);
 	c_read(&t, 2, "h", 0, 32768);
 	s_data(&t, 2, data, 10000);
@@ -396,8 +402,7 @@ test_download_short_read(void **state)
 	assert_int_equal(t.seen.n, 1);
 	check_file(&t, 0, SFTP_EV_DOWNLOAD, "a", sizeof(data), sha, 1);
 
-	c_open(&t, 10, "b", F_READ);
-	s_handle(&t, 10, "h");
+	t_open(&t, 10, "b", F_READ, "h");
 	go(&t);
 	c_read(&t, 11, "h", 0, 32768);
 	c_read(&t, 12, "h", 32768, 32768);
@@ -415,8 +420,7 @@ test_download_short_read(void **state)
 	/* no EOF at its end */
 	check_file(&t, 1, SFTP_EV_DOWNLOAD, "b", sizeof(data), NULL, 1);
 
-	c_open(&t, 20, "c", F_READ);
-	s_handle(&t, 20, "h");
+	t_open(&t, 20, "c", F_READ, "h");
 	go(&t);
 	c_read(&t, 21, "h", 0, 32768);
 	c_read(&t, 22, "h", 32768, 32768);
@@ -444,8 +448,7 @@ test_upload_not_whole(void **state)
 	(void)state;
 	fill(d, sizeof(d), 4);
 	t_start(&t, 0);
-	c_open(&t, 1, "x", F_WRITE | F_CREAT | F_TRUNC);
-	s_handle(&t, 1, "h");
+	t_open(&t, 1, "x", F_WRITE | F_CREAT | F_TRUNC, "h");
 	go(&t);
 	c_write(&t, 2, "h", 0, d, 100);
 	c_write(&t, 3, "h", 200, d + 200, 100);
@@ -457,8 +460,7 @@ test_upload_not_whole(void **state)
 	s_status(&t, 5, FX_OK);
 	go(&t);
 
-	c_open(&t, 6, "y", F_WRITE | F_CREAT | F_TRUNC);
-	s_handle(&t, 6, "h");
+	t_open(&t, 6, "y", F_WRITE | F_CREAT | F_TRUNC, "h");
 	go(&t);
 	c_write(&t, 7, "h", 0, d, 200);
 	c_write(&t, 8, "h", 100, d + 100, 200);		/* overlaps */
@@ -468,8 +470,7 @@ test_upload_not_whole(void **state)
 	s_status(&t, 9, FX_OK);
 	go(&t);
 
-	c_open(&t, 10, "z", F_WRITE | F_CREAT | F_TRUNC);
-	s_handle(&t, 10, "h");
+	t_open(&t, 10, "z", F_WRITE | F_CREAT | F_TRUNC, "h");
 	go(&t);
 	c_write(&t, 11, "h", 0, d, 300);
 	c_handle(&t, FXP_CLOSE, 12, "h");
@@ -478,8 +479,7 @@ test_upload_not_whole(void **state)
 	go(&t);
 
 	/* reput: appends, so the hash cannot be the file's */
-	c_open(&t, 13, "w", F_WRITE | F_APPEND);
-	s_handle(&t, 13, "h");
+	t_open(&t, 13, "w", F_WRITE | F_APPEND, "h");
 	go(&t);
 	c_write(&t, 14, "h", 0, d, 300);
 	c_handle(&t, FXP_CLOSE, 15, "h");
@@ -540,8 +540,7 @@ test_path_ops(void **state)
 	buf_put_cstring(b, "b.txt");
 	frame(t.c, b);
 	s_status(&t, 100, FX_OK);
-	c_open(&t, 101, "f", F_WRITE);
-	s_handle(&t, 101, "h");
+	t_open(&t, 101, "f", F_WRITE, "h");
 	go(&t);
 	c_handle(&t, FXP_FSETSTAT, 102, "h");
 	s_status(&t, 102, FX_OK);
@@ -570,12 +569,9 @@ test_empty_upload(void **state)
 	(void)state;
 	crypto_hash_sha256(sha, (const unsigned char *)"", 0);
 	t_start(&t, 0);
-	c_open(&t, 1, "empty", F_WRITE | F_CREAT | F_TRUNC);
-	s_handle(&t, 1, "h1");
-	c_open(&t, 2, "looked-at", F_READ);
-	s_handle(&t, 2, "h2");
-	c_open(&t, 3, "kept", F_WRITE);
-	s_handle(&t, 3, "h3");
+	t_open(&t, 1, "empty", F_WRITE | F_CREAT | F_TRUNC, "h1");
+	t_open(&t, 2, "looked-at", F_READ, "h2");
+	t_open(&t, 3, "kept", F_WRITE, "h3");
 	go(&t);
 	c_handle(&t, FXP_CLOSE, 4, "h1");
 	c_handle(&t, FXP_CLOSE, 5, "h2");
@@ -589,6 +585,54 @@ test_empty_upload(void **state)
 	t_done(&t);
 }
 
+/*
+ * A file opened to read and write: what is read from it is a download,
+ * what is written an upload. A READ refused moves nothing.
+ */
+static void
+test_read_write(void **state)
+{
+	unsigned char sha[32];
+	struct t t;
+
+	(void)state;
+	crypto_hash_sha256(sha, (const unsigned char *)"secret", 6);
+	t_start(&t, 0);
+	t_open(&t, 1, "rw", F_READ | F_WRITE, "h");
+	t_open(&t, 2, "wo", F_WRITE, "w");
+	go(&t);
+	c_read(&t, 3, "h", 0, 32768);
+	c_read(&t, 4, "h", 32768, 32768);
+	c_write(&t, 5, "h", 6, (const unsigned char *)"+more", 5);
+	c_read(&t, 6, "w", 0, 32768);
+	c_handle(&t, FXP_CLOSE, 7, "h");
+	c_handle(&t, FXP_CLOSE, 8, "w");
+	s_data(&t, 3, (const unsigned char *)"secret", 6);
+	s_status(&t, 4, FX_EOF);
+	s_status(&t, 5, FX_OK);
+	s_status(&t, 6, FX_DENIED);
+	s_status(&t, 7, FX_OK);
+	s_status(&t, 8, FX_OK);
+	go(&t);
+	assert_int_equal(t.seen.n, 2);
+	/* no EOF where the hash ends: what was read is not all */
+	check_file(&t, 0, SFTP_EV_DOWNLOAD, "rw", 6, NULL, 1);
+	check_file(&t, 1, SFTP_EV_UPLOAD, "rw", 5, NULL, 1);
+
+	t_open(&t, 9, "rw2", F_READ | F_WRITE, "h");
+	go(&t);
+	c_read(&t, 10, "h", 0, 32768);
+	c_read(&t, 11, "h", 6, 32768);
+	c_handle(&t, FXP_CLOSE, 12, "h");
+	s_data(&t, 10, (const unsigned char *)"secret", 6);
+	s_status(&t, 11, FX_EOF);
+	s_status(&t, 12, FX_OK);
+	go(&t);
+	check_file(&t, 2, SFTP_EV_DOWNLOAD, "rw2", 6, sha, 1);
+	assert_int_equal(t.seen.n, 3);
+	t_done(&t);
+}
+
 /* At the end: files still open and operations unanswered, unconfirmed. */
 static void
 test_end(void **state)
@@ -599,8 +643,7 @@ test_end(void **state)
 	(void)state;
 	crypto_hash_sha256(sha, d, sizeof(d));
 	t_start(&t, 0);
-	c_open(&t, 1, "open.txt", F_WRITE | F_CREAT | F_TRUNC);
-	s_handle(&t, 1, "h");
+	t_open(&t, 1, "open.txt", F_WRITE | F_CREAT | F_TRUNC, "h");
 	go(&t);
 	c_write(&t, 2, "h", 0, d, sizeof(d));
 	s_status(&t, 2, FX_OK);
@@ -722,8 +765,7 @@ test_many_handles(void **state)
 	for (i = 0; i < 200; i++) {
 		snprintf(path, sizeof(path), "/f%u", i);
 		snprintf(handle, sizeof(handle), "%u", i);
-		c_open(&t, i, path, F_WRITE | F_CREAT);
-		s_handle(&t, i, handle);
+		t_open(&t, i, path, F_WRITE | F_CREAT, handle);
 	}
 	go(&t);
 	for (i = 0; i < 200; i++) {
@@ -820,6 +862,7 @@ main(void)
 		cmocka_unit_test(test_upload_not_whole),
 		cmocka_unit_test(test_path_ops),
 		cmocka_unit_test(test_empty_upload),
+		cmocka_unit_test(test_read_write),
 		cmocka_unit_test(test_end),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_many_handles),
