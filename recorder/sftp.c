@@ -550,6 +550,12 @@ sftp_handle_op(struct rec_sftp *s, int type, uint32_t id, struct buf *b)
 	return JG_OK;
 }
 
+static int
+sftp_named(const unsigned char *p, size_t n, const char *name)
+{
+	return n == strlen(name) && memcmp(p, name, n) == 0;
+}
+
 /*
  * EXTENDED: OpenSSH's sftp renames with posix-rename@openssh.com and
  * chmod -h is lsetstat@openssh.com; copy-data (sftp's cp) writes a file
@@ -565,11 +571,11 @@ sftp_extended(struct rec_sftp *s, uint32_t id, struct buf *b)
 
 	if (buf_get_string(b, &name, &n) != JG_OK)
 		return JG_ECORRUPT;
-	if (n == 24 && memcmp(name, "posix-rename@openssh.com", n) == 0)
+	if (sftp_named(name, n, "posix-rename@openssh.com"))
 		return sftp_path_op(s, SSH_FXP_RENAME, id, b);
-	if (n == 20 && memcmp(name, "lsetstat@openssh.com", n) == 0)
+	if (sftp_named(name, n, "lsetstat@openssh.com"))
 		return sftp_path_op(s, SSH_FXP_SETSTAT, id, b);
-	if (n != 9 || memcmp(name, "copy-data", n) != 0)
+	if (!sftp_named(name, n, "copy-data"))
 		return JG_OK;
 	if (sftp_get_handle(b, &h, &hn) != JG_OK ||
 	    buf_get_u64(b, &u64) != JG_OK || buf_get_u64(b, &u64) != JG_OK ||
