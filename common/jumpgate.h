@@ -649,6 +649,26 @@ size_t rec_screen_text(struct rec_screen *, int row, int from, int to,
 	    char *out, size_t len);
 int rec_screen_cols(const struct rec_screen *);
 
+/* sftp.c (recorder/): file operations in an SFTP stream, for the audit */
+enum rec_sftp_kind { SFTP_EV_UPLOAD = 1, SFTP_EV_DOWNLOAD, SFTP_EV_REMOVE,
+	SFTP_EV_RENAME, SFTP_EV_MKDIR, SFTP_EV_RMDIR, SFTP_EV_SETSTAT };
+struct rec_sftp_event {
+	int kind;			/* enum rec_sftp_kind */
+	const char *path;		/* valid during the callback */
+	const char *path2;		/* RENAME: the new name; else "" */
+	uint64_t bytes;			/* UPLOAD, DOWNLOAD: bytes moved */
+	int whole;			/* sha256 covers the whole file */
+	unsigned char sha256[32];	/* valid when whole */
+	int ok;				/* the server answered SSH_FX_OK */
+};
+struct rec_sftp;
+struct rec_sftp *rec_sftp_new(void (*emit)(void *arg,
+	    const struct rec_sftp_event *), void *arg);
+int rec_sftp_client(struct rec_sftp *, const void *, size_t);
+int rec_sftp_server(struct rec_sftp *, const void *, size_t);
+void rec_sftp_end(struct rec_sftp *);
+void rec_sftp_free(struct rec_sftp *);
+
 /* vault.c (vault/) */
 #define VAULT_KEY_LEN 32
 #define VAULT_SALT_LEN 16
