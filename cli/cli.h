@@ -64,6 +64,7 @@ int cmd_replay(struct cli *, int, char **);
 int cmd_watch(struct cli *, int, char **);
 int cmd_commands(struct cli *, int, char **);
 int cmd_report(struct cli *, int, char **);
+int cmd_transfers(struct cli *, int, char **);
 int commands_search(struct cli *, const regex_t *, const char *user,
 	    const char *target, const char *since, int json);
 int cmd_export(struct cli *, int, char **);

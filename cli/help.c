@@ -114,6 +114,13 @@ HELP_PASSPHRASE
 "  --idle-limit SEC        cut pauses longer than SEC seconds\n"
 "  --cat                   print the output at once, no timing\n"
 HELP_PASSPHRASE },
+	{ "transfers",
+"usage: jumpgate transfers [ID] [--user U] [--target T] [--json]\n"
+"The file operations of sftp sessions (of session ID, or all): upload and\n"
+"download with bytes and, for a file moved whole and in order, its SHA-256;\n"
+"remove, rename, mkdir, rmdir, setstat and whether the target did them.\n"
+"  --user U, --target T    only sessions of user U, target T\n"
+"  --json                  one JSON array\n" },
 	{ "report",
 "usage: jumpgate report access [--user U] [--target T] [--unused DAYS]\n"
 "                              [--json]\n"

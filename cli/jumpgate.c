@@ -69,6 +69,7 @@ static const struct {
 	{ "watch", cmd_watch },
 	{ "commands", cmd_commands },
 	{ "report", cmd_report },
+	{ "transfers", cmd_transfers },
 	{ "export", cmd_export },
 	{ "verify", cmd_verify },
 	{ "search", cmd_search },

@@ -12,6 +12,7 @@
 
 #define JG_NAME_MAX 64
 #define JG_COMMAND_MAX 1024	/* a command line's bytes, at most */
+#define JG_FILE_PATH_MAX 4096	/* a transferred file's path, at most */
 #define JG_ERRLEN 512
 #define JG_PATH_MAX 4096
 
@@ -187,7 +188,7 @@ int sshkey_scan_host(const char *host, int port, int timeout,
 struct store;
 #define STORE_CREATE 0x1
 #define STORE_DAEMON 0x2	/* short busy timeout, fail closed */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 struct store_actor {
 	const char *name;		/* "root", "cli", or a gateway user */
@@ -414,6 +415,30 @@ struct store_last_use {			/* a user's last session on a target */
 };
 int store_sessions_last_use(struct store *, struct store_last_use **,
 	    size_t *);
+/* store-transfer.c: the files moved (sftp, scp) */
+struct store_transfer {
+	long long id;
+	long long session_id;
+	char time[32];
+	char op[16];			/* upload download remove rename mkdir
+					   rmdir setstat */
+	char path[JG_FILE_PATH_MAX + 1];
+	char path2[JG_FILE_PATH_MAX + 1];
+	long long bytes;
+	char sha256[65];		/* hex, "" when not the whole file */
+	int ok;
+	char user[JG_NAME_MAX + 1];	/* the session's */
+	char target[JG_NAME_MAX + 1];
+};
+struct store_transfer_filter {
+	long long session_id;		/* 0: any */
+	const char *user, *target;	/* NULL: any */
+};
+int store_transfer_add(struct store *, const struct store_actor *,
+	    struct store_transfer *);
+int store_transfer_list(struct store *, const struct store_transfer_filter *,
+	    struct store_transfer **, size_t *);
+
 /* store-command.c: the command index */
 struct store_command {
 	long long session_id;
@@ -577,6 +602,8 @@ enum rec_type {
 	REC_BYTES,		/* u64 in, u64 out: counts for file transfers */
 	REC_KEYFRAME,		/* ANSI bytes that redraw the screen */
 	REC_MASKED,		/* u32 count: keystrokes not shown (echo.c) */
+	REC_FILE,		/* a JSON object: one file operation (sftp,
+				   scp): op, path, path2, bytes, sha256, ok */
 };
 struct rec_header {
 	uint64_t session_id;
@@ -668,6 +695,7 @@ int rec_sftp_client(struct rec_sftp *, const void *, size_t);
 int rec_sftp_server(struct rec_sftp *, const void *, size_t);
 void rec_sftp_end(struct rec_sftp *);
 void rec_sftp_free(struct rec_sftp *);
+const char *rec_sftp_op_name(int kind);	/* "upload"...; NULL unknown */
 
 /* vault.c (vault/) */
 #define VAULT_KEY_LEN 32

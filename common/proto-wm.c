@@ -43,6 +43,11 @@ static const struct proto_field w_audit_f[] = {
 	F_CSTR(w_audit, action), F_CSTR(w_audit, detail) };
 static const struct proto_field w_replay_f[] = { F_U64(w_replay, id) };
 static const struct proto_field w_watch_f[] = { F_U64(w_watch, id) };
+static const struct proto_field w_transfer_f[] = {
+	F_U64(w_transfer, id), F_U32(w_transfer, op),
+	F_CSTR(w_transfer, path), F_CSTR(w_transfer, path2),
+	F_U64(w_transfer, bytes), F_U32(w_transfer, whole),
+	F_FIXED(w_transfer, sha256), F_U32(w_transfer, ok) };
 static const struct proto_field w_search_f[] = {
 	F_CSTR(w_search, regex), F_CSTR(w_search, user),
 	F_CSTR(w_search, target), F_CSTR(w_search, since) };
@@ -110,6 +115,8 @@ static const struct proto_msg wm_msgs[] = {
 	    "a live session's byte counts so far (at most one a second)"),
 	MSG(MSG_W_COMMAND, w_command, W, PROTO_FD_NONE,
 	    "a command line entered in one of its sessions, for the index"),
+	MSG(MSG_W_TRANSFER, w_transfer, W, PROTO_FD_NONE,
+	    "a file operation in one of its sessions (sftp, scp), audited"),
 	MSG(MSG_W_SEARCH, w_search, W, PROTO_FD_NONE,
 	    "an auditor searches the command index (M_TEXT)"),
 	MSG(MSG_W_KILL, w_kill, W, PROTO_FD_NONE,
@@ -237,6 +244,8 @@ end_reason_name(uint32_t reason, uint32_t stop)
 		return "recording limit";
 	case END_KILLED:
 		return "killed";
+	case END_MALFORMED:
+		return "malformed stream";
 	}
 	return NULL;
 }

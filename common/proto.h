@@ -114,6 +114,7 @@ enum msg_wm_type {
 	MSG_W_WATCH,
 	MSG_W_COMMAND,
 	MSG_W_SEARCH,
+	MSG_W_TRANSFER,
 	/* master > worker */
 	MSG_M_KEY_OWNER = 100,
 	MSG_M_AUTHORIZE,
@@ -156,6 +157,8 @@ enum end_reason {
 	END_STOPPED,			/* by a MSG_M_SHUTDOWN: see stop */
 	END_RECORDING_LIMIT,		/* MaxRecordingSize reached */
 	END_KILLED,			/* an auditor or admin ended it */
+	END_MALFORMED,			/* a file transfer's stream broke its
+					   protocol (recorder/sftp.c) */
 };
 const char *end_reason_name(uint32_t reason, uint32_t stop);
 
@@ -227,6 +230,16 @@ struct w_search {			/* an auditor searches the index */
 	char user[JG_NAME_MAX + 1];	/* "": any */
 	char target[JG_NAME_MAX + 1];
 	char since[32];			/* ISO UTC, "": any */
+};
+struct w_transfer {			/* a file operation in a session */
+	uint64_t id;			/* the session */
+	uint32_t op;			/* enum rec_sftp_kind */
+	char path[JG_FILE_PATH_MAX + 1];
+	char path2[JG_FILE_PATH_MAX + 1];
+	uint64_t bytes;
+	uint32_t whole;			/* sha256 is the whole file's */
+	unsigned char sha256[32];
+	uint32_t ok;			/* the target said it was done */
 };
 struct w_command {			/* a command line the user entered */
 	uint64_t id;			/* the session */
@@ -315,6 +328,7 @@ PROTO_TYPED(proto_wm, w_replay, MSG_W_REPLAY)
 PROTO_TYPED(proto_wm, w_watch, MSG_W_WATCH)
 PROTO_TYPED(proto_wm, w_command, MSG_W_COMMAND)
 PROTO_TYPED(proto_wm, w_search, MSG_W_SEARCH)
+PROTO_TYPED(proto_wm, w_transfer, MSG_W_TRANSFER)
 PROTO_TYPED(proto_wm, m_watch_end, MSG_M_WATCH_END)
 PROTO_TYPED(proto_wm, w_request, MSG_W_REQUEST)
 PROTO_TYPED(proto_wm, w_requests, MSG_W_REQUESTS)

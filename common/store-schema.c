@@ -150,6 +150,18 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE requests ADD COLUMN starts TEXT;",
 	/* 7 -> 8: a request may ask to extend a grant */
 	"ALTER TABLE requests ADD COLUMN extends INTEGER;",
+	/* 8 -> 9: the files moved in each session (sftp, scp) */
+	"CREATE TABLE transfers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  session_id INTEGER NOT NULL,"
+	"  time TEXT NOT NULL,"
+	"  op TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  path2 TEXT NOT NULL DEFAULT '',"
+	"  bytes INTEGER NOT NULL DEFAULT 0,"
+	"  sha256 TEXT,"
+	"  ok INTEGER NOT NULL);"
+	"CREATE INDEX transfers_session ON transfers (session_id);",
 };
 
 size_t

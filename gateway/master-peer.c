@@ -466,6 +466,7 @@ static const struct {
 	{ MSG_W_SESSION_END, PEER_AUTHORIZED, 0, master_w_session_end },
 	{ MSG_W_SESSION_BYTES, PEER_AUTHORIZED, 0, master_w_session_bytes },
 	{ MSG_W_COMMAND, PEER_AUTHORIZED, 0, master_w_command },
+	{ MSG_W_TRANSFER, PEER_AUTHORIZED, 0, master_w_transfer },
 	{ MSG_W_KILL, PEER_LOGGED_IN, 0, master_w_kill },
 	{ MSG_W_AUDIT, PEER_LOGGED_IN, 0, master_w_audit },
 	{ MSG_W_SESSIONS, PEER_LOGGED_IN, 0, master_w_sessions },

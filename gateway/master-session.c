@@ -263,7 +263,6 @@ master_end_state(const struct w_session_end *rq)
 	return "interrupted";
 }
 
-/* Is id one of this worker's live sessions? */
 /*
  * Live counts for `sessions`: each worker sends them at most once a second
  * per session. We only keep them on the peer here; master_session_bytes_flush
@@ -421,6 +420,60 @@ master_w_search(struct master *m, struct peer *p, const void *msg)
 	rc = master_text_reply(p, 1, (const char *)buf_ptr(t), buf_len(t));
 	buf_free(t);
 	return rc;
+}
+
+static void
+master_clean_path(char *s)
+{
+	for (; *s != '\0'; s++)	/* shown to auditors later */
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/*
+ * A file operation in one of the worker's sessions: its row and its audit
+ * row. If the audit row cannot be written the session is ended: nothing
+ * moves through the gateway unaudited for longer than one operation.
+ */
+int
+master_w_transfer(struct master *m, struct peer *p, const void *msg)
+{
+	const struct w_transfer *rq = msg;
+	struct store_actor a = { p->user, -1 };
+	struct store_transfer *t;
+	struct m_kill k;
+	size_t i;
+	int rc;
+
+	if (rq->id == 0 || !master_peer_has_session(p, rq->id) ||
+	    rec_sftp_op_name((int)rq->op) == NULL ||
+	    rq->bytes > INT64_MAX)
+		return JG_EINVAL;
+	t = xcalloc(1, sizeof(*t));
+	t->session_id = (long long)rq->id;
+	snprintf(t->op, sizeof(t->op), "%s", rec_sftp_op_name((int)rq->op));
+	snprintf(t->path, sizeof(t->path), "%s", rq->path);
+	snprintf(t->path2, sizeof(t->path2), "%s", rq->path2);
+	master_clean_path(t->path);
+	master_clean_path(t->path2);
+	t->bytes = (long long)rq->bytes;
+	if (rq->whole)
+		for (i = 0; i < sizeof(rq->sha256); i++)
+			snprintf(t->sha256 + 2 * i, 3, "%02x", rq->sha256[i]);
+	t->ok = rq->ok != 0;
+	rc = store_transfer_add(m->store, &a, t);
+	free(t);
+	if (rc == JG_OK)
+		return JG_OK;
+	log_error("session %llu: file %s not audited: %s: ending it",
+	    (unsigned long long)rq->id, rec_sftp_op_name((int)rq->op),
+	    store_errmsg(m->store));
+	memset(&k, 0, sizeof(k));
+	k.id = rq->id;
+	snprintf(k.message, sizeof(k.message), "%s: session ended",
+	    MASTER_AUDIT_DOWN);
+	master_peer_sent(p, m_kill_send(p->conn, &k, -1));
+	return JG_OK;
 }
 
 /* From the tick: the queued command lines, one commit. */

@@ -180,6 +180,7 @@ int master_w_session_bytes(struct master *, struct peer *, const void *);
 int master_w_watch(struct master *, struct peer *, const void *);
 int master_w_command(struct master *, struct peer *, const void *);
 int master_w_search(struct master *, struct peer *, const void *);
+int master_w_transfer(struct master *, struct peer *, const void *);
 void master_commands_flush(struct master *);
 int master_recording_share(struct master *, const char *actor, uint64_t id,
 	    int live_only, const char *event, const char *detail, int *fd,

@@ -39,10 +39,73 @@ struct chan_rec {
 					   keyframes */
 	struct rec_echo *echo;	/* RecordInput echoed, pty sessions */
 	struct rec_cmdline *cmdline;	/* pty sessions: commands entered */
+	struct rec_sftp *sftp;	/* sftp sessions: the files moved */
 	uint32_t ncommands;	/* sent to the master so far */
 };
 
 static int record_echo_emit(void *, int, const void *, size_t);
+static void record_write(struct chan *, int, const void *, size_t);
+
+/*
+ * A file operation (recorder/sftp.c): a REC_FILE event in the recording,
+ * so verify covers it, and W_TRANSFER to the master for its row and its
+ * audit row.
+ */
+static void
+record_transfer(void *arg, const struct rec_sftp_event *ev)
+{
+	struct chan *c = arg;
+	struct w_transfer *wt;
+	char *text = NULL, hex[65];
+	size_t len = 0, i;
+	FILE *f;
+
+	if (rec_sftp_op_name(ev->kind) == NULL)
+		return;
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", ev->sha256[i]);
+	if ((f = open_memstream(&text, &len)) != NULL) {
+		fprintf(f, "{\"op\":\"%s\",\"path\":",
+		    rec_sftp_op_name(ev->kind));
+		json_write_string(f, ev->path);
+		fputs(",\"path2\":", f);
+		json_write_string(f, ev->path2);
+		fprintf(f, ",\"bytes\":%llu,\"sha256\":%s%s%s,\"ok\":%s}",
+		    (unsigned long long)ev->bytes, ev->whole ? "\"" : "",
+		    ev->whole ? hex : "null", ev->whole ? "\"" : "",
+		    ev->ok ? "true" : "false");
+		if (fclose(f) == 0 && text != NULL)
+			record_write(c, REC_FILE, text, len);
+	}
+	free(text);
+	wt = xcalloc(1, sizeof(*wt));
+	wt->id = (uint64_t)c->session_id;
+	wt->op = (uint32_t)ev->kind;
+	snprintf(wt->path, sizeof(wt->path), "%s", ev->path);
+	snprintf(wt->path2, sizeof(wt->path2), "%s", ev->path2);
+	wt->bytes = ev->bytes;
+	wt->whole = ev->whole != 0;
+	memcpy(wt->sha256, ev->sha256, sizeof(wt->sha256));
+	wt->ok = ev->ok != 0;
+	if (worker_flush(c->w, w_transfer_send(c->w->master, wt, -1)) != JG_OK)
+		log_error("session %lld: a file %s was not sent to the audit",
+		    c->session_id, rec_sftp_op_name(ev->kind));
+	free(wt);
+}
+
+/* The stream broke the SFTP protocol: the session ends, said so. */
+static void
+record_sftp_broken(struct chan *c, int from_client)
+{
+	char msg[128];
+
+	log_info("session %lld: the %s sent a malformed SFTP stream: ending "
+	    "it", c->session_id, from_client ? "client" : "target");
+	snprintf(msg, sizeof(msg), "the %s sent a malformed SFTP stream: "
+	    "session ended", from_client ? "client" : "target");
+	chan_refuse(c, msg);
+	c->end = END_MALFORMED;
+}
 
 /*
  * A command line for the master's index (the exec command, or a line read
@@ -128,6 +191,7 @@ record_free(struct chan *c)
 		return;
 	rec_writer_free(c->rec->w);	/* closes the descriptor */
 	rec_cmdline_free(c->rec->cmdline);
+	rec_sftp_free(c->rec->sftp);
 	rec_screen_free(c->rec->screen);
 	rec_echo_free(c->rec->echo);
 	free(c->rec);
@@ -219,6 +283,9 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 			log_error("session %lld: no memory for the terminal "
 			    "screen: no keyframes", c->session_id);
 	}
+	/* An sftp session's file operations are followed (recorder/sftp.c). */
+	if (main->kind == REQ_SUBSYSTEM && strcmp(main->name, "sftp") == 0)
+		c->rec->sftp = rec_sftp_new(record_transfer, c);
 	/* An exec session's command is its first (and often only) one. */
 	if (main->kind == REQ_EXEC && main->value != NULL &&
 	    main->value[0] != '\0')
@@ -286,6 +353,13 @@ record_event(struct chan *c, int type, const void *data, size_t len)
 {
 	if (c->rec == NULL || c->rec->failed)
 		return;
+	if (c->rec->sftp != NULL && (type == REC_IN || type == REC_OUT) &&
+	    (type == REC_IN ? rec_sftp_client : rec_sftp_server)(c->rec->sftp,
+	    data, len) != JG_OK) {
+		record_sftp_broken(c, type == REC_IN);
+		rec_sftp_free(c->rec->sftp);	/* it follows nothing more */
+		c->rec->sftp = NULL;
+	}
 	if (!c->rec->content && (type == REC_OUT || type == REC_ERR ||
 	    type == REC_IN))
 		return;
@@ -360,6 +434,8 @@ record_finish(struct chan *c, const char *reason, int exit_status)
 		return RECORDED_COMPLETE;
 	if (c->rec->echo != NULL)
 		rec_echo_end(c->rec->echo);	/* keys never echoed: masked */
+	if (c->rec->sftp != NULL)
+		rec_sftp_end(c->rec->sftp);	/* files left open: reported */
 	if (!c->rec->content) {
 		for (i = 0; i < 8; i++) {
 			counts[i] = (unsigned char)(c->bytes_in >> (56 - 8 * i));

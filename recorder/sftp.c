@@ -851,3 +851,19 @@ rec_sftp_end(struct rec_sftp *s)
 		if (s->files[i] != NULL)
 			sftp_file_end(s, s->files[i], 0);
 }
+
+/* The name of an operation, as the store, the audit and REC_FILE say it. */
+const char *
+rec_sftp_op_name(int kind)
+{
+	static const char *const names[] = {
+		[SFTP_EV_UPLOAD] = "upload", [SFTP_EV_DOWNLOAD] = "download",
+		[SFTP_EV_REMOVE] = "remove", [SFTP_EV_RENAME] = "rename",
+		[SFTP_EV_MKDIR] = "mkdir", [SFTP_EV_RMDIR] = "rmdir",
+		[SFTP_EV_SETSTAT] = "setstat",
+	};
+
+	if (kind < SFTP_EV_UPLOAD || kind > SFTP_EV_SETSTAT)
+		return NULL;
+	return names[kind];
+}
