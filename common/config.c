@@ -212,6 +212,19 @@ config_record_input(const char *v, int *out)
 	return JG_OK;
 }
 
+/* yes or no, any case. */
+static int
+config_yes_no(const char *v, int *out)
+{
+	if (strcasecmp(v, "yes") == 0)
+		*out = 1;
+	else if (strcasecmp(v, "no") == 0)
+		*out = 0;
+	else
+		return JG_EINVAL;
+	return JG_OK;
+}
+
 /* SIZE or none (0). */
 static int
 config_size_or_none(const char *v, long long *out)
@@ -344,6 +357,8 @@ config_keyword(struct config *c, const char *k, const char *v, int *seen_rec)
 		    sizeof(c->audit_log_file));
 	if (strcasecmp(k, "MaxSessions") == 0)
 		return config_int(v, 1, 1024, &c->max_sessions);
+	if (strcasecmp(k, "RecordTransferContents") == 0)
+		return config_yes_no(v, &c->record_transfer_contents);
 	if (strcasecmp(k, "ExpireInactiveDays") == 0)
 		return config_int(v, 0, 36500, &c->expire_inactive_days);
 	if (strcasecmp(k, "PerSourceMaxStartups") == 0)

@@ -69,6 +69,7 @@ struct config {
 	char audit_log_file[JG_PATH_MAX];	/* empty: none */
 	int max_sessions;		/* channels per connection */
 	int expire_inactive_days;	/* 0: never */
+	int record_transfer_contents;	/* sftp/scp/rsync bytes recorded */
 	int per_source_max_startups;	/* 0: no cap */
 	long long max_recording_size;	/* bytes, 0: none */
 	long long recording_min_free;	/* bytes, -1: use the percentage */

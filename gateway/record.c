@@ -33,6 +33,7 @@ struct chan_rec {
 	struct rec_writer *w;
 	uint64_t t0;		/* monotonic ms at the session's start */
 	int content;		/* 0: a file transfer, counts only */
+	int transfer;		/* sftp, scp, rsync (RecordTransferContents) */
 	int failed;
 	int limited;		/* MaxRecordingSize reached: only the end */
 	struct rec_screen *screen;	/* pty sessions: the terminal, for
@@ -269,7 +270,10 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 		c->rec = NULL;
 		return JG_ERR;
 	}
-	c->rec->content = !record_is_transfer(main);
+	/* A transfer's bytes only with RecordTransferContents yes. */
+	c->rec->transfer = record_is_transfer(main);
+	c->rec->content = !c->rec->transfer ||
+	    w->cfg->record_transfer_contents;
 	if (pty && c->rec->content &&
 	    w->cfg->record_input == RECORD_INPUT_ECHOED)
 		c->rec->echo = rec_echo_new(record_echo_emit, c);
@@ -363,7 +367,8 @@ record_event(struct chan *c, int type, const void *data, size_t len)
 	if (!c->rec->content && (type == REC_OUT || type == REC_ERR ||
 	    type == REC_IN))
 		return;
-	if (type == REC_IN) {
+	/* A transfer kept in full keeps what was sent: file data, no keys. */
+	if (type == REC_IN && !c->rec->transfer) {
 		switch (c->w->cfg->record_input) {
 		case RECORD_INPUT_NO:
 			return;

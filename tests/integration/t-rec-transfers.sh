@@ -4,7 +4,8 @@
 # shows each path, size and hash exactly, the audit has a file.* row for
 # each, the recording holds them and verifies; a resumed (non-sequential)
 # upload has no hash; a malformed SFTP stream from a hostile client ends
-# that session cleanly, the gateway goes on.
+# that session cleanly, the gateway goes on; a transfer's bytes are
+# recorded only with RecordTransferContents yes.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
 jg_init
@@ -85,3 +86,22 @@ check_outf "the client is told" "the client sent a malformed SFTP stream" cat "$
 check_out "its recording verifies" "^session $S3: intact" "$JG" verify "$S3"
 check_out "the gateway goes on" '^ok$' jg_as alice alice@t1@127.0.0.1 'echo ok'
 expect_usage "transfers: not an id" "not a session id: 'x'" "$JG" transfers x
+
+# By default a transfer's bytes are not in its recording;
+# RecordTransferContents yes keeps them.
+"$JG" export "$SID" -o "$T/x.cast" || not_ok "export"
+if grep -qF "hello transfers" "$T/x.cast"; then
+	not_ok "by default the files' bytes are not recorded"
+else
+	ok "by default the files' bytes are not recorded"
+fi
+jgd_stop
+echo "RecordTransferContents yes" >>"$JUMPGATE_CONFIG"
+jgd_start || bail "jumpgated did not start again"
+printf 'put %s %s\n' "$T/small" "$D/again.txt" >"$T/batch3"
+check "sftp put again" timeout 120 sftp -q -b "$T/batch3" "${SSHO[@]}" alice@t1@127.0.0.1
+S4=$("$JG" sessions --json | jq -r 'max_by(.id).id')
+"$JG" export "$S4" -o "$T/y.cast" || not_ok "export"
+check "RecordTransferContents yes keeps them" grep -qF "hello transfers" "$T/y.cast"
+is "and the operation is still listed" "$("$JG" transfers "$S4" --json | jq -r '.[0] | "\(.op) \(.bytes) \(.sha256)"')" \
+	"upload 16 $SMALL"

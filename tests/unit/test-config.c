@@ -74,6 +74,7 @@ test_full(void **state)
 	    "AuditLogFile /var/log/jumpgate-audit.json\n"
 	    "MaxSessions 3\n"
 	    "ExpireInactiveDays 90\n"
+	    "RecordTransferContents yes\n"
 	    "PerSourceMaxStartups 4\n"
 	    "MaxRecordingSize 512M\n"
 	    "RecordingMinFree 10%\n", &c, err), JG_OK);
@@ -103,6 +104,7 @@ test_full(void **state)
 	assert_string_equal(c.audit_log_file, "/var/log/jumpgate-audit.json");
 	assert_int_equal(c.max_sessions, 3);
 	assert_int_equal(c.expire_inactive_days, 90);
+	assert_int_equal(c.record_transfer_contents, 1);
 	assert_int_equal(c.per_source_max_startups, 4);
 	assert_true(c.max_recording_size == 512LL << 20);
 	assert_true(c.recording_min_free == -1);
@@ -140,6 +142,7 @@ test_defaults(void **state)
 	assert_string_equal(c.audit_log_file, "");
 	assert_int_equal(c.max_sessions, 10);
 	assert_int_equal(c.expire_inactive_days, 0);
+	assert_int_equal(c.record_transfer_contents, 0);
 	assert_int_equal(c.per_source_max_startups, 10);
 	assert_true(c.max_recording_size == 1LL << 30);
 	assert_true(c.recording_min_free == 1LL << 30);
@@ -189,6 +192,8 @@ test_errors(void **state)
 	    "bad value for ExpireInactiveDays");
 	expect_error("ExpireInactiveDays soon\n",
 	    "bad value for ExpireInactiveDays");
+	expect_error("RecordTransferContents maybe\n",
+	    "bad value for RecordTransferContents");
 	expect_error("PerSourceMaxStartups -1\n", "bad value for "
 	    "PerSourceMaxStartups");
 	expect_error("MaxRecordingSize 1X\n", "bad value for MaxRecordingSize");
