@@ -57,17 +57,20 @@ session() {
 	tm send-keys -l "read -s -p 'Secret: ' S1; echo; echo len1=\${#S1}"
 	tm send-keys Enter
 	step "$l: the read -s prompt appears" 10 'Secret: '
+	sleep 0.3	# bash prints the prompt, then turns echo off
 	typekeys "$1"
 	step "$l: read -s got the secret" 10 "len1=${#1}"
 	# sudo-style: the secret pasted with its Enter in one write
-	tm send-keys -l "printf '[sudo] password for jgtarget: '; stty -echo; read S2; stty echo; echo; echo got2=\${#S2}"
+	# Echo off before the prompt shows: typing at the prompt must never
+	# race the stty (a loaded machine once let one key be echoed).
+	tm send-keys -l "stty -echo; printf '[sudo] password for jgtarget: '; read S2; stty echo; echo; echo got2=\${#S2}"
 	tm send-keys Enter
 	step "$l: the sudo-style prompt appears" 10 '[sudo] password for jgtarget: '
 	sleep 0.3
 	tm send-keys -l "$2"$'\r'
 	step "$l: the sudo-style read got the secret" 10 "got2=${#2}"
 	# passwd-style: two prompts, typed key by key
-	tm send-keys -l "printf 'Current password: '; stty -echo; read P1; stty echo; echo; printf 'New password: '; stty -echo; read P2; stty echo; echo; echo got3=\${#P1}.\${#P2}"
+	tm send-keys -l "stty -echo; printf 'Current password: '; read P1; echo; printf 'New password: '; read P2; stty echo; echo; echo got3=\${#P1}.\${#P2}"
 	tm send-keys Enter
 	step "$l: the passwd-style prompt appears" 10 'Current password: '
 	typekeys "$3"
