@@ -116,8 +116,9 @@ HELP_PASSPHRASE
 HELP_PASSPHRASE },
 	{ "transfers",
 "usage: jumpgate transfers [ID] [--user U] [--target T] [--json]\n"
-"The file operations of sftp sessions (of session ID, or all): upload and\n"
-"download with bytes and, for a file moved whole and in order, its SHA-256;\n"
+"The file operations of sftp and scp sessions (of session ID, or all):\n"
+"upload and download with bytes and, for a file moved whole and in order,\n"
+"its SHA-256;\n"
 "remove, rename, mkdir, rmdir, setstat and whether the target did them.\n"
 "  --user U, --target T    only sessions of user U, target T\n"
 "  --json                  one JSON array\n" },

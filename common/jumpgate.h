@@ -698,6 +698,14 @@ void rec_sftp_end(struct rec_sftp *);
 void rec_sftp_free(struct rec_sftp *);
 const char *rec_sftp_op_name(int kind);	/* "upload"...; NULL unknown */
 
+/* scp.c (recorder/): the files in scp's legacy protocol stream */
+struct rec_scp;
+struct rec_scp *rec_scp_new(int upload, const char *path, int into,
+	    void (*emit)(void *, const struct rec_sftp_event *), void *);
+int rec_scp_source(struct rec_scp *, const void *, size_t);
+void rec_scp_end(struct rec_scp *);
+void rec_scp_free(struct rec_scp *);
+
 /* vault.c (vault/) */
 #define VAULT_KEY_LEN 32
 #define VAULT_SALT_LEN 16

@@ -41,6 +41,8 @@ struct chan_rec {
 	struct rec_echo *echo;	/* RecordInput echoed, pty sessions */
 	struct rec_cmdline *cmdline;	/* pty sessions: commands entered */
 	struct rec_sftp *sftp;	/* sftp sessions: the files moved */
+	struct rec_scp *scp;	/* scp -t/-f sessions: the files moved */
+	int scp_upload;		/* its files come from the client */
 	uint32_t ncommands;	/* sent to the master so far */
 };
 
@@ -94,16 +96,50 @@ record_transfer(void *arg, const struct rec_sftp_event *ev)
 	free(wt);
 }
 
-/* The stream broke the SFTP protocol: the session ends, said so. */
+/*
+ * scp -t PATH / scp -f PATH (record_is_transfer let no shell character
+ * through): which way the files go, where, and whether PATH is a
+ * directory they go under (-r, -d).
+ */
+static void
+record_scp_start(struct chan *c, const char *cmd)
+{
+	char *copy = xstrdup(cmd), *w, *save = NULL, *path = NULL;
+	int upload = -1, into = 0, opts = 1;
+
+	for (w = strtok_r(copy, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save)) {
+		if (path == NULL && opts && w[0] == '-') {
+			if (strcmp(w, "--") == 0)
+				opts = 0;
+			if (strchr(w, 't') != NULL)
+				upload = 1;
+			if (strchr(w, 'f') != NULL)
+				upload = 0;
+			if (strchr(w, 'r') != NULL || strchr(w, 'd') != NULL)
+				into = 1;
+		} else if (path == NULL && strcmp(w, "scp") != 0)
+			path = w;
+	}
+	if (upload != -1 && path != NULL) {
+		c->rec->scp = rec_scp_new(upload, path, into, record_transfer,
+		    c);
+		c->rec->scp_upload = upload;
+	}
+	free(copy);
+}
+
+/* The stream broke its protocol: the session ends, said so. */
 static void
 record_sftp_broken(struct chan *c, int from_client)
 {
+	const char *what = c->rec->scp != NULL ? "scp" : "SFTP";
 	char msg[128];
 
-	log_info("session %lld: the %s sent a malformed SFTP stream: ending "
-	    "it", c->session_id, from_client ? "client" : "target");
-	snprintf(msg, sizeof(msg), "the %s sent a malformed SFTP stream: "
-	    "session ended", from_client ? "client" : "target");
+	log_info("session %lld: the %s sent a malformed %s stream: ending "
+	    "it", c->session_id, from_client ? "client" : "target", what);
+	snprintf(msg, sizeof(msg), "the %s sent a malformed %s stream: "
+	    "session ended", from_client ? "client" : "target", what);
 	chan_refuse(c, msg);
 	c->end = END_MALFORMED;
 }
@@ -193,6 +229,7 @@ record_free(struct chan *c)
 	rec_writer_free(c->rec->w);	/* closes the descriptor */
 	rec_cmdline_free(c->rec->cmdline);
 	rec_sftp_free(c->rec->sftp);
+	rec_scp_free(c->rec->scp);
 	rec_screen_free(c->rec->screen);
 	rec_echo_free(c->rec->echo);
 	free(c->rec);
@@ -290,6 +327,9 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 	/* An sftp session's file operations are followed (recorder/sftp.c). */
 	if (main->kind == REQ_SUBSYSTEM && strcmp(main->name, "sftp") == 0)
 		c->rec->sftp = rec_sftp_new(record_transfer, c);
+	else if (c->rec->transfer && main->kind == REQ_EXEC &&
+	    strncmp(main->value, "scp ", 4) == 0)
+		record_scp_start(c, main->value);
 	/* An exec session's command is its first (and often only) one. */
 	if (main->kind == REQ_EXEC && main->value != NULL &&
 	    main->value[0] != '\0')
@@ -363,6 +403,12 @@ record_event(struct chan *c, int type, const void *data, size_t len)
 		record_sftp_broken(c, type == REC_IN);
 		rec_sftp_free(c->rec->sftp);	/* it follows nothing more */
 		c->rec->sftp = NULL;
+	}
+	if (c->rec->scp != NULL && type == (c->rec->scp_upload ? REC_IN :
+	    REC_OUT) && rec_scp_source(c->rec->scp, data, len) != JG_OK) {
+		record_sftp_broken(c, type == REC_IN);
+		rec_scp_free(c->rec->scp);
+		c->rec->scp = NULL;
 	}
 	if (!c->rec->content && (type == REC_OUT || type == REC_ERR ||
 	    type == REC_IN))
@@ -441,6 +487,8 @@ record_finish(struct chan *c, const char *reason, int exit_status)
 		rec_echo_end(c->rec->echo);	/* keys never echoed: masked */
 	if (c->rec->sftp != NULL)
 		rec_sftp_end(c->rec->sftp);	/* files left open: reported */
+	if (c->rec->scp != NULL)
+		rec_scp_end(c->rec->scp);	/* a file cut short: reported */
 	if (!c->rec->content) {
 		for (i = 0; i < 8; i++) {
 			counts[i] = (unsigned char)(c->bytes_in >> (56 - 8 * i));

@@ -87,6 +87,25 @@ check_out "its recording verifies" "^session $S3: intact" "$JG" verify "$S3"
 check_out "the gateway goes on" '^ok$' jg_as alice alice@t1@127.0.0.1 'echo ok'
 expect_usage "transfers: not an id" "not a session id: 'x'" "$JG" transfers x
 
+# scp's legacy protocol: each file with its size and hash too.
+mkdir -p "$T/tree/sub" && printf 'one\n' >"$T/tree/a.txt" && printf 'two two\n' >"$T/tree/sub/b.txt"
+check "scp -O upload" timeout 120 scp -O -q "${SSHO[@]}" "$T/big" alice@t1@127.0.0.1:"$D/scp.bin"
+S5=$("$JG" sessions --json | jq -r 'max_by(.id).id')
+check "scp -O download" timeout 120 scp -O -q "${SSHO[@]}" alice@t1@127.0.0.1:"$D/scp.bin" "$T/scp.back"
+S6=$("$JG" sessions --json | jq -r 'max_by(.id).id')
+check "scp -O -r upload" timeout 120 scp -O -q -r "${SSHO[@]}" "$T/tree" alice@t1@127.0.0.1:"$D/"
+S7=$("$JG" sessions --json | jq -r 'max_by(.id).id')
+wait_for 5 sh -c "\"$JG\" transfers $S7 --json | jq -e 'length == 2' >/dev/null"
+xrow() { "$JG" transfers "$1" --json | jq -r '.[] | "\(.op) \(.path) \(.bytes) \(.sha256) \(.ok)"'; }
+is "scp upload: path, size, hash" "$(xrow "$S5")" "upload $D/scp.bin 3000037 $BIG true"
+is "scp download: path, size, hash" "$(xrow "$S6")" "download $D/scp.bin 3000037 $BIG true"
+is "scp -r upload: each file under its directory" "$(xrow "$S7" | sort)" \
+	"$(printf 'upload %s 4 %s true\nupload %s 8 %s true' "$D/tree/a.txt" "$(sum "$T/tree/a.txt")" \
+	"$D/tree/sub/b.txt" "$(sum "$T/tree/sub/b.txt")" | sort)"
+check "scp files are audited" sh -c "\"$JG\" audit --json | jq -e 'any(.[]; .action == \"file.download\" and (.detail | startswith(\"session=$S6 path=$D/scp.bin bytes=3000037 sha256=$BIG\")))' >/dev/null"
+check_out "a malformed scp stream ends its session" "malformed scp stream" \
+	sh -c "printf 'X bogus\n' | timeout 30 ssh ${SSHO[*]/-P/-p} alice@t1@127.0.0.1 scp -t $D/x 2>&1; true"
+
 # By default a transfer's bytes are not in its recording;
 # RecordTransferContents yes keeps them.
 "$JG" export "$SID" -o "$T/x.cast" || not_ok "export"
