@@ -7,7 +7,8 @@
 #include "cli.h"
 
 #define ACCESS_USAGE "jumpgate access add ROLE TARGET_GLOB [--approval-by " \
-	"ROLE [--approvals N] [--max-duration DUR]] | access list [--json] | " \
+	"ROLE[:N]... [--approvals N] [--max-duration DUR]] | access list " \
+	"[--json] | " \
 	"access del ID"
 
 /* A target glob: name characters plus the fnmatch wildcards * ? [ ] !. */
@@ -30,15 +31,21 @@ static int
 access_add(struct cli *c, int argc, char **argv)
 {
 	const char *role = NULL, *glob = NULL, *by = NULL, *napp = NULL;
-	const char *maxd = NULL, *v;
+	const char *maxd = NULL, *v, *bys[APPROVAL_ROLES_MAX + 1];
+	struct approval_need need[APPROVAL_ROLES_MAX];
 	struct store_rule r;
-	char *end;
+	char *end, said[256];
+	size_t nby = 0, k;
 	long n;
-	int i, bad = 0, rc;
+	int i, bad = 0, rc, total;
 
 	for (i = 2; i < argc; i++) {
-		if ((v = cli_opt(argc, argv, &i, "--approval-by", &bad)))
-			by = v;
+		if ((v = cli_opt(argc, argv, &i, "--approval-by", &bad))) {
+			if (nby == APPROVAL_ROLES_MAX)
+				return cli_usage_error(ACCESS_USAGE, "at most "
+				    "%d --approval-by", APPROVAL_ROLES_MAX);
+			bys[nby++] = by = v;
+		}
 		else if ((v = cli_opt(argc, argv, &i, "--approvals", &bad)))
 			napp = v;
 		else if ((v = cli_opt(argc, argv, &i, "--max-duration", &bad)))
@@ -71,14 +78,41 @@ access_add(struct cli *c, int argc, char **argv)
 		cli_error("invalid target glob: '%s'", glob);
 		return JG_EXIT_FAIL;
 	}
-	if (by != NULL && !name_valid(by)) {
-		cli_error("invalid approver role name: '%s'", by);
+	/* ROLE or ROLE:N, once or for several roles that must all approve */
+	for (k = 0; k < nby; k++) {
+		const char *colon = strchr(bys[k], ':');
+
+		snprintf(need[k].role, sizeof(need[k].role), "%.*s", colon ?
+		    (int)(colon - bys[k]) : (int)strlen(bys[k]), bys[k]);
+		need[k].count = 1;
+		if (colon != NULL) {
+			n = strtol(colon + 1, &end, 10);
+			if (!isdigit((unsigned char)colon[1]) || *end != '\0' ||
+			    n < 1 || n > 10) {
+				cli_error("invalid --approval-by: '%s' (ROLE or "
+				    "ROLE:N, N 1-10)", bys[k]);
+				return JG_EXIT_FAIL;
+			}
+			need[k].count = (int)n;
+		}
+		if (!name_valid(need[k].role) || (colon == NULL &&
+		    strlen(bys[k]) > JG_NAME_MAX)) {
+			cli_error("invalid approver role name: '%s'", bys[k]);
+			return JG_EXIT_FAIL;
+		}
+	}
+	if (napp != NULL && (nby > 1 || strchr(by, ':') != NULL))
+		return cli_usage_error(ACCESS_USAGE, "--approvals goes with one "
+		    "--approval-by ROLE (say ROLE:N for several)");
+	if (nby > 0 && (approval_format(need, nby, r.approval_role,
+	    sizeof(r.approval_role), &total) != JG_OK ||
+	    approval_parse(r.approval_role, total, need, &k) != JG_OK)) {
+		cli_error("invalid --approval-by: the roles are too long or "
+		    "named twice");
 		return JG_EXIT_FAIL;
 	}
-	if (by != NULL) {
-		r.approvals = 1;
-		snprintf(r.approval_role, sizeof(r.approval_role), "%s", by);
-	}
+	if (nby > 0)
+		r.approvals = total;
 	if (napp != NULL) {
 		n = strtol(napp, &end, 10);
 		if (!isdigit((unsigned char)napp[0]) || *end != '\0' ||
@@ -99,9 +133,20 @@ access_add(struct cli *c, int argc, char **argv)
 		return JG_EXIT_FAIL;
 	if ((rc = store_rule_add(c->store, &c->actor, &r)) != JG_OK)
 		return cli_store_fail(c, rc, NULL);
-	if (by != NULL)
+	if (nby == 1)
 		printf("access rule %lld: role %s may request %s, approved by "
-		    "%d of role %s\n", r.id, role, glob, r.approvals, by);
+		    "%d of role %s\n", r.id, role, glob, r.approvals,
+		    r.approval_role);
+	else if (nby > 1) {
+		said[0] = '\0';
+		for (k = 0; k < nby; k++)
+			snprintf(said + strlen(said), sizeof(said) -
+			    strlen(said), "%s%d of role %s", k == 0 ? "" :
+			    k + 1 == nby ? " and " : ", ", need[k].count,
+			    need[k].role);
+		printf("access rule %lld: role %s may request %s, approved by "
+		    "%s\n", r.id, role, glob, said);
+	}
 	else
 		printf("access rule %lld: role %s has standing access to %s\n",
 		    r.id, role, glob);

@@ -58,13 +58,15 @@ static const struct {
 "  --scan                  fetch the host key from the target now\n"
 "  --json                  print a JSON array\n" },
 	{ "access",
-"usage: jumpgate access add ROLE TARGET_GLOB [--approval-by ROLE\n"
+"usage: jumpgate access add ROLE TARGET_GLOB [--approval-by ROLE[:N]...\n"
 "                           [--approvals N] [--max-duration DUR]]\n"
 "       jumpgate access list [--json]\n"
 "       jumpgate access del ID\n"
 "Without --approval-by the rule gives standing access; with it, users\n"
 "request access and N users of the approving role decide.\n"
-"  --approval-by ROLE      who approves requests under this rule\n"
+"  --approval-by ROLE      who approves requests under this rule; give it\n"
+"                          once per role (ROLE:N, N approvals of it) for\n"
+"                          rules that need several roles to approve\n"
 "  --approvals N           approvals needed, 1-10 (default 1)\n"
 "  --max-duration DUR      longest grant (90s, 15m, 2h, 1d)\n"
 "  --json                  print a JSON array\n" },

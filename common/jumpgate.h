@@ -189,7 +189,7 @@ int sshkey_scan_host(const char *host, int port, int timeout,
 struct store;
 #define STORE_CREATE 0x1
 #define STORE_DAEMON 0x2	/* short busy timeout, fail closed */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 11
 
 struct store_actor {
 	const char *name;		/* "root", "cli", or a gateway user */
@@ -338,6 +338,18 @@ void store_audit_witness(struct store *, const char *head_path,
 	    const char *log_path);
 int store_audit_head_check(struct store *, char *err, size_t errlen);
 
+/* approval.c: one approver role with a count, or several, all met */
+#define APPROVAL_ROLES_MAX 4
+struct approval_need {
+	char role[JG_NAME_MAX + 1];
+	int count;
+};
+int approval_parse(const char *spec, int total, struct approval_need *,
+	    size_t *);
+int approval_format(const struct approval_need *, size_t, char *, size_t,
+	    int *total);
+int approval_has_role(const char *spec, int total, const char *role);
+
 /* authz.c */
 enum authz_how { AUTHZ_DENIED = 0, AUTHZ_STANDING, AUTHZ_REQUESTABLE,
 	AUTHZ_NO_TARGET, AUTHZ_GRANTED };
@@ -435,8 +447,7 @@ struct store_transfer_filter {
 	long long session_id;		/* 0: any */
 	const char *user, *target;	/* NULL: any */
 };
-int store_transfer_add(struct store *, const struct store_actor *,
-	    struct store_transfer *);
+int store_transfers_add(struct store *, struct store_transfer *, size_t);
 int store_transfer_list(struct store *, const struct store_transfer_filter *,
 	    struct store_transfer **, size_t *);
 
@@ -455,6 +466,8 @@ struct store_command_filter {
 	const char *user, *target;	/* NULL: any */
 	const char *since;		/* ISO UTC; sessions started since */
 	size_t limit;			/* 0: all */
+	size_t max_scan;		/* lines looked at, at most; 0: all */
+	int *cut;			/* set when max_scan stopped it */
 };
 int store_commands_add(struct store *, const struct store_command *, size_t);
 int store_commands_list(struct store *, long long session,

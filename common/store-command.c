@@ -77,7 +77,7 @@ store_commands_search(struct store *s, const struct store_command_filter *f,
 {
 	struct store_command *v = NULL, *nv, e;
 	sqlite3_stmt *st;
-	size_t cap = 0;
+	size_t cap = 0, scanned = 0;
 	char fmt[4];
 	int rc;
 
@@ -94,7 +94,15 @@ store_commands_search(struct store *s, const struct store_command_filter *f,
 	    "c.seq", fmt, f->user, f->target, f->since);
 	if (rc != JG_OK)
 		return rc;
+	if (f->cut != NULL)
+		*f->cut = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (f->max_scan > 0 && scanned++ == f->max_scan) {
+			if (f->cut != NULL)
+				*f->cut = 1;
+			rc = SQLITE_DONE;
+			break;
+		}
 		memset(&e, 0, sizeof(e));
 		store_command_row(st, &e);
 		if (regexec(f->re, e.line, 0, NULL, 0) != 0)

@@ -115,7 +115,8 @@ jit_requests_query(struct store *s, const struct store_request_filter *f,
 	    "AND (?3 IS NULL OR (r.state = 'pending' AND r.user != ?3 AND "
 	    "  EXISTS (SELECT 1 FROM user_roles ur JOIN users u ON "
 	    "  u.id = ur.user_id WHERE u.name = ?3 AND "
-	    "  ur.role = r.approval_role))) "
+	    "  (ur.role = r.approval_role OR instr(',' || r.approval_role, "
+	    "  ',' || ur.role || ':') > 0)))) "
 	    "AND (?4 = 0 OR r.id = ?4) ORDER BY r.id", fmt,
 	    (long long)f->pending_only, f->user, f->approver, id);
 	if (rc != JG_OK)
@@ -156,16 +157,28 @@ int
 store_request_add(struct store *s, const struct store_actor *a,
     struct store_request *r)
 {
+	struct approval_need need[APPROVAL_ROLES_MAX];
 	char now[32], detail[JIT_DETAIL_MAX];
+	size_t nneed;
 	int rc;
 
 	if ((rc = jit_name_valid(s, "user", r->user)) != JG_OK ||
 	    (rc = jit_name_valid(s, "target", r->target)) != JG_OK ||
-	    (rc = jit_name_valid(s, "approver role", r->approval_role)) !=
-	    JG_OK ||
+
 	    (rc = jit_text_valid(s, "reason", r->reason, 1,
 	    STORE_REASON_MAX)) != JG_OK)
 		return rc;
+	if (r->starts[0] != '\0') {	/* as store_now writes times */
+		time_t at;
+		char canon[32];
+
+		if (time_parse_iso_utc(r->starts, &at) != JG_OK) {
+			snprintf(s->err, sizeof(s->err), "invalid start time");
+			return JG_EINVAL;
+		}
+		time_iso_utc(at, canon, sizeof(canon));
+		snprintf(r->starts, sizeof(r->starts), "%s", canon);
+	}
 	if (r->duration <= 0) {
 		snprintf(s->err, sizeof(s->err), "the duration must be "
 		    "positive");
@@ -174,6 +187,11 @@ store_request_add(struct store *s, const struct store_actor *a,
 	if (r->approvals_needed < 1) {
 		snprintf(s->err, sizeof(s->err), "a request needs at least "
 		    "one approval");
+		return JG_EINVAL;
+	}
+	if (approval_parse(r->approval_role, r->approvals_needed, need,
+	    &nneed) != JG_OK) {
+		snprintf(s->err, sizeof(s->err), "invalid approver roles");
 		return JG_EINVAL;
 	}
 	if ((rc = store_begin(s)) != JG_OK)
@@ -235,6 +253,8 @@ static int
 jit_decider_check(struct store *s, long long id, const char *who,
     const char *verb, struct store_request *r)
 {
+	struct approval_need need[APPROVAL_ROLES_MAX];
+	size_t nneed, i;
 	int rc, exists, holds;
 
 	if ((rc = store_request_get(s, id, r)) != JG_OK)
@@ -250,9 +270,17 @@ jit_decider_check(struct store *s, long long id, const char *who,
 		    strcmp(verb, "deny") == 0 ? ": cancel it instead" : "");
 		return JG_EINVAL;
 	}
-	if ((rc = jit_user_role(s, who, r->approval_role, &exists, &holds)) !=
-	    JG_OK)
-		return rc;
+	if (approval_parse(r->approval_role, r->approvals_needed, need,
+	    &nneed) != JG_OK) {
+		snprintf(s->err, sizeof(s->err), "request %lld has invalid "
+		    "approver roles", id);
+		return JG_ECORRUPT;
+	}
+	/* Any of the approver roles lets one decide. */
+	for (i = 0, exists = holds = 0; i < nneed && !holds; i++)
+		if ((rc = jit_user_role(s, who, need[i].role, &exists,
+		    &holds)) != JG_OK)
+			return rc;
 	if (!exists) {
 		snprintf(s->err, sizeof(s->err), "no such user: %s", who);
 		return JG_ENOENT;
@@ -284,7 +312,7 @@ jit_grant_create(struct store *s, const struct store_actor *a,
 	if (r->starts[0] != '\0' && time_parse_iso_utc(r->starts, &at) ==
 	    JG_OK && at > t) {
 		t = at;
-		snprintf(starts, sizeof(starts), "%s", r->starts);
+		time_iso_utc(at, starts, sizeof(starts));
 	}
 	time_iso_utc(t + (time_t)r->duration, ends, sizeof(ends));
 	if ((rc = store_run(s, NULL, "INSERT INTO grants (request_id, user, "
@@ -344,13 +372,71 @@ jit_grant_extend(struct store *s, const struct store_actor *a,
 	return store_audit_append(s, a, "grant.extend", detail);
 }
 
+/*
+ * Which of the request's approver roles this approval counts for: the
+ * first the approver holds that still needs one; *final when it is the
+ * last approval needed of every role. JG_EEXIST: the approver approved
+ * already; JG_EINVAL: their roles have given all they can.
+ */
+static int
+jit_approval_role(struct store *s, const struct store_request *r,
+    const char *approver, char role[JG_NAME_MAX + 1], int *final)
+{
+	struct approval_need need[APPROVAL_ROLES_MAX];
+	sqlite3_stmt *st;
+	int got[APPROVAL_ROLES_MAX], rc, exists, holds, pick = -1;
+	size_t n, i;
+
+	*final = 0;
+	if (approval_parse(r->approval_role, r->approvals_needed, need, &n) !=
+	    JG_OK)
+		return JG_ECORRUPT;
+	if ((rc = store_prepare(s, &st, "SELECT EXISTS (SELECT 1 FROM "
+	    "approvals WHERE request_id = ? AND approver = ?)", "is", r->id,
+	    approver)) != JG_OK)
+		return rc;
+	rc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc)
+		return JG_EEXIST;
+	for (i = 0; i < n; i++) {
+		/* rows from before roles were kept count for a lone role */
+		if ((rc = store_prepare(s, &st, "SELECT count(*) FROM approvals "
+		    "WHERE request_id = ? AND coalesce(role, ?) = ?", "iss",
+		    r->id, r->approval_role, need[i].role)) != JG_OK)
+			return rc;
+		got[i] = sqlite3_step(st) == SQLITE_ROW ?
+		    sqlite3_column_int(st, 0) : 0;
+		sqlite3_finalize(st);
+		if (pick != -1 || got[i] >= need[i].count)
+			continue;
+		if ((rc = jit_user_role(s, approver, need[i].role, &exists,
+		    &holds)) != JG_OK)
+			return rc;
+		if (holds)
+			pick = (int)i;
+	}
+	if (pick == -1) {
+		snprintf(s->err, sizeof(s->err), "request %lld needs no more "
+		    "approvals from %s's roles (%s)", r->id, approver,
+		    r->approval_role);
+		return JG_EINVAL;
+	}
+	got[pick]++;
+	snprintf(role, JG_NAME_MAX + 1, "%s", need[pick].role);
+	for (i = 0, *final = 1; i < n; i++)
+		if (got[i] < need[i].count)
+			*final = 0;
+	return JG_OK;
+}
+
 int
 store_request_approve(struct store *s, const struct store_actor *a,
     long long id, const char *approver, const char *comment,
     struct store_request *after)
 {
 	struct store_request r;
-	char now[32], detail[JIT_DETAIL_MAX];
+	char now[32], detail[JIT_DETAIL_MAX], role[JG_NAME_MAX + 1];
 	int rc, changes = 0, final;
 
 	if (comment == NULL)
@@ -363,10 +449,15 @@ store_request_approve(struct store *s, const struct store_actor *a,
 		return rc;
 	if ((rc = jit_decider_check(s, id, approver, "approve", &r)) != JG_OK)
 		goto out;
+	if ((rc = jit_approval_role(s, &r, approver, role, &final)) != JG_OK &&
+	    rc != JG_EEXIST)
+		goto out;
 	store_now(now, sizeof(now));
-	if ((rc = store_run(s, &changes, "INSERT OR IGNORE INTO approvals "
-	    "(request_id, approver, time, comment) VALUES (?, ?, ?, ?)",
-	    "isss", id, approver, now, comment)) != JG_OK)
+	if (rc == JG_EEXIST)
+		changes = 0;		/* reported below, as before */
+	else if ((rc = store_run(s, &changes, "INSERT OR IGNORE INTO approvals "
+	    "(request_id, approver, time, comment, role) VALUES (?, ?, ?, ?, "
+	    "?)", "issss", id, approver, now, comment, role)) != JG_OK)
 		goto out;
 	if (changes == 0) {
 		snprintf(s->err, sizeof(s->err), "%s already approved request "
@@ -378,11 +469,10 @@ store_request_approve(struct store *s, const struct store_actor *a,
 		goto out;
 	}
 	r.approvals++;
-	final = r.approvals >= r.approvals_needed;
 	snprintf(detail, sizeof(detail), "request=%lld as %s user=%s "
-	    "target=%s approvals=%d/%d%s%s", id, approver, r.user, r.target,
-	    r.approvals, r.approvals_needed, comment[0] ? " comment=" : "",
-	    comment);
+	    "target=%s approvals=%d/%d role=%s%s%s", id, approver, r.user,
+	    r.target, r.approvals, r.approvals_needed, role, comment[0] ?
+	    " comment=" : "", comment);
 	if ((rc = store_audit_append(s, a, "request.approve", detail)) !=
 	    JG_OK)
 		goto out;

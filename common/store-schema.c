@@ -162,6 +162,15 @@ static const char *const store_migrations[] = {
 	"  sha256 TEXT,"
 	"  ok INTEGER NOT NULL);"
 	"CREATE INDEX transfers_session ON transfers (session_id);",
+	/* 9 -> 10: the approver role each approval counts for (a rule may
+	   need approvals from several roles, common/approval.c) */
+	"ALTER TABLE approvals ADD COLUMN role TEXT;",
+	/* 10 -> 11: last_login of logins made before it was kept, from the
+	   audit log, so ExpireInactiveDays does not take old users for
+	   inactive ones */
+	"UPDATE users SET last_login = (SELECT max(a.time) FROM audit a "
+	"  WHERE a.action = 'login' AND a.actor = users.name) "
+	"  WHERE last_login IS NULL;",
 };
 
 size_t

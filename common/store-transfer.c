@@ -1,10 +1,11 @@
 /* store-transfer.c: the files moved in sessions (sftp, scp): one row and one audit row per operation, listed by `jumpgate transfers`. */
 
 /*
- * The master writes a row as the worker reports each operation
- * (recorder/sftp.c, recorder/scp.c), in one transaction with its audit
- * row (`file.upload`, `file.download`, `file.remove`, ...), so the audit
- * chain covers what moved. A path is what the client asked for, kept as
+ * The master queues the operations the workers report (recorder/sftp.c,
+ * recorder/scp.c) and writes them once a second, each row with its audit
+ * row (`file.upload`, `file.download`, `file.remove`, ...) in one
+ * transaction for all, so the audit chain covers what moved and a client
+ * that sends thousands of operations costs one commit a second. A path is what the client asked for, kept as
  * it came (control characters replaced by '?' by the master); sha256 is
  * set only when the whole file went through in order.
  */
@@ -15,16 +16,14 @@
 #include "jumpgate.h"
 #include "store-int.h"
 
-int
-store_transfer_add(struct store *s, const struct store_actor *a,
-    struct store_transfer *t)
+/* One row and its audit row, in the caller's transaction; t->user acts. */
+static int
+store_transfer_one(struct store *s, struct store_transfer *t)
 {
+	struct store_actor a = { t->user, -1 };
 	char action[32], detail[2 * JG_FILE_PATH_MAX + 256];
 	int rc;
 
-	if ((rc = store_begin(s)) != JG_OK)
-		return rc;
-	store_now(t->time, sizeof(t->time));
 	rc = store_run(s, NULL, "INSERT INTO transfers (session_id, time, op, "
 	    "path, path2, bytes, sha256, ok) VALUES (?, ?, ?, ?, ?, ?, "
 	    "nullif(?, ''), ?)", "issssisi", t->session_id, t->time, t->op,
@@ -36,8 +35,22 @@ store_transfer_add(struct store *s, const struct store_actor *a,
 		    "bytes=%lld sha256=%s ok=%d", t->session_id, t->path,
 		    t->path2[0] ? " to=" : "", t->path2, t->bytes,
 		    t->sha256[0] ? t->sha256 : "-", t->ok);
-		rc = store_audit_append(s, a, action, detail);
+		rc = store_audit_append(s, &a, action, detail);
 	}
+	return rc;
+}
+
+/* Rows (their time set by the caller), all or none. */
+int
+store_transfers_add(struct store *s, struct store_transfer *v, size_t n)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = store_begin(s)) != JG_OK)
+		return rc;
+	for (i = 0; rc == JG_OK && i < n; i++)
+		rc = store_transfer_one(s, &v[i]);
 	return store_end(s, rc);
 }
 

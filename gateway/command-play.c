@@ -226,7 +226,8 @@ play_status(struct chan *c, int now)
 		if (c->reqs[i].kind == REQ_PTY)
 			cols = (unsigned)c->reqs[i].cols;
 	n = replay_status_bar(line, sizeof(line), rows, cols, pp->status);
-	buf_put(c->to_down, line, n);
+	if (buf_put(c->to_down, line, n) != JG_OK)
+		return;		/* no room now: drawn again next second */
 	pp->status_at = clock_ms();
 }
 

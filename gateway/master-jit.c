@@ -52,8 +52,10 @@ jit_approvers(struct master *m, const char *role, const char *requester,
 	for (i = 0; i < n; i++) {
 		if (strcmp(v[i].name, requester) == 0)
 			continue;
+		/* role: one role's name or several roles' spec */
 		for (k = 0; k < v[i].nroles; k++)
-			if (strcmp(v[i].roles[k], role) == 0)
+			if (strcmp(v[i].roles[k], role) == 0 ||
+			    approval_has_role(role, 2, v[i].roles[k]))
 				break;
 		if (k == v[i].nroles)
 			continue;
@@ -76,6 +78,7 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 	const char *target = rq->target, *reason = rq->reason;
 	struct store_grant g;
 	char text[2048], dur[80], who[512], maxd[32], ends[32], when[32];
+	char need[128];
 	struct store_request r;
 	struct store_target t;
 	struct authz_result res;
@@ -164,8 +167,10 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 	r.approvals_needed = res.approvals > 0 ? res.approvals : 1;
 	r.extends = rq->extends != 0 ? g.id : 0;
 	/* A start already past is no window: the grant runs from approval. */
+	/* Written as we format it: times are compared as text in the store,
+	   so never the worker's spelling of one. */
 	if (rq->starts[0] != '\0' && start > time(NULL))
-		snprintf(r.starts, sizeof(r.starts), "%s", rq->starts);
+		time_iso_utc(start, r.starts, sizeof(r.starts));
 	{
 		struct store_actor a = { p->user, -1 };
 		if (store_request_add(m->store, &a, &r) != JG_OK) {
@@ -181,16 +186,20 @@ master_w_request(struct master *m, struct peer *p, const void *msg)
 		    " from %s", when);
 	}
 	jit_approvers(m, r.approval_role, p->user, who, sizeof(who));
+	if (strchr(r.approval_role, ':') != NULL)	/* several roles */
+		snprintf(need, sizeof(need), "approval by %s",
+		    r.approval_role);
+	else
+		snprintf(need, sizeof(need), "approval by %d of role %s",
+		    r.approvals_needed, r.approval_role);
 	if (r.extends != 0)
 		snprintf(text, sizeof(text), "request %lld pending: %s asks to "
-		    "extend grant %lld on %s by %s: %s\napproval by %d of "
-		    "role %s: %s\n", r.id, p->user, r.extends, target, dur,
-		    reason, r.approvals_needed, r.approval_role, who);
+		    "extend grant %lld on %s by %s: %s\n%s: %s\n", r.id,
+		    p->user, r.extends, target, dur, reason, need, who);
 	else
 		snprintf(text, sizeof(text), "request %lld pending: %s asks "
-		    "for %s for %s: %s\napproval by %d of role %s: %s\n",
-		    r.id, p->user, target, dur, reason, r.approvals_needed,
-		    r.approval_role, who);
+		    "for %s for %s: %s\n%s: %s\n", r.id, p->user, target, dur,
+		    reason, need, who);
 	log_info("request %lld: %s asks for %s for %s", r.id, p->user, target,
 	    dur);
 	jit_scan(m);
@@ -318,6 +327,8 @@ master_w_decide(struct master *m, struct peer *p, const void *msg)
 	}
 	if (rc != JG_OK)
 		snprintf(out, sizeof(out), "%s", store_errmsg(m->store));
+	else
+		m->recheck = 1;	/* a grant may have moved: the tick looks */
 	jit_scan(m);
 	return master_text_reply(p, rc == JG_OK, out, strlen(out));
 }

@@ -168,8 +168,10 @@ master_sessions_compact(struct peer *p)
 	if (p->nsessions < MASTER_PEER_SESSIONS)
 		return;
 	for (i = 0; i < p->nsessions; i++)
-		if (p->sessions[i] > 0)
+		if (p->sessions[i] > 0) {
+			p->sbytes[k] = p->sbytes[i];	/* its counts too */
 			p->sessions[k++] = p->sessions[i];
+		}
 	p->nsessions = k;
 }
 
@@ -355,7 +357,7 @@ master_w_search(struct master *m, struct peer *p, const void *msg)
 	time_t since;
 	regex_t re;
 	size_t n = 0, i;
-	int rc;
+	int rc, cut = 0;
 
 	if (!master_is_auditor(m, p->user)) {
 		master_audit(m, p->user, "request.refused", "search");
@@ -368,11 +370,13 @@ master_w_search(struct master *m, struct peer *p, const void *msg)
 	    (rq->since[0] != '\0' && time_parse_iso_utc(rq->since, &since) !=
 	    JG_OK) || rq->regex[0] == '\0')
 		return JG_EINVAL;	/* the worker checked: a broken one */
+	/* Back-references and counted repetitions are what make POSIX
+	   matching blow up; neither may run in our loop. */
 	for (i = 0; rq->regex[i] != '\0'; i++)
-		if (rq->regex[i] == '\\' && rq->regex[i + 1] >= '1' &&
-		    rq->regex[i + 1] <= '9') {
+		if ((rq->regex[i] == '\\' && rq->regex[i + 1] >= '1' &&
+		    rq->regex[i + 1] <= '9') || rq->regex[i] == '{') {
 			snprintf(line, sizeof(line), "search: back-references "
-			    "are not allowed in the expression");
+			    "and {n,m} are not allowed in the expression");
 			return master_text_reply(p, 0, line, strlen(line));
 		}
 	if ((rc = regcomp(&re, rq->regex, REG_EXTENDED | REG_NOSUB)) != 0) {
@@ -398,6 +402,8 @@ master_w_search(struct master *m, struct peer *p, const void *msg)
 	f.target = rq->target[0] ? rq->target : NULL;
 	f.since = rq->since[0] ? rq->since : NULL;
 	f.limit = MASTER_SEARCH_SHOWN + 1;
+	f.max_scan = MASTER_SEARCH_SCAN;
+	f.cut = &cut;
 	rc = store_commands_search(m->store, &f, &v, &n);
 	regfree(&re);
 	if (rc != JG_OK) {
@@ -411,12 +417,15 @@ master_w_search(struct master *m, struct peer *p, const void *msg)
 		listing_commands_row(&v[i], 1, line, sizeof(line));
 		rc = buf_put(t, line, strlen(line));
 	}
-	if (rc == JG_OK && n > MASTER_SEARCH_SHOWN) {
-		snprintf(line, sizeof(line), "(the first %d matches: narrow it "
-		    "with --user, --target or --since)\n", MASTER_SEARCH_SHOWN);
+	if (rc == JG_OK && (n > MASTER_SEARCH_SHOWN || cut)) {
+		snprintf(line, sizeof(line), "(%s: narrow it with --user, "
+		    "--target or --since)\n", cut ? "the oldest lines only" :
+		    "the first matches only");
 		rc = buf_put(t, line, strlen(line));
 	}
 	free(v);
+	if (rc != JG_OK)		/* the answer's room: say it is cut */
+		(void)buf_put(t, "(cut)\n", 6);
 	rc = master_text_reply(p, 1, (const char *)buf_ptr(t), buf_len(t));
 	buf_free(t);
 	return rc;
@@ -431,25 +440,60 @@ master_clean_path(char *s)
 }
 
 /*
- * A file operation in one of the worker's sessions: its row and its audit
- * row. If the audit row cannot be written the session is ended: nothing
- * moves through the gateway unaudited for longer than one operation.
+ * Queued file operations to the store in one transaction (from the tick,
+ * or at once when the queue is full). If their audit rows cannot be
+ * written, their sessions are ended: nothing moves through the gateway
+ * unaudited for longer than a second.
  */
+void
+master_transfers_flush(struct master *m)
+{
+	struct m_kill k;
+	struct peer *p;
+	size_t i;
+
+	if (m->nxfers == 0)
+		return;
+	if (store_transfers_add(m->store, m->xfers, m->nxfers) == JG_OK) {
+		m->nxfers = 0;
+		return;
+	}
+	log_error("%zu file operations not audited: %s: ending their "
+	    "sessions", m->nxfers, store_errmsg(m->store));
+	for (i = 0; i < m->nxfers; i++)
+		for (p = m->peers; p != NULL; p = p->next)
+			if (!p->dead && master_peer_has_session(p,
+			    (uint64_t)m->xfers[i].session_id)) {
+				memset(&k, 0, sizeof(k));
+				k.id = (uint64_t)m->xfers[i].session_id;
+				snprintf(k.message, sizeof(k.message), "%s: "
+				    "session ended", MASTER_AUDIT_DOWN);
+				master_peer_sent(p, m_kill_send(p->conn, &k,
+				    -1));
+			}
+	m->nxfers = 0;
+}
+
+/* A file operation in one of the worker's sessions, queued for the store. */
 int
 master_w_transfer(struct master *m, struct peer *p, const void *msg)
 {
 	const struct w_transfer *rq = msg;
-	struct store_actor a = { p->user, -1 };
 	struct store_transfer *t;
-	struct m_kill k;
 	size_t i;
-	int rc;
 
 	if (rq->id == 0 || !master_peer_has_session(p, rq->id) ||
 	    rec_sftp_op_name((int)rq->op) == NULL ||
 	    rq->bytes > INT64_MAX)
 		return JG_EINVAL;
-	t = xcalloc(1, sizeof(*t));
+	if (m->nxfers == MASTER_TRANSFERS_PENDING)
+		master_transfers_flush(m);
+	if (m->xfers == NULL)
+		m->xfers = xcalloc(MASTER_TRANSFERS_PENDING, sizeof(*m->xfers));
+	t = &m->xfers[m->nxfers++];
+	memset(t, 0, sizeof(*t));
+	time_iso_utc(time(NULL), t->time, sizeof(t->time));
+	snprintf(t->user, sizeof(t->user), "%s", p->user);
 	t->session_id = (long long)rq->id;
 	snprintf(t->op, sizeof(t->op), "%s", rec_sftp_op_name((int)rq->op));
 	snprintf(t->path, sizeof(t->path), "%s", rq->path);
@@ -461,18 +505,6 @@ master_w_transfer(struct master *m, struct peer *p, const void *msg)
 		for (i = 0; i < sizeof(rq->sha256); i++)
 			snprintf(t->sha256 + 2 * i, 3, "%02x", rq->sha256[i]);
 	t->ok = rq->ok != 0;
-	rc = store_transfer_add(m->store, &a, t);
-	free(t);
-	if (rc == JG_OK)
-		return JG_OK;
-	log_error("session %llu: file %s not audited: %s: ending it",
-	    (unsigned long long)rq->id, rec_sftp_op_name((int)rq->op),
-	    store_errmsg(m->store));
-	memset(&k, 0, sizeof(k));
-	k.id = rq->id;
-	snprintf(k.message, sizeof(k.message), "%s: session ended",
-	    MASTER_AUDIT_DOWN);
-	master_peer_sent(p, m_kill_send(p->conn, &k, -1));
 	return JG_OK;
 }
 
@@ -658,7 +690,7 @@ master_recording_share(struct master *m, const char *actor, uint64_t id,
 	struct k_reckey_open ko;
 	unsigned char *sealed = NULL;
 	char path[JG_PATH_MAX];
-	size_t slen = 0;
+	size_t slen = 0, i;
 	int kp[2];
 
 	*fd = *kfd = -1;
@@ -669,6 +701,10 @@ master_recording_share(struct master *m, const char *actor, uint64_t id,
 		return JG_ERR;
 	}
 	*live = strcmp(ss.state, "live") == 0;
+	/* an end waiting for the database: no longer live, whatever the row */
+	for (i = 0; *live && i < m->nends; i++)
+		if (m->ends[i].id == (long long)id)
+			*live = 0;
 	if (live_only && !*live) {
 		free(sealed);
 		snprintf(text, len, "session %llu is not live (%s)",

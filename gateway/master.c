@@ -205,8 +205,19 @@ master_check_standing(struct master *m, struct peer *p)
 		return;
 	memset(&res, 0, sizeof(res));
 	if (authz_check(m->store, p->user, p->target, &res, &t) != JG_OK ||
-	    res.how == AUTHZ_STANDING || res.how == AUTHZ_GRANTED)
+	    res.how == AUTHZ_STANDING)
 		return;		/* still allowed (or ask at the next change) */
+	if (res.how == AUTHZ_GRANTED) {
+		/* Now a grant allows it: its end is this connection's end. */
+		p->how = AUTHZ_GRANTED;
+		p->grant_id = res.grant_id;
+		p->grant_deadline = master_deadline_of(res.grant_ends);
+		p->grant_warned = p->grant_deadline - clock_sec() <= 60 ? 0 :
+		    p->grant_deadline - clock_sec() <= 300 ? 1 : 2;
+		log_info("%s: %s is now reached through grant %lld", p->user,
+		    p->target, res.grant_id);
+		return;
+	}
 	log_info("%s: no rule allows %s any more: ending connection from %s",
 	    p->user, p->target, p->source);
 	snprintf(why, sizeof(why), "your access to %s was removed", p->target);
@@ -249,6 +260,7 @@ master_tick(evutil_socket_t fd, short ev, void *arg)
 	struct master *m = arg;
 	time_t now = clock_sec();
 	struct peer *p;
+	int changed;
 
 	(void)fd;
 	(void)ev;
@@ -265,8 +277,13 @@ master_tick(evutil_socket_t fd, short ev, void *arg)
 	master_session_ends_retry(m);
 	master_session_bytes_flush(m);
 	master_commands_flush(m);
+	master_transfers_flush(m);
 	master_expire_inactive(m);
-	master_jit_tick(m, master_check_access(m));
+	/* data_version sees other processes' writes only: a decision taken
+	   here (an extension approved through the gateway) says so itself */
+	changed = master_check_access(m) || m->recheck;
+	m->recheck = 0;
+	master_jit_tick(m, changed);
 	if (m->stopping) {
 		if (m->peers == NULL)
 			event_base_loopbreak(m->base);
@@ -435,7 +452,9 @@ out:
 	if (m->store != NULL) {	/* a last try for what still waits */
 		master_session_ends_retry(m);
 		master_commands_flush(m);
+		master_transfers_flush(m);
 	}
+	free(m->xfers);
 	free(m->cmds);
 	free(m->ends);
 	msg_free(m->keeper);	/* closing it makes the keeper wipe and exit */

@@ -14,6 +14,8 @@
 #define MASTER_PEER_WATCHES 8	/* live sessions one worker watches */
 #define MASTER_COMMANDS_PENDING 4096	/* command lines not yet written */
 #define MASTER_SEARCH_SHOWN 500	/* matches an auditor gets, at most */
+#define MASTER_SEARCH_SCAN 200000	/* lines one search looks at */
+#define MASTER_TRANSFERS_PENDING 256	/* file operations not yet written */
 #define MASTER_KILL_GRACE 3	/* seconds a told worker gets to go */
 /* A keeper that dies this often within the window is fatal: exit 1. */
 #define MASTER_KEEPER_DEATHS 5
@@ -122,12 +124,16 @@ struct master {
 	time_t stop_deadline;
 	time_t next_expire;
 	time_t next_inactive;		/* ExpireInactiveDays: next look */
+	int recheck;			/* our own write changed grants */
 	/* pending requests seen, to notify when they change (master-jit.c) */
 	struct master_req { long long id; char state[16]; } *reqs;
 	size_t nreqs;
 	int reqs_loaded;
 	/* NotifyCommand children and when they are killed */
 	struct master_notify { pid_t pid; time_t deadline; } notify[32];
+	/* file operations not yet in the store (master-session.c) */
+	struct store_transfer *xfers;
+	size_t nxfers;
 	/* command lines not yet in the index (master-session.c) */
 	struct store_command *cmds;
 	size_t ncmds;
@@ -181,6 +187,7 @@ int master_w_watch(struct master *, struct peer *, const void *);
 int master_w_command(struct master *, struct peer *, const void *);
 int master_w_search(struct master *, struct peer *, const void *);
 int master_w_transfer(struct master *, struct peer *, const void *);
+void master_transfers_flush(struct master *);
 void master_commands_flush(struct master *);
 int master_recording_share(struct master *, const char *actor, uint64_t id,
 	    int live_only, const char *event, const char *detail, int *fd,

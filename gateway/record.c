@@ -105,7 +105,7 @@ static void
 record_scp_start(struct chan *c, const char *cmd)
 {
 	char *copy = xstrdup(cmd), *w, *save = NULL, *path = NULL;
-	int upload = -1, into = 0, opts = 1;
+	int upload = -1, into = 0, opts = 1, npaths = 0;
 
 	for (w = strtok_r(copy, " ", &save); w != NULL;
 	    w = strtok_r(NULL, " ", &save)) {
@@ -118,8 +118,13 @@ record_scp_start(struct chan *c, const char *cmd)
 				upload = 0;
 			if (strchr(w, 'r') != NULL || strchr(w, 'd') != NULL)
 				into = 1;
-		} else if (path == NULL && strcmp(w, "scp") != 0)
+		} else if (strcmp(w, "scp") != 0 && npaths++ == 0)
 			path = w;
+	}
+	/* scp -f a b: files from several places; each by its own name */
+	if (npaths > 1) {
+		path = "";
+		into = 1;
 	}
 	if (upload != -1 && path != NULL) {
 		c->rec->scp = rec_scp_new(upload, path, into, record_transfer,
@@ -413,8 +418,9 @@ record_event(struct chan *c, int type, const void *data, size_t len)
 	if (!c->rec->content && (type == REC_OUT || type == REC_ERR ||
 	    type == REC_IN))
 		return;
-	/* A transfer kept in full keeps what was sent: file data, no keys. */
-	if (type == REC_IN && !c->rec->transfer) {
+	/* A transfer kept in full keeps what was sent: file data, no keys
+	   (a subsystem on a terminal still gets the echo rule). */
+	if (type == REC_IN && !(c->rec->transfer && !c->has_pty)) {
 		switch (c->w->cfg->record_input) {
 		case RECORD_INPUT_NO:
 			return;

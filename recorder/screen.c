@@ -575,7 +575,6 @@ rec_screen_text(struct rec_screen *s, int row, int from, int to, char *out,
     size_t len)
 {
 	VTermRect r;
-	size_t n;
 
 	if (len == 0)
 		return 0;
@@ -589,11 +588,12 @@ rec_screen_text(struct rec_screen *s, int row, int from, int to, char *out,
 	r.end_row = row + 1;
 	r.start_col = from;
 	r.end_col = to;
-	n = vterm_screen_get_text(s->vs, out, len - 1, r);
-	if (n > len - 1)
-		n = len - 1;
-	out[n] = '\0';
-	return n;
+	/* libvterm counts a character it had no room for without writing
+	   it: zeroed first, the text ends at the first byte not written */
+	memset(out, 0, len);
+	(void)vterm_screen_get_text(s->vs, out, len - 1, r);
+	out[len - 1] = '\0';
+	return strlen(out);
 }
 
 int

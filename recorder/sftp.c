@@ -119,6 +119,7 @@ struct rec_sftp {
 	void (*emit)(void *, const struct rec_sftp_event *);
 	void *arg;
 	int failed;
+	int unfollowed;			/* an opened file would go unseen */
 	struct sftp_dir client, server;
 	struct sftp_req reqs[SFTP_REQS];	/* a ring, oldest first */
 	size_t head, nreqs;
@@ -253,8 +254,12 @@ sftp_req_add(struct rec_sftp *s, int type, uint32_t id,
 	struct sftp_req *r;
 
 	while (s->nreqs == SFTP_REQS ||
-	    (s->nreqs > 0 && s->req_paths + need > SFTP_REQ_PATHS))
+	    (s->nreqs > 0 && s->req_paths + need > SFTP_REQ_PATHS)) {
+		/* a forgotten OPEN would let its file move unseen */
+		if (sftp_req_at(s, 0)->type == SSH_FXP_OPEN)
+			s->unfollowed = 1;
 		sftp_req_drop(s, sftp_req_at(s, 0), 1);
+	}
 	r = sftp_req_at(s, s->nreqs++);
 	r->type = type;
 	r->id = id;
@@ -356,8 +361,10 @@ sftp_file_open(struct rec_sftp *s, struct sftp_req *r,
 		sftp_file_end(s, f, 0);
 	for (i = 0; i < SFTP_FILES && s->files[i] != NULL; i++)
 		;
-	if (i == SFTP_FILES)
+	if (i == SFTP_FILES) {
+		s->unfollowed = 1;	/* no room: we would not see it */
 		return;
+	}
 	f = s->files[i] = xcalloc(1, sizeof(*f));
 	memcpy(f->handle, handle, n);
 	f->handle_len = n;
@@ -814,7 +821,9 @@ sftp_feed(struct rec_sftp *s, struct sftp_dir *d, const unsigned char *p,
 		if (d->len < SFTP_KEEP)
 			buf_trim(d->in, SFTP_KEEP);
 		d->body = NULL;
-		if (r != JG_OK)
+		/* Files we cannot follow end the stream: nothing moves
+		   unaudited because a client kept us busy. */
+		if (r != JG_OK || s->unfollowed)
 			return sftp_fail(s);
 	}
 	return JG_OK;

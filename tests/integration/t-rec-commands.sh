@@ -123,7 +123,7 @@ check "the search is audited" sh -c "\"$JG\" audit --json | jq -e \
 	'any(.[]; .action == \"commands.search\" and .actor == \"carol\" and (.detail | contains(\"user=bob\")))' >/dev/null"
 expect_error "bob (not an auditor) may not search" "only auditors may search" \
 	timeout 30 ssh "${O[@]}" -i "$T/keys/bob" bob@127.0.0.1 search --commands x
-expect_error "back-references are refused" "back-references are not allowed" \
+expect_error "back-references are refused" "back-references and {n,m} are not allowed" \
 	timeout 30 ssh "${O[@]}" -i "$T/keys/carol" carol@127.0.0.1 search --commands '(a)\1'
 expect_usage "search needs --commands REGEX" "usage: search --commands REGEX" \
 	timeout 30 ssh "${O[@]}" -i "$T/keys/carol" carol@127.0.0.1 search foo

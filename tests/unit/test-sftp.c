@@ -751,7 +751,10 @@ test_corrupt(void **state)
 	corrupt(1, (const unsigned char *)path, sizeof(path), 1);
 }
 
-/* More opens than followed: the rest go unfollowed, nothing breaks. */
+/*
+ * More files open than followed: the stream fails (its session ends)
+ * rather than let a file move unseen; below the bound, all are followed.
+ */
 static void
 test_many_handles(void **state)
 {
@@ -762,13 +765,24 @@ test_many_handles(void **state)
 
 	(void)state;
 	t_start(&t, SIZE_MAX);
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < 129; i++) {
+		snprintf(path, sizeof(path), "/f%u", i);
+		snprintf(handle, sizeof(handle), "%u", i);
+		t_open(&t, i, path, F_WRITE | F_CREAT, handle);
+	}
+	assert_int_equal(rec_sftp_client(t.p, buf_ptr(t.c), buf_len(t.c)),
+	    JG_OK);
+	assert_int_equal(rec_sftp_server(t.p, buf_ptr(t.s), buf_len(t.s)),
+	    JG_ECORRUPT);
+	t_done(&t);
+	t_start(&t, SIZE_MAX);
+	for (i = 0; i < 128; i++) {
 		snprintf(path, sizeof(path), "/f%u", i);
 		snprintf(handle, sizeof(handle), "%u", i);
 		t_open(&t, i, path, F_WRITE | F_CREAT, handle);
 	}
 	go(&t);
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < 128; i++) {
 		snprintf(handle, sizeof(handle), "%u", i);
 		c_write(&t, 1000 + i, handle, 0, d, sizeof(d));
 		c_handle(&t, FXP_CLOSE, 2000 + i, handle);
@@ -809,6 +823,16 @@ test_request_ring(void **state)
 	go(&t);
 	assert_int_equal(t.seen.n, 1100);
 	assert_int_equal(t.seen.nok, 1024);
+	t_done(&t);
+	/* an OPEN pushed out of the ring: its file would go unseen */
+	t_start(&t, SIZE_MAX);
+	c_open(&t, 1, "/secret", F_READ);
+	for (i = 0; i < 1100; i++) {
+		snprintf(path, sizeof(path), "/m%u", i);
+		c_path(&t, FXP_MKDIR, 10 + i, path, NULL);
+	}
+	assert_int_equal(rec_sftp_client(t.p, buf_ptr(t.c), buf_len(t.c)),
+	    JG_ECORRUPT);
 	t_done(&t);
 }
 

@@ -108,6 +108,44 @@ test_globs(void **state)
 	assert_false(glob_match("db0[12]", "db03"));
 }
 
+/* Approval specifications (common/approval.c): one role or several. */
+static void
+test_approvals(void **state)
+{
+	struct approval_need v[APPROVAL_ROLES_MAX];
+	const char *bad[] = { "", "a:1", "a:0,b:1", "a:1,a:2", "a:11,b:1",
+	    "a:1,b:", "a:1,b:x", "a:1,b:1,c:1,d:1,e:1", "a b:1,c:1",
+	    "a:01x,b:1", NULL };
+	char out[JG_NAME_MAX + 1];
+	size_t n, i;
+	int total;
+
+	(void)state;
+	assert_int_equal(approval_parse("oncall", 2, v, &n), JG_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].role, "oncall");
+	assert_int_equal(v[0].count, 2);
+	assert_int_not_equal(approval_parse("oncall", 0, v, &n), JG_OK);
+	assert_int_equal(approval_parse("dba:1,security:2", 3, v, &n), JG_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[1].role, "security");
+	assert_int_equal(v[1].count, 2);
+	assert_int_equal(approval_format(v, n, out, sizeof(out), &total),
+	    JG_OK);
+	assert_string_equal(out, "dba:1,security:2");
+	assert_int_equal(total, 3);
+	assert_int_equal(approval_format(v, 1, out, sizeof(out), &total),
+	    JG_OK);
+	assert_string_equal(out, "dba");
+	assert_int_equal(total, 1);
+	assert_int_not_equal(approval_format(v, 2, out, 8, &total), JG_OK);
+	for (i = 0; bad[i] != NULL; i++)
+		assert_int_not_equal(approval_parse(bad[i], 1, v, &n), JG_OK);
+	assert_true(approval_has_role("dba:1,security:2", 3, "security"));
+	assert_false(approval_has_role("dba:1,security:2", 3, "sec"));
+	assert_true(approval_has_role("oncall", 1, "oncall"));
+}
+
 int
 main(void)
 {
@@ -117,6 +155,7 @@ main(void)
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_globs),
+		cmocka_unit_test(test_approvals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
