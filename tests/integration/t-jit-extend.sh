@@ -44,6 +44,14 @@ while [ $((SECONDS - t0)) -lt 27 ]; do sleep 1; done
 check "the session lives past the old end" kill -0 "$BG"
 check "the extension is audited" sh -c "\"$JG\" audit --json | jq -e 'any(.[]; .action == \"grant.extend\" and (.detail | startswith(\"grant=$G request=$R \")))' >/dev/null"
 
+# Approved through the gateway: the daemon's own write, followed too.
+jg_as bob bob@127.0.0.1 extend "$G" --duration 5m --reason a bit more >/dev/null || not_ok "another extension"
+R4=$(pending_id)
+check_out "carol approves through the gateway" "^approved request $R4: bob's grant on db01 is extended" \
+	jg_as carol carol@127.0.0.1 approve "$R4"
+check "the live session is told again" wait_for 5 sh -c "[ \$(grep -c 'access to db01 now ends at' '$T/s.out') -ge 2 ]"
+E1=$(ends "$G")
+
 # A denied extension changes nothing.
 jg_as bob bob@127.0.0.1 extend "$G" --duration 1h --reason even more >/dev/null || not_ok "a second extension"
 R2=$(pending_id)

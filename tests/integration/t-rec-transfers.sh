@@ -122,5 +122,6 @@ check "sftp put again" timeout 120 sftp -q -b "$T/batch3" "${SSHO[@]}" alice@t1@
 S4=$("$JG" sessions --json | jq -r 'max_by(.id).id')
 "$JG" export "$S4" -o "$T/y.cast" || not_ok "export"
 check "RecordTransferContents yes keeps them" grep -qF "hello transfers" "$T/y.cast"
+wait_for 5 sh -c "\"$JG\" transfers $S4 --json | jq -e 'length == 1' >/dev/null"
 is "and the operation is still listed" "$("$JG" transfers "$S4" --json | jq -r '.[0] | "\(.op) \(.bytes) \(.sha256)"')" \
 	"upload 16 $SMALL"
