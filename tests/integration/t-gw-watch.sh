@@ -28,7 +28,8 @@ shows() {
 	else not_ok "$1" "expected: $3" "screen: $(pane "$2" | grep -v '^$' | tail -n 6)"; fi
 }
 type_in() { tm send-keys -t "$1" -l "$2"; tm send-keys -t "$1" Enter; }
-mark() { head -c 9 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 10; }
+# no q or Q: a watcher's q quits, and the marks are typed into watchers too
+mark() { head -c 12 /dev/urandom | base64 | tr -dc 'a-pr-zA-PR-Z0-9' | head -c 10; }
 
 # --------------------------------------------------- alice works, two watch
 M1=before-$(mark) M2=during-$(mark) INJ=injected-$(mark)
