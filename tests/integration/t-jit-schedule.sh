@@ -14,6 +14,11 @@ jg_user carol oncall
 "$JG" access add dba db01 --approval-by oncall >/dev/null || bail "access"
 jgd_start || bail "jumpgated did not start"
 
+# Bad input first (later bob holds the grant, and is told so instead).
+expect_usage "a start that is no time" "invalid --start: 'soon'" \
+	jg_as bob bob@127.0.0.1 request db01 --reason x --start soon
+expect_error "a start too far ahead" "a window may start at most 30 days ahead" \
+	jg_as bob bob@127.0.0.1 request db01 --reason x --start 40d
 check_out "bob asks for a window 8 s from now" '^request [0-9]+ pending: bob asks for db01 for 12s from [0-9-]+ [0-9:]+: maintenance$' \
 	jg_as bob bob@127.0.0.1 request db01 --reason maintenance --duration 12s --start 8s
 rid=$("$JG" requests --json | jq -r '.[0].id')
@@ -39,8 +44,3 @@ else not_ok "the window's end ends the session"; fi
 sid=$("$JG" sessions --json | jq -r 'max_by(.id).id')
 wait_for 5 sh -c "[ \"\$(\"$JG\" sessions --json | jq -r '.[] | select(.id == $sid) | .state')\" = expired ]"
 is "its row says expired" "$(session_field "$sid" state)" expired
-# Bad input.
-expect_usage "a start that is no time" "invalid --start: 'soon'" \
-	jg_as bob bob@127.0.0.1 request db01 --reason x --start soon
-expect_error "a start too far ahead" "a window may start at most 30 days ahead" \
-	jg_as bob bob@127.0.0.1 request db01 --reason x --start 40d
