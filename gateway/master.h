@@ -184,11 +184,8 @@ int master_w_session_open(struct master *, struct peer *, const void *);
 int master_w_session_end(struct master *, struct peer *, const void *);
 int master_w_session_bytes(struct master *, struct peer *, const void *);
 int master_w_watch(struct master *, struct peer *, const void *);
-int master_w_command(struct master *, struct peer *, const void *);
-int master_w_search(struct master *, struct peer *, const void *);
-int master_w_transfer(struct master *, struct peer *, const void *);
-void master_transfers_flush(struct master *);
-void master_commands_flush(struct master *);
+int master_peer_has_session(const struct peer *, uint64_t id);
+int master_is_auditor(struct master *, const char *user);
 int master_recording_share(struct master *, const char *actor, uint64_t id,
 	    int live_only, const char *event, const char *detail, int *fd,
 	    int *kfd, int *live, char *text, size_t len);
@@ -201,6 +198,13 @@ int master_kill(struct master *, uint64_t id, const char *user,
 int master_w_sessions(struct master *, struct peer *, const void *);
 int master_w_replay(struct master *, struct peer *, const void *);
 int master_text_reply(struct peer *, int ok, const char *text, size_t len);
+
+/* master-index.c */
+int master_w_command(struct master *, struct peer *, const void *);
+void master_commands_flush(struct master *);
+int master_w_search(struct master *, struct peer *, const void *);
+int master_w_transfer(struct master *, struct peer *, const void *);
+void master_transfers_flush(struct master *);
 
 /* master-keeper.c */
 int master_keeper_start(struct master *, char *err, size_t errlen);
