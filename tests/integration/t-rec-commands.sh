@@ -49,7 +49,9 @@ tm send-keys Up; sleep 0.5; tm send-keys Enter
 sleep 1
 typekeys "ls -d /usr/share/common-lic"; tm send-keys Tab; sleep 0.7; tm send-keys Enter
 shows "a completed command runs" "/usr/share/common-licenses/" 10
-tm send-keys -l "read -s -p 'pw: ' P; echo got=\${#P}"; tm send-keys Enter
+tm send-keys -l "read -s -p 'pw: ' P; echo got=\${#P}"
+shows "the read line is echoed" 'echo got=' 10	# Enter before the echo masks it
+tm send-keys Enter
 shows "a no-echo prompt appears" 'pw: ' 10
 typekeys "$SECRET"; tm send-keys Enter
 shows "it got the secret" "got=${#SECRET}" 10
