@@ -722,25 +722,37 @@ store_grant_list(struct store *s, int active_only, const char *user,
 	    user, NULL, (long long)active_only, out, n);
 }
 
-int
-store_grant_active(struct store *s, const char *user, const char *target,
-    struct store_grant *g)
+/*
+ * The one active grant of user on target that pick (a condition on the
+ * time ?1, then an ORDER BY) chooses first; what the error says if none.
+ */
+static int
+jit_grant_pick(struct store *s, const char *user, const char *target,
+    const char *pick, const char *none, struct store_grant *g)
 {
 	struct store_grant *v = NULL;
+	char where[384];
 	size_t n = 0;
 	int rc;
 
 	if (user == NULL || target == NULL)
 		return JG_ENOENT;
-	/* The one that lasts longest, if several overlap. */
-	/* A scheduled window opens only at its start. */
-	rc = jit_grants_query(s, "state = 'active' AND ends > ?1 AND user = ?2 "
-	    "AND target = ?3 AND ?4 = 0 AND id = (SELECT id FROM grants WHERE "
-	    "state = 'active' AND starts <= ?1 AND ends > ?1 AND user = ?2 "
-	    "AND target = ?3 ORDER BY ends DESC, id DESC LIMIT 1)", "sssi",
-	    user, target, 0, &v, &n);
-	return store_one(s, rc, v, n, g, sizeof(*g), "no active grant for %s "
-	    "to %s", user, target);
+	snprintf(where, sizeof(where), "?4 = 0 AND id = (SELECT id FROM grants "
+	    "WHERE state = 'active' AND user = ?2 AND target = ?3 AND %s "
+	    "LIMIT 1)", pick);
+	rc = jit_grants_query(s, where, "sssi", user, target, 0, &v, &n);
+	return store_one(s, rc, v, n, g, sizeof(*g), "%s for %s on %s", none,
+	    user, target);
+}
+
+/* The grant open now; the one that lasts longest if several overlap (a
+   scheduled window opens only at its start). */
+int
+store_grant_active(struct store *s, const char *user, const char *target,
+    struct store_grant *g)
+{
+	return jit_grant_pick(s, user, target, "starts <= ?1 AND ends > ?1 "
+	    "ORDER BY ends DESC, id DESC", "no active grant", g);
 }
 
 /* The next scheduled window of user on target, not open yet. */
@@ -748,16 +760,8 @@ int
 store_grant_next(struct store *s, const char *user, const char *target,
     struct store_grant *g)
 {
-	struct store_grant *v = NULL;
-	size_t n = 0;
-	int rc;
-
-	rc = jit_grants_query(s, "?4 = 0 AND id = (SELECT id FROM grants "
-	    "WHERE state = 'active' AND starts > ?1 AND user = ?2 AND "
-	    "target = ?3 ORDER BY starts, id LIMIT 1)", "sssi", user, target,
-	    0, &v, &n);
-	return store_one(s, rc, v, n, g, sizeof(*g), "no window ahead for %s "
-	    "on %s", user, target);
+	return jit_grant_pick(s, user, target, "starts > ?1 ORDER BY starts, "
+	    "id", "no window ahead", g);
 }
 
 int
