@@ -26,9 +26,18 @@ O=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 TS="$T/tmux.sock"
 tm() { tmux -S "$TS" "$@"; }
 has() { tm capture-pane -p -S -100 | grep -qF -- "$1"; }
+has_line() { tm capture-pane -p -S -100 | grep -qxF -- "$1"; }
+# the shell waits at a fresh prompt: the screen's last line is one
+at_prompt() { [[ "$(tm capture-pane -p | grep -v '^$' | tail -n 1)" =~ ^jgtarget@.*\$$ ]]; }
 shows() {
 	if wait_for "$3" has "$2"; then ok "$1"
 	else not_ok "$1" "expected: $2" "screen: $(tm capture-pane -p | grep -v '^$' | tail -n 5)"; fi
+}
+# shows_line: a whole line of output, not the echo of the command that
+# prints it (a key typed before the output came is type-ahead, masked)
+shows_line() {
+	if wait_for "$3" has_line "$2" && wait_for "$3" at_prompt; then ok "$1"
+	else not_ok "$1" "expected the line: $2" "screen: $(tm capture-pane -p | grep -v '^$' | tail -n 5)"; fi
 }
 # typekeys TEXT: one key per write, as a person types.
 typekeys() { local i; for ((i = 0; i < ${#1}; i++)); do tm send-keys -l -- "${1:i:1}"; sleep 0.03; done; }
@@ -41,14 +50,14 @@ tm new-session -d -x 120 -y 30 \
 	"ssh $SSHO -tt -i $T/keys/alice -p $JG_PORT alice@t1@127.0.0.1; sleep 60"
 shows "the shell prompt appears" 'jgtarget@' 15
 typekeys "echo first-one"; tm send-keys Enter
-shows "a typed command runs" 'first-one' 10
+shows_line "a typed command runs" 'first-one' 10
 typekeys "echo typo-xyz"; tm send-keys BSpace BSpace BSpace BSpace; typekeys "fixed"; tm send-keys Enter
-shows "an edited command runs" 'typofixed' 10
+shows_line "an edited command runs" 'typofixed' 10
 sleep 0.5
 tm send-keys Up; sleep 0.5; tm send-keys Enter
 sleep 1
 typekeys "ls -d /usr/share/common-lic"; tm send-keys Tab; sleep 0.7; tm send-keys Enter
-shows "a completed command runs" "/usr/share/common-licenses/" 10
+shows_line "a completed command runs" "/usr/share/common-licenses/" 10
 tm send-keys -l "read -s -p 'pw: ' P; echo got=\${#P}"
 shows "the read line is echoed" 'echo got=' 10	# Enter before the echo masks it
 tm send-keys Enter
@@ -62,7 +71,7 @@ sleep 0.5
 tm send-keys -l "echo pasted-$(printf x)"
 shows "a pasted line is echoed" 'echo pasted-x' 10
 tm send-keys Enter
-shows "a pasted command runs" 'pasted-x' 10
+shows_line "a pasted command runs" 'pasted-x' 10
 typekeys "exit"; tm send-keys Enter
 check "the client exits" wait_for 15 bash -c "! pgrep -f '^ssh .*-p $JG_PORT alice@t1' >/dev/null"
 tmux_stop "$TS"
@@ -169,3 +178,5 @@ diag "search --commands over 10,000 sessions, 100,000 lines: $ms ms"
 is "the one rm -rf among 100,000 lines is found" \
 	"$(jq -r 'map("\(.session) \(.seq) \(.user) \(.command)") | join("|")' "$T/big.json")" \
 	"105678 7 u28 rm -rf /srv/data"
+# last, where a CI log's tail shows it: what the shell session's index held
+diag "session $S1's index: $(jq -c 'map(.command)' "$T/c1.json")"
