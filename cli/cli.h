@@ -38,12 +38,15 @@ int help_show(const char *);
 int cmd_init(struct cli *, int, char **);
 /* cmd-user.c */
 int cmd_user(struct cli *, int, char **);
+/* cmd-mfa.c */
+int cmd_user_mfa(struct cli *, int, char **, const char *usage);
 /* cmd-target.c */
 int cmd_target(struct cli *, int, char **);
 /* cmd-access.c */
 int cmd_access(struct cli *, int, char **);
 /* cmd-vault.c */
 int cmd_vault(struct cli *, int, char **);
+int cli_vault_open(struct cli *, const char *passfile, struct vault_key **);
 /* cmd-unseal.c */
 int cmd_unseal(struct cli *, int, char **);
 /* ctl.c: the control socket */

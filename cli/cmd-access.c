@@ -7,9 +7,11 @@
 #include "cli.h"
 
 #define ACCESS_USAGE "jumpgate access add ROLE TARGET_GLOB [--approval-by " \
-	"ROLE[:N]... [--approvals N] [--max-duration DUR]] | access list " \
+	"ROLE[:N]... [--approvals N] [--max-duration DUR]] [--mfa] | access list " \
 	"[--json] | " \
 	"access del ID"
+
+#define ACCESS_MFA_SAID ", with a one-time code at login"
 
 /* A target glob: name characters plus the fnmatch wildcards * ? [ ] !. */
 static int
@@ -37,7 +39,7 @@ access_add(struct cli *c, int argc, char **argv)
 	char *end, said[256];
 	size_t nby = 0, k;
 	long n;
-	int i, bad = 0, rc, total;
+	int i, bad = 0, rc, total, mfa = 0;
 
 	for (i = 2; i < argc; i++) {
 		if ((v = cli_opt(argc, argv, &i, "--approval-by", &bad))) {
@@ -50,6 +52,8 @@ access_add(struct cli *c, int argc, char **argv)
 			napp = v;
 		else if ((v = cli_opt(argc, argv, &i, "--max-duration", &bad)))
 			maxd = v;
+		else if (!bad && cli_flag(argc, argv, &i, "--mfa"))
+			mfa = 1;
 		else if (bad || (argv[i][0] == '-' && argv[i][1] == '-'))
 			return cli_usage_error(ACCESS_USAGE, bad ?
 			    "missing value" : "unknown option %s", argv[i]);
@@ -129,14 +133,15 @@ access_add(struct cli *c, int argc, char **argv)
 	}
 	snprintf(r.role, sizeof(r.role), "%s", role);
 	snprintf(r.target_glob, sizeof(r.target_glob), "%s", glob);
+	r.mfa = mfa;
 	if (cli_store_open(c) != JG_EXIT_OK)
 		return JG_EXIT_FAIL;
 	if ((rc = store_rule_add(c->store, &c->actor, &r)) != JG_OK)
 		return cli_store_fail(c, rc, NULL);
 	if (nby == 1)
 		printf("access rule %lld: role %s may request %s, approved by "
-		    "%d of role %s\n", r.id, role, glob, r.approvals,
-		    r.approval_role);
+		    "%d of role %s%s\n", r.id, role, glob, r.approvals,
+		    r.approval_role, mfa ? ACCESS_MFA_SAID : "");
 	else if (nby > 1) {
 		said[0] = '\0';
 		for (k = 0; k < nby; k++)
@@ -145,11 +150,12 @@ access_add(struct cli *c, int argc, char **argv)
 			    k + 1 == nby ? " and " : ", ", need[k].count,
 			    need[k].role);
 		printf("access rule %lld: role %s may request %s, approved by "
-		    "%s\n", r.id, role, glob, said);
+		    "%s%s\n", r.id, role, glob, said, mfa ? ACCESS_MFA_SAID :
+		    "");
 	}
 	else
-		printf("access rule %lld: role %s has standing access to %s\n",
-		    r.id, role, glob);
+		printf("access rule %lld: role %s has standing access to %s%s\n",
+		    r.id, role, glob, mfa ? ACCESS_MFA_SAID : "");
 	return JG_EXIT_OK;
 }
 
@@ -166,6 +172,7 @@ access_json_object(struct json *j, const void *elem)
 	json_key_int(j, "approvals", e->approvals);
 	json_key_int(j, "max_duration", e->max_duration);
 	json_key_str(j, "created", e->created);
+	json_key_bool(j, "mfa", e->mfa);
 }
 
 static int
@@ -192,10 +199,11 @@ access_list(struct cli *c, int json)
 				    v[i].max_duration);
 			else
 				snprintf(maxd, sizeof(maxd), "-");
-			printf("%-5lld %-16s %-24s %-16s %9d %12s\n", v[i].id,
-			    v[i].role, v[i].target_glob,
+			printf("%-5lld %-16s %-24s %-16s %9d %12s%s\n",
+			    v[i].id, v[i].role, v[i].target_glob,
 			    v[i].approval_role[0] ? v[i].approval_role :
-			    "(standing)", v[i].approvals, maxd);
+			    "(standing)", v[i].approvals, maxd, v[i].mfa ?
+			    "  (mfa)" : "");
 		}
 	}
 	free(v);

@@ -1,4 +1,4 @@
-/* cmd-user.c: `jumpgate user ...`: gateway users, their roles and public keys. */
+/* cmd-user.c: `jumpgate user ...`: gateway users, their roles and public keys (one-time codes: cmd-mfa.c). */
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,8 @@
 	"| user list [--json] | user del NAME [--force] | user disable NAME [--reason " \
 	"TEXT] | user enable NAME | user key add NAME FILE|- " \
 	"| user key list [NAME] [--json] | user key del FINGERPRINT " \
-	"| user role add|del NAME ROLE"
+	"| user role add|del NAME ROLE " \
+	"| user mfa NAME --totp|--off [--passphrase-file F]"
 #define USER_MAX_ROLES 32
 
 static int
@@ -90,6 +91,7 @@ user_json_object(struct json *j, const void *elem)
 	    NULL);
 	json_key_str(j, "last_login", e->last_login[0] ? e->last_login :
 	    NULL);
+	json_key_bool(j, "mfa", e->mfa);
 }
 
 static int
@@ -119,8 +121,9 @@ user_list(struct cli *c, int json)
 				    strlen(roles) - 1);
 			}
 			time_local_iso(v[i].created, when, sizeof(when));
-			printf("%-20s %-30s %4zu  %s%s\n", v[i].name,
+			printf("%-20s %-30s %4zu  %s%s%s\n", v[i].name,
 			    roles[0] ? roles : "-", v[i].nkeys, when,
+			    v[i].mfa ? "  (mfa)" : "",
 			    v[i].disabled ? "  (disabled)" : "");
 		}
 	}
@@ -328,6 +331,8 @@ cmd_user(struct cli *c, int argc, char **argv)
 		return user_key(c, argc, argv);
 	if (strcmp(argv[1], "role") == 0)
 		return user_role(c, argc, argv);
+	if (strcmp(argv[1], "mfa") == 0)
+		return cmd_user_mfa(c, argc, argv, USER_USAGE);
 	if (strcmp(argv[1], "list") == 0) {
 		if (argc == 2)
 			return user_list(c, 0);

@@ -210,8 +210,8 @@ vault_read_privkey(const char *path, char **textp, size_t *lenp)
 }
 
 /* Open the store and the vault: the key check passes or nothing happens. */
-static int
-vault_open_all(struct cli *c, const char *passfile, struct vault_key **keyp)
+int
+cli_vault_open(struct cli *c, const char *passfile, struct vault_key **keyp)
 {
 	char err[JG_ERRLEN], note[JG_ERRLEN];
 	int rc;
@@ -301,7 +301,7 @@ vault_set(struct cli *c, int argc, char **argv)
 	} else if (rc != JG_ENOENT)
 		return cli_store_fail(c, rc, "cannot read the vault");
 
-	if (vault_open_all(c, passfile, &key) != JG_OK)
+	if (cli_vault_open(c, passfile, &key) != JG_OK)
 		return JG_EXIT_FAIL;
 	if (from_stdin)
 		rc = vault_read_password(&secret, &secretlen);
@@ -475,7 +475,7 @@ vault_rekey_cmd(struct cli *c, int argc, char **argv)
 	}
 	if (vault_daemon_stopped(c, &lockfd) != JG_OK)
 		return JG_EXIT_FAIL;
-	if (vault_open_all(c, passfile, &key) != JG_OK)
+	if (cli_vault_open(c, passfile, &key) != JG_OK)
 		goto out;
 	if (vault_rekey(&c->cfg, c->store, &c->actor, key, newfile, &count,
 	    err, sizeof(err)) != JG_OK) {

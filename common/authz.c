@@ -8,7 +8,10 @@
  * the user ask is removed meanwhile. Requestable: a matching rule needs
  * approval. Several rules may match; the most permissive wins: standing
  * over granted over requestable, and among requestable rules the one that
- * needs the fewest approvals, then the longest maximum (0: none). Everything
+ * needs the fewest approvals, then the longest maximum (0: none); a rule
+ * without MFA over an equal one with it. A rule with MFA (access add --mfa)
+ * allows only a login made with a one-time code: res->mfa says so and the
+ * master, which knows how the user logged in, enforces it. Everything
  * else is denied: deny by default.
  */
 
@@ -44,7 +47,7 @@ static void
 authz_decide(const struct store_user *u, const struct store_rule *rules,
     size_t nrules, const char *target, struct authz_result *res)
 {
-	const struct store_rule *best = NULL;
+	const struct store_rule *best = NULL, *standing = NULL;
 	size_t i;
 
 	res->how = AUTHZ_DENIED;
@@ -54,17 +57,28 @@ authz_decide(const struct store_user *u, const struct store_rule *rules,
 		    !glob_match(rules[i].target_glob, target))
 			continue;
 		if (rules[i].approval_role[0] == '\0') {
-			res->how = AUTHZ_STANDING;
-			res->rule_id = rules[i].id;
-			snprintf(res->why, sizeof(res->why), "rule %lld: role %s "
-			    "on %s", rules[i].id, rules[i].role,
-			    rules[i].target_glob);
-			return;
+			/* one without MFA is more permissive than one with */
+			if (standing == NULL || (standing->mfa &&
+			    !rules[i].mfa))
+				standing = &rules[i];
+			continue;
 		}
-		if (best == NULL || authz_rule_better(&rules[i], best))
+		if (best == NULL || authz_rule_better(&rules[i], best) ||
+		    (best->mfa && !rules[i].mfa &&
+		    !authz_rule_better(best, &rules[i])))
 			best = &rules[i];
 	}
+	if (standing != NULL) {
+		res->how = AUTHZ_STANDING;
+		res->rule_id = standing->id;
+		res->mfa = standing->mfa;
+		snprintf(res->why, sizeof(res->why), "rule %lld: role %s on "
+		    "%s%s", standing->id, standing->role,
+		    standing->target_glob, standing->mfa ? " (MFA)" : "");
+		return;
+	}
 	if (best != NULL) {
+		res->mfa = best->mfa;
 		res->how = AUTHZ_REQUESTABLE;
 		res->rule_id = best->id;
 		res->max_duration = best->max_duration;

@@ -359,6 +359,10 @@ config_keyword(struct config *c, const char *k, const char *v, int *seen_rec)
 		return config_int(v, 1, 1024, &c->max_sessions);
 	if (strcasecmp(k, "RecordTransferContents") == 0)
 		return config_yes_no(v, &c->record_transfer_contents);
+	if (strcasecmp(k, "RequireMFA") == 0)
+		return config_yes_no(v, &c->require_mfa);
+	if (strcasecmp(k, "ApproverMFA") == 0)
+		return config_yes_no(v, &c->approver_mfa);
 	if (strcasecmp(k, "ExpireInactiveDays") == 0)
 		return config_int(v, 0, 36500, &c->expire_inactive_days);
 	if (strcasecmp(k, "PerSourceMaxStartups") == 0)

@@ -70,6 +70,8 @@ struct config {
 	int max_sessions;		/* channels per connection */
 	int expire_inactive_days;	/* 0: never */
 	int record_transfer_contents;	/* sftp/scp/rsync bytes recorded */
+	int require_mfa;		/* logins without a one-time code refused */
+	int approver_mfa;		/* decisions only after a one-time code */
 	int per_source_max_startups;	/* 0: no cap */
 	long long max_recording_size;	/* bytes, 0: none */
 	long long recording_min_free;	/* bytes, -1: use the percentage */
@@ -189,7 +191,7 @@ int sshkey_scan_host(const char *host, int port, int timeout,
 struct store;
 #define STORE_CREATE 0x1
 #define STORE_DAEMON 0x2	/* short busy timeout, fail closed */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 struct store_actor {
 	const char *name;		/* "root", "cli", or a gateway user */
@@ -205,6 +207,7 @@ struct store_user {
 	int disabled;
 	char disabled_why[512];		/* STORE_REASON_MAX and a NUL fit */
 	char last_login[32];		/* "" never */
+	int mfa;			/* has one-time codes */
 };
 struct store_key {
 	long long id;
@@ -231,6 +234,7 @@ struct store_rule {
 	int approvals;
 	long max_duration;		/* seconds, 0 = default */
 	char created[32];
+	int mfa;			/* applies to logins with a code */
 };
 struct store_vault_meta {
 	int present;
@@ -321,6 +325,26 @@ int store_secret_del(struct store *, const struct store_actor *,
 int store_secret_list(struct store *, struct store_secret **, size_t *);
 void store_secret_free(struct store_secret *, size_t);
 /* Re-seal every secret in one transaction; the callback re-seals one. */
+/* store-mfa.c: a user's one-time codes (sealed) and what was used of them */
+#define STORE_MFA_KIND "totp"
+struct store_mfa {
+	char user[JG_NAME_MAX + 1];
+	uint32_t version;
+	unsigned char *sealed;
+	size_t sealed_len;
+	uint64_t last_step;		/* the last TOTP step accepted */
+	uint32_t recovery_used;		/* bit i: recovery code i was used */
+	char created[32];
+};
+int store_mfa_get(struct store *, const char *user, struct store_mfa *);
+void store_mfa_clear(struct store_mfa *);
+int store_mfa_put(struct store *, const struct store_actor *,
+	    const char *user, uint32_t version, const unsigned char *sealed,
+	    size_t len);
+int store_mfa_del(struct store *, const struct store_actor *,
+	    const char *user);
+int store_mfa_use(struct store *, const char *user, int kind,
+	    uint64_t step, uint32_t index);
 typedef int (*store_reseal_cb)(void *arg, const struct store_secret *old,
 	    unsigned char **sealed, size_t *len);
 int store_vault_rekey(struct store *, const struct store_actor *,
@@ -337,6 +361,24 @@ int store_audit_verify(struct store *, long long *bad_id, char *err,
 void store_audit_witness(struct store *, const char *head_path,
 	    const char *log_path);
 int store_audit_head_check(struct store *, char *err, size_t errlen);
+
+/* mfa.c: one-time codes: TOTP (RFC 6238: SHA-1, 6 digits, 30 s) and recovery codes */
+#define MFA_SECRET_LEN 20		/* the TOTP key, bytes */
+#define MFA_RECOVERY_N 10		/* recovery codes per enrolment */
+#define MFA_RECOVERY_LEN 10		/* chars of one: a-z 2-7, shown xxxxx-xxxxx */
+/* what is sealed in the vault: key || the recovery codes, back to back */
+#define MFA_PLAIN_LEN (MFA_SECRET_LEN + MFA_RECOVERY_N * MFA_RECOVERY_LEN)
+#define MFA_STEP 30
+#define MFA_DIGITS 6
+#define MFA_ANSWER_MAX 64		/* the longest answer looked at */
+enum mfa_kind { MFA_NONE = 0, MFA_TOTP = 1, MFA_RECOVERY = 2 };
+int mfa_base32(const unsigned char *, size_t, char *out, size_t outlen);
+uint32_t mfa_hotp(const unsigned char *key, size_t keylen, uint64_t counter);
+int mfa_answer_parse(const char *answer, char *out, size_t outlen);
+int mfa_check(const unsigned char *plain, size_t plainlen, const char *answer,
+	    uint64_t now, uint64_t last_step, uint32_t recovery_used,
+	    uint64_t *step, uint32_t *index);
+int mfa_new(unsigned char plain[MFA_PLAIN_LEN]);
 
 /* approval.c: one approver role with a count, or several, all met */
 #define APPROVAL_ROLES_MAX 4
@@ -364,6 +406,7 @@ struct authz_result {
 	int approvals;
 	char approval_role[JG_NAME_MAX + 1];
 	char why[192];			/* the rule or grant, for people */
+	int mfa;			/* the deciding rule needs a code at login */
 };
 struct authz_target {
 	char name[JG_NAME_MAX + 1];

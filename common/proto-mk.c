@@ -29,6 +29,16 @@ static const struct proto_field k_unregister_f[] = {
 static const struct proto_field k_reckey_open_f[] = {
 	F_U64(k_reckey_open, session),
 	F_BYTES(k_reckey_open, sealed, SEALED_MAX) };
+static const struct proto_field k_mfa_check_f[] = {
+	F_U64(k_mfa_check, conn), F_CSTR(k_mfa_check, user),
+	F_U32(k_mfa_check, version),
+	F_BYTES(k_mfa_check, sealed, SEALED_MAX),
+	F_CSTR(k_mfa_check, answer), F_U64(k_mfa_check, last_step),
+	F_U32(k_mfa_check, recovery_used) };
+static const struct proto_field k_mfa_result_f[] = {
+	F_U64(k_mfa_result, conn), F_U32(k_mfa_result, kind),
+	F_U64(k_mfa_result, step), F_U32(k_mfa_result, index),
+	F_U32(k_mfa_result, sealed), F_U32(k_mfa_result, replay) };
 static const struct proto_field k_status_f[] = {
 	F_U32(k_status, unsealed), F_CSTR(k_status, message) };
 static const struct proto_field k_registered_f[] = {
@@ -51,12 +61,17 @@ static const struct proto_msg mk_msgs[] = {
 	MSG(MSG_K_RECKEY_OPEN, k_reckey_open, MK, PROTO_FD_MUST,
 	    "write this sealed recording key, opened, into this socket "
 	    "(an auditor's replay)"),
+	MSG(MSG_K_MFA_CHECK, k_mfa_check, MK, PROTO_FD_NONE,
+	    "a user's sealed one-time codes and the answer typed at login "
+	    "(K_MFA_RESULT)"),
 	MSG(MSG_K_STATUS, k_status, KM, PROTO_FD_NONE,
 	    "sealed or unsealed, and why"),
 	MSG(MSG_K_REGISTERED, k_registered, KM, PROTO_FD_NONE,
 	    "a registration taken or refused"),
 	MSG(MSG_K_RECKEY, k_reckey, KM, PROTO_FD_NONE,
 	    "a new recording key, sealed, for the session's row"),
+	MSG(MSG_K_MFA_RESULT, k_mfa_result, KM, PROTO_FD_NONE,
+	    "the code matched (which step or recovery code) or not"),
 };
 
 const struct proto_link proto_mk = { "master-keeper", mk_msgs, NF(mk_msgs) };

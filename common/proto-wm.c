@@ -68,7 +68,9 @@ static const struct proto_field w_request_state_f[] = {
 
 static const struct proto_field m_key_owner_f[] = { F_U32(m_key_owner, ok) };
 static const struct proto_field m_auth_ok_f[] = {
-	F_U32(m_auth_ok, ok), F_CSTR(m_auth_ok, message) };
+	F_U32(m_auth_ok, ok), F_CSTR(m_auth_ok, message),
+	F_U32(m_auth_ok, mfa) };
+static const struct proto_field w_mfa_f[] = { F_CSTR(w_mfa, answer) };
 static const struct proto_field m_authorize_f[] = {
 	F_U32(m_authorize, how), F_U32(m_authorize, ok),
 	F_CSTR(m_authorize, message), F_CSTR(m_authorize, target),
@@ -103,6 +105,9 @@ static const struct proto_msg wm_msgs[] = {
 	MSG(MSG_W_AUTH_OK, w_auth_ok, W, PROTO_FD_NONE,
 	    "the user logged in with this key: checked again, audited "
 	    "(M_AUTH_OK)"),
+	MSG(MSG_W_MFA, w_mfa, W, PROTO_FD_NONE,
+	    "the answer typed at the verification code prompt, checked by "
+	    "the keeper (M_AUTH_OK)"),
 	MSG(MSG_W_AUTHORIZE, w_authorize, W, PROTO_FD_NONE,
 	    "may the user reach this target now? (M_AUTHORIZE)"),
 	MSG0(MSG_W_TARGETS, W, PROTO_FD_NONE,
@@ -164,7 +169,8 @@ static const struct proto_msg wm_msgs[] = {
 	MSG(MSG_M_WATCH_END, m_watch_end, M, PROTO_FD_NONE,
 	    "a session it watches ended: its file holds all there is"),
 	MSG(MSG_M_AUTH_OK, m_auth_ok, M, PROTO_FD_NONE,
-	    "the login stands, or why not (its audit row cannot be written)"),
+	    "the login stands, or why not (its audit row cannot be written), "
+	    "or a one-time code must follow"),
 	MSG0(MSG_M_KEEPER, M, PROTO_FD_MUST,
 	    "a new keeper: the socket to it, in place of the old one"),
 };

@@ -115,6 +115,7 @@ enum msg_wm_type {
 	MSG_W_COMMAND,
 	MSG_W_SEARCH,
 	MSG_W_TRANSFER,
+	MSG_W_MFA,
 	/* master > worker */
 	MSG_M_KEY_OWNER = 100,
 	MSG_M_AUTHORIZE,
@@ -193,6 +194,7 @@ struct w_auth_ok {
 	char user[JG_NAME_MAX + 1];
 	char fp[SSHKEY_FP_LEN];
 };
+struct w_mfa { char answer[MFA_ANSWER_MAX + 1]; };	/* at the prompt */
 struct w_authorize { char target[JG_NAME_MAX + 1]; };
 struct w_session_open {
 	char kind[16];
@@ -270,6 +272,7 @@ struct m_key_owner { uint32_t ok; };
 struct m_auth_ok {
 	uint32_t ok;
 	char message[256];		/* why not, for the user */
+	uint32_t mfa;			/* ok, but a one-time code must follow */
 };
 struct m_authorize {
 	uint32_t how;			/* AUTHZ_* */
@@ -317,6 +320,7 @@ PROTO_TYPED(proto_wm, w_hello, MSG_W_HELLO)
 PROTO_TYPED(proto_wm, w_key_owner, MSG_W_KEY_OWNER)
 PROTO_TYPED(proto_wm, w_auth_fail, MSG_W_AUTH_FAIL)
 PROTO_TYPED(proto_wm, w_auth_ok, MSG_W_AUTH_OK)
+PROTO_TYPED(proto_wm, w_mfa, MSG_W_MFA)
 PROTO_TYPED(proto_wm, w_authorize, MSG_W_AUTHORIZE)
 PROTO_TYPED(proto_wm, w_session_open, MSG_W_SESSION_OPEN)
 PROTO_TYPED(proto_wm, w_session_end, MSG_W_SESSION_END)
@@ -359,10 +363,12 @@ enum msg_mk_type {
 	MSG_K_REGISTER,
 	MSG_K_UNREGISTER,
 	MSG_K_RECKEY_OPEN,
+	MSG_K_MFA_CHECK,
 	/* keeper > master */
 	MSG_K_STATUS = 300,
 	MSG_K_REGISTERED,
 	MSG_K_RECKEY,
+	MSG_K_MFA_RESULT,
 };
 
 struct k_meta {
@@ -385,6 +391,15 @@ struct k_reckey_open {
 	uint64_t session;
 	struct proto_bytes sealed;
 };
+struct k_mfa_check {			/* a code a user typed at login */
+	uint64_t conn;
+	char user[JG_NAME_MAX + 1];
+	uint32_t version;
+	struct proto_bytes sealed;
+	char answer[MFA_ANSWER_MAX + 1];
+	uint64_t last_step;
+	uint32_t recovery_used;
+};
 struct k_status {
 	uint32_t unsealed;
 	char message[256];
@@ -393,6 +408,14 @@ struct k_registered {
 	uint64_t conn;
 	uint32_t ok;
 	char message[256];
+};
+struct k_mfa_result {
+	uint64_t conn;
+	uint32_t kind;			/* enum mfa_kind; MFA_NONE: refused */
+	uint64_t step;			/* MFA_TOTP: the step it matched */
+	uint32_t index;			/* MFA_RECOVERY: which code */
+	uint32_t sealed;		/* refused because the vault is sealed */
+	uint32_t replay;		/* refused: right, but used already */
 };
 struct k_reckey {
 	uint64_t conn;
@@ -404,6 +427,8 @@ PROTO_TYPED(proto_mk, k_unseal, MSG_K_UNSEAL)
 PROTO_TYPED(proto_mk, k_register, MSG_K_REGISTER)
 PROTO_TYPED(proto_mk, k_unregister, MSG_K_UNREGISTER)
 PROTO_TYPED(proto_mk, k_reckey_open, MSG_K_RECKEY_OPEN)
+PROTO_TYPED(proto_mk, k_mfa_check, MSG_K_MFA_CHECK)
+PROTO_TYPED(proto_mk, k_mfa_result, MSG_K_MFA_RESULT)
 PROTO_TYPED(proto_mk, k_status, MSG_K_STATUS)
 PROTO_TYPED(proto_mk, k_registered, MSG_K_REGISTERED)
 PROTO_TYPED(proto_mk, k_reckey, MSG_K_RECKEY)

@@ -41,6 +41,9 @@ int store_audit_append(struct store *, const struct store_actor *,
 	    const char *action, const char *detail);
 void store_audit_committed(struct store *, int committed);
 
+/* store-mfa.c */
+int store_mfa_rekey(struct store *, store_reseal_cb, void *, size_t *);
+
 /* store-schema.c */
 size_t store_schema_count(void);
 const char *store_schema_migration(size_t from_version);

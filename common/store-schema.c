@@ -171,6 +171,18 @@ static const char *const store_migrations[] = {
 	"UPDATE users SET last_login = (SELECT max(a.time) FROM audit a "
 	"  WHERE a.action = 'login' AND a.actor = users.name) "
 	"  WHERE last_login IS NULL;",
+	/* 11 -> 12: one-time codes (a user's TOTP key and recovery codes,
+	   sealed in the vault; the last step and the recovery codes used, so
+	   a code counts once), and access rules that demand them */
+	"CREATE TABLE mfa ("
+	"  user TEXT PRIMARY KEY REFERENCES users(name) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CHECK (kind = 'totp'),"
+	"  version INTEGER NOT NULL,"
+	"  sealed BLOB NOT NULL,"
+	"  last_step INTEGER NOT NULL DEFAULT 0,"
+	"  recovery_used INTEGER NOT NULL DEFAULT 0,"
+	"  created TEXT NOT NULL);"
+	"ALTER TABLE access_rules ADD COLUMN mfa INTEGER NOT NULL DEFAULT 0;",
 };
 
 size_t

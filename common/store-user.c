@@ -318,6 +318,7 @@ store_user_row(sqlite3_stmt *st, void *elem)
 	e->disabled = sqlite3_column_type(st, 4) != SQLITE_NULL;
 	store_col_text(st, 4, e->disabled_why, sizeof(e->disabled_why));
 	store_col_text(st, 5, e->last_login, sizeof(e->last_login));
+	e->mfa = sqlite3_column_int(st, 6) != 0;
 }
 
 static int
@@ -331,7 +332,8 @@ store_users_query(struct store *s, const char *name, struct store_user **out,
 
 	rc = store_prepare(s, &st, "SELECT u.id, u.name, u.created, "
 	    "(SELECT count(*) FROM user_keys k WHERE k.user_id = u.id), "
-	    "u.disabled, u.last_login FROM users u WHERE ? IS NULL OR "
+	    "u.disabled, u.last_login, EXISTS (SELECT 1 FROM mfa f WHERE "
+	    "f.user = u.name) FROM users u WHERE ? IS NULL OR "
 	    "u.name = ? ORDER BY u.name",
 	    name ? "ss" : "nn", name, name);
 	if (rc != JG_OK || (rc = store_collect(s, st, sizeof(*v),
@@ -569,17 +571,19 @@ store_rule_add(struct store *s, const struct store_actor *a,
 		return rc;
 	store_now(now, sizeof(now));
 	rc = store_run(s, NULL, "INSERT INTO access_rules (role, target_glob, "
-	    "approval_role, approvals, max_duration, created) VALUES "
-	    "(?, ?, ?, ?, ?, ?)", r->approval_role[0] ? "sssiis" : "ssniis",
-	    r->role, r->target_glob, r->approval_role,
-	    (long long)r->approvals, (long long)r->max_duration, now);
+	    "approval_role, approvals, max_duration, mfa, created) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?)", r->approval_role[0] ? "sssiiis" :
+	    "ssniiis", r->role, r->target_glob, r->approval_role,
+	    (long long)r->approvals, (long long)r->max_duration,
+	    (long long)(r->mfa != 0), now);
 	if (rc == JG_OK) {
 		r->id = sqlite3_last_insert_rowid(s->db);
 		snprintf(r->created, sizeof(r->created), "%s", now);
 		snprintf(detail, sizeof(detail), "rule=%lld role=%s "
-		    "targets=%s approval_by=%s approvals=%d max_duration=%ld",
+		    "targets=%s approval_by=%s approvals=%d max_duration=%ld%s",
 		    r->id, r->role, r->target_glob, r->approval_role[0] ?
-		    r->approval_role : "-", r->approvals, r->max_duration);
+		    r->approval_role : "-", r->approvals, r->max_duration,
+		    r->mfa ? " mfa=yes" : "");
 		rc = store_audit_append(s, a, "access.add", detail);
 	}
 	return store_end(s, rc);
@@ -606,6 +610,7 @@ store_rule_list_row(sqlite3_stmt *st, void *elem)
 	e->approvals = sqlite3_column_int(st, 4);
 	e->max_duration = (long)sqlite3_column_int64(st, 5);
 	store_col_text(st, 6, e->created, sizeof(e->created));
+	e->mfa = sqlite3_column_int(st, 7) != 0;
 }
 
 int
@@ -615,8 +620,8 @@ store_rule_list(struct store *s, struct store_rule **out, size_t *n)
 	int rc;
 
 	if ((rc = store_prepare(s, &st, "SELECT id, role, target_glob, "
-	    "approval_role, approvals, max_duration, created FROM access_rules "
-	    "ORDER BY id", "")) != JG_OK)
+	    "approval_role, approvals, max_duration, created, mfa FROM "
+	    "access_rules ORDER BY id", "")) != JG_OK)
 		return rc;
 	return store_collect(s, st, sizeof(struct store_rule),
 	    store_rule_list_row, NULL, (void **)out, n);

@@ -262,7 +262,7 @@ store_vault_rekey(struct store *s, const struct store_actor *a,
 	struct store_secret *v = NULL;
 	unsigned char *sealed;
 	char detail[96];
-	size_t n = 0, i, len, nkeys = 0;
+	size_t n = 0, i, len, nkeys = 0, nmfa = 0;
 	int rc;
 
 	if ((rc = store_begin(s)) != JG_OK)
@@ -281,10 +281,12 @@ store_vault_rekey(struct store *s, const struct store_actor *a,
 	if (rc == JG_OK)
 		rc = store_rekey_sessions(s, cb, arg, &nkeys);
 	if (rc == JG_OK)
+		rc = store_mfa_rekey(s, cb, arg, &nmfa);
+	if (rc == JG_OK)
 		rc = store_vault_meta_write(s, newmeta, 1);
 	if (rc == JG_OK) {
 		snprintf(detail, sizeof(detail), "secrets=%zu "
-		    "recording_keys=%zu", n, nkeys);
+		    "recording_keys=%zu mfa=%zu", n, nkeys, nmfa);
 		rc = store_audit_append(s, a, "vault.rekey", detail);
 	}
 	store_secret_free(v, n);

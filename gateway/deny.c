@@ -148,7 +148,8 @@ deny_global(struct worker *w, ssh_message msg)
 /*
  * libssh's message callback: every message no other callback took. Return
  * 1: libssh sends its default refusal. Before authentication nothing is
- * looked at: auth methods other than public key are simply refused.
+ * looked at but the one-time code that may follow the key (worker_mfa):
+ * other auth methods are simply refused.
  */
 int
 deny_message(ssh_session s, ssh_message msg, void *arg)
@@ -156,6 +157,10 @@ deny_message(ssh_session s, ssh_message msg, void *arg)
 	struct worker *w = arg;
 
 	(void)s;
+	if (!w->authed && w->mfa_pending &&
+	    ssh_message_type(msg) == SSH_REQUEST_AUTH &&
+	    ssh_message_subtype(msg) == SSH_AUTH_METHOD_INTERACTIVE)
+		return worker_mfa(w, msg);
 	if (!w->authed)
 		return 1;
 	switch (ssh_message_type(msg)) {

@@ -293,6 +293,13 @@ master_w_decide(struct master *m, struct peer *p, const void *msg)
 
 	if (str_has_control(text) || id == 0 || id > ID_MAX)
 		return JG_EINVAL;
+	/* ApproverMFA: approving or denying needs a login with a code. */
+	if (m->cfg->approver_mfa && !p->mfa && rq->action != DECIDE_CANCEL) {
+		snprintf(out, sizeof(out), "deciding requests needs a login "
+		    "with a one-time code (ApproverMFA): log in again with "
+		    "one\n");
+		return master_text_reply(p, 0, out, strlen(out));
+	}
 	store_requests_expire(m->store, m->cfg->request_timeout, &n);
 	switch (rq->action) {
 	case DECIDE_APPROVE:

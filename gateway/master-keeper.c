@@ -170,6 +170,7 @@ static const struct {
 	{ MSG_K_STATUS, master_k_status },
 	{ MSG_K_REGISTERED, master_k_registered },
 	{ MSG_K_RECKEY, master_k_reckey },
+	{ MSG_K_MFA_RESULT, master_k_mfa_result },
 };
 
 static void

@@ -64,7 +64,7 @@ master_penalty_close(struct master *m, const char *addr)
 	struct peer *p;
 
 	for (p = m->peers; p != NULL; p = p->next)
-		if (!p->dead && p->state == PEER_PREAUTH &&
+		if (!p->dead && (p->state & PEER_NOT_IN) &&
 		    strcmp(p->addr, addr) == 0)
 			master_peer_kill(p, "source penalised");
 }
@@ -122,7 +122,7 @@ master_source_full(struct master *m, const char *addr)
 	if (m->cfg->per_source_max_startups == 0)
 		return 0;
 	for (p = m->peers; p != NULL; p = p->next)
-		if (!p->dead && p->state == PEER_PREAUTH &&
+		if (!p->dead && (p->state & PEER_NOT_IN) &&
 		    strcmp(p->addr, addr) == 0)
 			n++;
 	return n >= m->cfg->per_source_max_startups;

@@ -145,7 +145,7 @@ master_peer_reap(struct master *m, struct peer *p, int status)
 		    "state=interrupted reason=worker died", p->sessions[i],
 		    p->user, p->target, p->source);
 	}
-	if (p->state == PEER_PREAUTH) {
+	if (p->state & PEER_NOT_IN) {
 		if (m->preauth > 0)
 			m->preauth--;
 		/* failed, or never tried: both count against the source */
@@ -226,39 +226,16 @@ static int
 master_w_auth_ok(struct master *m, struct peer *p, const void *msg)
 {
 	const struct w_auth_ok *rq = msg;
-	struct m_auth_ok an;
-	char owner[JG_NAME_MAX + 1], detail[512];
-	int rc;
+	char owner[JG_NAME_MAX + 1];
 
 	/* The worker's word is checked, not trusted. */
 	if (store_key_owner(m->store, rq->fp, owner, sizeof(owner)) != JG_OK ||
 	    strcmp(owner, rq->user) != 0)
 		return JG_EINVAL;
-	memset(&an, 0, sizeof(an));
-	snprintf(detail, sizeof(detail), "user=%s key=%s source=%s", rq->user,
-	    rq->fp, p->source);
-	if ((rc = master_audit_login(m, rq->user, detail)) != JG_OK) {
-		/* Still pre-auth, and W_AUTH_OK comes only once: done. */
-		if (rc == JG_EBUSY)
-			snprintf(an.message, sizeof(an.message), "%s: login "
-			    "refused, try again in a moment", MASTER_DB_BUSY);
-		else
-			snprintf(an.message, sizeof(an.message), "%s: login "
-			    "refused", MASTER_AUDIT_DOWN);
-		master_log_refused(LOG_LVL_INFO, rq->user, NULL, p->source, "%s",
-		    an.message);
-		master_peer_sent(p, m_auth_ok_send(p->conn, &an, -1));
-		return JG_OK;
-	}
 	snprintf(p->user, sizeof(p->user), "%s", rq->user);
 	snprintf(p->fp, sizeof(p->fp), "%s", rq->fp);
-	p->state = PEER_AUTHED;
-	if (m->preauth > 0)
-		m->preauth--;
-	an.ok = 1;
-	master_peer_sent(p, m_auth_ok_send(p->conn, &an, -1));
-	log_info("%s logged in from %s with %s", rq->user, p->source, rq->fp);
-	return JG_OK;
+	/* W_AUTH_OK comes only once: a refusal ends the login (master-mfa.c). */
+	return master_login_key(m, p);
 }
 
 /* The answer to AUTHORIZE; the keeper socket fd goes with a yes. */
@@ -341,6 +318,10 @@ master_w_authorize(struct master *m, struct peer *p, const void *msg)
 	}
 	p->how = res.how;
 	master_authorize_why(m, p, rq->target, &res, why, sizeof(why));
+	if (why[0] == '\0' && res.mfa && !p->mfa)
+		snprintf(why, sizeof(why), "%s: access needs a login with a "
+		    "one-time code (rule %lld demands MFA)", rq->target,
+		    res.rule_id);
 	memset(&sec, 0, sizeof(sec));
 	if (why[0] == '\0' && store_secret_get(m->store, rq->target, &sec) !=
 	    JG_OK)
@@ -349,6 +330,8 @@ master_w_authorize(struct master *m, struct peer *p, const void *msg)
 	if (why[0] != '\0') {
 		snprintf(detail, sizeof(detail), "user=%s target=%s source=%s "
 		    "reason=%s", p->user, rq->target, p->source,
+		    res.mfa && !p->mfa && (res.how == AUTHZ_STANDING ||
+		    res.how == AUTHZ_GRANTED) ? "mfa" :
 		    authz_how_name(res.how));
 		if (master_audit(m, p->user, "access.denied", detail) != JG_OK)
 			snprintf(why, sizeof(why), "%s: access to %s refused",
@@ -460,6 +443,7 @@ static const struct {
 	{ MSG_W_KEY_OWNER, PEER_PREAUTH, 0, master_w_key_owner },
 	{ MSG_W_AUTH_FAIL, PEER_PREAUTH, 0, master_w_auth_fail },
 	{ MSG_W_AUTH_OK, PEER_PREAUTH, H_ONCE, master_w_auth_ok },
+	{ MSG_W_MFA, PEER_MFA, 0, master_w_mfa },
 	{ MSG_W_AUTHORIZE, PEER_AUTHED, 0, master_w_authorize },
 	{ MSG_W_TARGETS, PEER_LOGGED_IN, 0, master_w_targets },
 	{ MSG_W_SESSION_OPEN, PEER_AUTHORIZED, 0, master_w_session_open },

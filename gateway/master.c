@@ -205,9 +205,9 @@ master_check_standing(struct master *m, struct peer *p)
 		return;
 	memset(&res, 0, sizeof(res));
 	if (authz_check(m->store, p->user, p->target, &res, &t) != JG_OK ||
-	    res.how == AUTHZ_STANDING)
+	    (res.how == AUTHZ_STANDING && (!res.mfa || p->mfa)))
 		return;		/* still allowed (or ask at the next change) */
-	if (res.how == AUTHZ_GRANTED) {
+	if (res.how == AUTHZ_GRANTED && (!res.mfa || p->mfa)) {
 		/* Now a grant allows it: its end is this connection's end. */
 		p->how = AUTHZ_GRANTED;
 		p->grant_id = res.grant_id;
@@ -268,7 +268,7 @@ master_tick(evutil_socket_t fd, short ev, void *arg)
 		if (p->dead)
 			continue;
 		/* A worker past its grace time is ended by us too. */
-		if (p->state == PEER_PREAUTH &&
+		if ((p->state & PEER_NOT_IN) &&
 		    now - p->started > m->cfg->login_grace_time + 5)
 			master_peer_kill(p, "login grace time exceeded");
 		else if (p->kill_at != 0 && now >= p->kill_at)

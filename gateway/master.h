@@ -1,4 +1,4 @@
-/* master.h: what the master's files share: master.c (the loop), master-listen.c, master-peer.c, master-session.c, master-keeper.c, master-ctl.c, master-jit.c, notify.c. */
+/* master.h: what the master's files share: master.c (the loop), master-listen.c, master-peer.c, master-session.c, master-keeper.c, master-mfa.c, master-ctl.c, master-jit.c, notify.c. */
 #ifndef MASTER_H
 #define MASTER_H
 
@@ -32,8 +32,11 @@ enum peer_state {
 	PEER_PREAUTH = 0x1,	/* before public-key authentication */
 	PEER_AUTHED = 0x2,	/* logged in, no target yet (command mode) */
 	PEER_AUTHORIZED = 0x4,	/* a target granted: sessions may open */
+	PEER_MFA = 0x8,		/* key accepted, a one-time code awaited */
 };
 #define PEER_LOGGED_IN (PEER_AUTHED | PEER_AUTHORIZED)
+#define PEER_NOT_IN (PEER_PREAUTH | PEER_MFA)	/* counted as pre-auth */
+#define MASTER_MFA_TRIES 3	/* wrong codes one connection may give */
 
 struct peer {
 	struct peer *next;
@@ -68,6 +71,9 @@ struct peer {
 	int grant_warned;	/* 2: told of 5 minutes, 1: of 1 minute */
 	int how;		/* AUTHZ_* of the authorization */
 	uint32_t keeper_gen;	/* the keeper its registration is with */
+	int mfa;		/* logged in with a one-time code */
+	int mfa_fails;
+	int mfa_wait;		/* a code is with the keeper */
 };
 
 struct penalty {
@@ -205,6 +211,12 @@ void master_commands_flush(struct master *);
 int master_w_search(struct master *, struct peer *, const void *);
 int master_w_transfer(struct master *, struct peer *, const void *);
 void master_transfers_flush(struct master *);
+
+/* master-mfa.c */
+int master_login(struct master *, struct peer *, const char *how);
+int master_login_key(struct master *, struct peer *);
+int master_w_mfa(struct master *, struct peer *, const void *);
+void master_k_mfa_result(struct master *, const void *);
 
 /* master-keeper.c */
 int master_keeper_start(struct master *, char *err, size_t errlen);

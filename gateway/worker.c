@@ -324,7 +324,7 @@ worker_auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
 	int r;
 
 	(void)s;
-	if (w->authed || w->login_refused[0] != '\0')
+	if (w->authed || w->mfa_pending || w->login_refused[0] != '\0')
 		return SSH_AUTH_DENIED;
 	memset(&ok, 0, sizeof(ok));
 	if (state != SSH_PUBLICKEY_STATE_NONE &&
@@ -372,10 +372,77 @@ signed_ok:
 		return SSH_AUTH_DENIED;
 	}
 	snprintf(w->fp, sizeof(w->fp), "%s", fp);
+	if (ok.mfa) {
+		/* The key was one factor: the code (worker_mfa) is the other. */
+		w->mfa_pending = 1;
+		ssh_set_auth_methods(w->down, SSH_AUTH_METHOD_INTERACTIVE);
+		return SSH_AUTH_PARTIAL;
+	}
 	w->authed = 1;
 	log_info("%s authenticated from %s (%s%s)", w->user, w->source,
 	    w->cmd_mode ? "command mode" : "target ", w->target);
 	return SSH_AUTH_SUCCESS;
+}
+
+/*
+ * keyboard-interactive, after the key's partial success (deny_message
+ * hands it here): one prompt; each answer goes to the master (W_MFA), which
+ * has the vault keeper check it. Returns 0: the message is answered here.
+ * A refusal the master calls final (no tries left, the store down) is told
+ * in a banner like a refused login; a wrong code is said in the next
+ * prompt's instruction (both shown by ssh at LogLevel INFO, its default).
+ */
+int
+worker_mfa(struct worker *w, ssh_message msg)
+{
+	const char *prompts[1] = { "verification code: " };
+	char echo[1] = { 0 }, inst[300];
+	struct w_mfa rq;
+	struct m_auth_ok an;
+	const char *a;
+	int r;
+
+	if (!w->mfa_pending || w->login_refused[0] != '\0') {
+		ssh_message_reply_default(msg);
+		return 0;
+	}
+	if (!ssh_message_auth_kbdint_is_response(msg)) {
+		snprintf(inst, sizeof(inst), "%s%sEnter the code your "
+		    "authenticator shows, or a recovery code.", w->mfa_note,
+		    w->mfa_note[0] ? ". " : "");
+		if (ssh_message_auth_interactive_request(msg, "jumpgate", inst,
+		    1, prompts, echo) != SSH_OK)
+			ssh_message_reply_default(msg);
+		return 0;
+	}
+	memset(&rq, 0, sizeof(rq));
+	memset(&an, 0, sizeof(an));
+	if (ssh_userauth_kbdint_getnanswers(w->down) == 1 &&
+	    (a = ssh_userauth_kbdint_getanswer(w->down, 0)) != NULL &&
+	    strlen(a) <= MFA_ANSWER_MAX)
+		snprintf(rq.answer, sizeof(rq.answer), "%s", a);
+	r = worker_call(w, w_mfa_send(w->master, &rq, -1), MSG_M_AUTH_OK,
+	    &an, sizeof(an), NULL);
+	explicit_bzero(&rq, sizeof(rq));
+	if (r == JG_OK && an.ok) {
+		w->mfa_pending = 0;
+		w->authed = 1;
+		log_info("%s authenticated from %s with a one-time code (%s%s)",
+		    w->user, w->source, w->cmd_mode ? "command mode" :
+		    "target ", w->target);
+		ssh_message_auth_reply_success(msg, 0);
+		return 0;
+	}
+	snprintf(w->mfa_note, sizeof(w->mfa_note), "%s", r != JG_OK ?
+	    "the gateway cannot check codes right now" : an.message);
+	log_verbose("%s from %s: %s", w->user, w->source, w->mfa_note);
+	if (r != JG_OK || !an.mfa) {
+		snprintf(w->login_refused, sizeof(w->login_refused), "%s",
+		    w->mfa_note);
+		worker_banner(w);
+	}
+	ssh_message_reply_default(msg);
+	return 0;
 }
 
 /* Ask the master for the target: on success we hold a keeper socket. */

@@ -132,6 +132,8 @@ struct worker {
 	char probed_fp[SSHKEY_FP_LEN];
 	int probed_ok;
 	char login_refused[256];	/* the master refused the login: why */
+	int mfa_pending;		/* key accepted, a code must follow */
+	char mfa_note[256];		/* why the last code was refused */
 	int banner_sent;
 	/* what the master said about the target */
 	int authz_state;	/* 0 not asked, 1 ok, -1 refused */
@@ -166,6 +168,7 @@ struct worker {
 /* worker.c */
 void worker_bound_sends(int fd);
 int worker_flush(struct worker *, int queued);
+int worker_mfa(struct worker *, ssh_message);
 int worker_call(struct worker *, int queued, uint32_t want, void *ans,
 	    size_t size, int *fd);
 int worker_wait(struct worker *, uint32_t want, void *ans, size_t size,

@@ -10,7 +10,7 @@ JG_PACKAGES="build-essential autoconf automake libtool pkg-config
  libssh-dev libevent-dev libssl-dev libsqlite3-dev libsodium-dev libcmocka-dev
  openssh-server openssh-client tmux rsync sqlite3 iproute2 jq procps
  util-linux passwd asciinema libvterm-dev bc xauth python3-paramiko
- faketime clang libclang-rt-14-dev mandoc man-db time"
+ faketime clang libclang-rt-14-dev mandoc man-db time oathtool qrencode"
 
 jg_install_missing() {
 	local missing=() p

@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -372,6 +373,50 @@ keeper_reckey_open(struct keeper *k, const void *msg, int fd)
 	close(fd);
 }
 
+/*
+ * K_MFA_CHECK: does the answer a user typed at login match their codes?
+ * The keeper reads its own clock: the master says only which step and
+ * which recovery codes were used already, and records the use itself.
+ */
+static void
+keeper_mfa_check(struct keeper *k, const void *msg, int fd)
+{
+	const struct k_mfa_check *kc = msg;
+	struct k_mfa_result kr;
+	unsigned char *pt = NULL;
+	size_t ptlen = 0;
+	time_t now = time(NULL);
+	uint64_t step;
+	uint32_t index;
+
+	(void)fd;
+	memset(&kr, 0, sizeof(kr));
+	kr.conn = kc->conn;
+	if (k->key == NULL)
+		kr.sealed = 1;
+	else if (vault_open(k->key, kc->user, STORE_MFA_KIND, kc->version,
+	    kc->sealed.p, kc->sealed.len, &pt, &ptlen) != JG_OK)
+		log_error("keeper: the one-time codes of %s do not open with "
+		    "the vault key", kc->user);
+	else if (now > 0) {
+		kr.kind = (uint32_t)mfa_check(pt, ptlen, kc->answer,
+		    (uint64_t)now, kc->last_step, kc->recovery_used, &kr.step,
+		    &kr.index);
+		/* Right but used already: a replay, worth its own audit. */
+		if (kr.kind == MFA_NONE && mfa_check(pt, ptlen, kc->answer,
+		    (uint64_t)now, 0, 0, &step, &index) != MFA_NONE)
+			kr.replay = 1;
+	}
+	if (pt != NULL)
+		vault_secret_free(pt, ptlen);
+	log_info("keeper: one-time code of %s: %s", kc->user,
+	    kr.kind == MFA_TOTP ? "accepted" : kr.kind == MFA_RECOVERY ?
+	    "recovery code accepted" : kr.replay ? "refused (used already)" :
+	    "refused");
+	if (k_mfa_result_send(k->m, &kr, -1) != JG_OK)
+		keeper_fatal(k, "cannot queue a message for the master");
+}
+
 /* K_UNREGISTER: unknown is fine: the worker may have gone. */
 static void
 keeper_unregister(struct keeper *k, const void *msg, int fd)
@@ -400,6 +445,7 @@ static const struct {
 	{ MSG_K_REGISTER, keeper_register },
 	{ MSG_K_UNREGISTER, keeper_unregister },
 	{ MSG_K_RECKEY_OPEN, keeper_reckey_open },
+	{ MSG_K_MFA_CHECK, keeper_mfa_check },
 };
 
 static void
