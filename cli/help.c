@@ -35,6 +35,7 @@ static const struct {
 "       jumpgate user key list [NAME] [--json]\n"
 "       jumpgate user key del FINGERPRINT\n"
 "       jumpgate user role add|del NAME ROLE\n"
+"       jumpgate user mfa NAME --totp [--passphrase-file F] | --off\n"
 "Users log in to the gateway with their OpenSSH public keys.\n"
 "  --role ROLE             give the user ROLE (repeat for several)\n"
 "  --key FILE|-            an OpenSSH public key file (- reads stdin)\n"
@@ -45,6 +46,13 @@ static const struct {
 "sessions, recordings and audit rows stay.\n"
 "A role taken away (a mover) ends within seconds the live sessions that no\n"
 "rule or grant allows any more.\n"
+"  --totp                  enrol one-time codes (TOTP, SHA-1, 6 digits, 30 s):\n"
+"                          shows the otpauth:// URI (a QR code too on a\n"
+"                          terminal with qrencode) and 10 recovery codes,\n"
+"                          once; enrolling again replaces them\n"
+"  --off                   remove them: the key alone logs in again\n"
+"  --passphrase-file F     the vault passphrase (passphrase mode)\n"
+"A user with codes answers a 'verification code:' prompt after the key.\n"
 "  --json                  print a JSON array\n" },
 	{ "target",
 "usage: jumpgate target add NAME --host H [--port N] --login L\n"
@@ -59,7 +67,7 @@ static const struct {
 "  --json                  print a JSON array\n" },
 	{ "access",
 "usage: jumpgate access add ROLE TARGET_GLOB [--approval-by ROLE[:N]...\n"
-"                           [--approvals N] [--max-duration DUR]]\n"
+"                           [--approvals N] [--max-duration DUR]] [--mfa]\n"
 "       jumpgate access list [--json]\n"
 "       jumpgate access del ID\n"
 "Without --approval-by the rule gives standing access; with it, users\n"
@@ -69,6 +77,7 @@ static const struct {
 "                          rules that need several roles to approve\n"
 "  --approvals N           approvals needed, 1-10 (default 1)\n"
 "  --max-duration DUR      longest grant (90s, 15m, 2h, 1d)\n"
+"  --mfa                   only for logins made with a one-time code\n"
 "  --json                  print a JSON array\n" },
 	{ "vault",
 "usage: jumpgate vault set TARGET (--password-stdin | --key-file FILE)\n"

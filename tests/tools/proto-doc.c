@@ -56,6 +56,8 @@ allowed(uint32_t type)
 	printf(" ");
 	if (states & PEER_PREAUTH)
 		printf("%spre-auth", n++ ? ", " : "");
+	if (states & PEER_MFA)
+		printf("%scode awaited", n++ ? ", " : "");
 	if (states & PEER_AUTHED)
 		printf("%slogged in", n++ ? ", " : "");
 	if (states & PEER_AUTHORIZED)
