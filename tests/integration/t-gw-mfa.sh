@@ -16,7 +16,7 @@ jg_init
 have oathtool || bail "oathtool is not installed"
 target_sshd_start || bail "no target sshd"
 jg_targets t1 t2 t3 t4
-for u in alice bob; do jg_user "$u" ops; done
+for u in alice bob dave; do jg_user "$u" ops; done
 jg_user carol approver
 "$JG" access add ops t1 >/dev/null || bail "access t1"
 check_out "access add --mfa says so" 'standing access to t2, with a one-time code at login$' \
@@ -44,6 +44,16 @@ if sqlite3 "$T/state/jumpgate.db" .dump | grep -qF -- "$KEY" ||
 else
 	ok "the database holds neither the key nor a recovery code"
 fi
+# on a terminal, the URI is also a QR code (qrencode, fed on its stdin)
+have qrencode || bail "qrencode is not installed"
+TS=$T/tmux.sock
+tmux -S "$TS" new-session -d -x 100 -y 60 \
+	"\"$JG\" user mfa dave --totp; echo enrol-done; sleep 30"
+wait_for 10 sh -c "tmux -S '$TS' capture-pane -p | grep -q enrol-done"
+tmux -S "$TS" capture-pane -p -S -100 >"$T/qr.screen"
+tmux_stop "$TS"
+check "on a terminal the URI is also drawn as a QR code" grep -q '█' "$T/qr.screen"
+check_out "dave's codes go again" '^removed the one-time codes of dave' "$JG" user mfa dave --off
 expect_usage "--totp or --off" "needs one of --totp and --off" "$JG" user mfa alice
 expect_usage "not both" "needs one of --totp and --off" "$JG" user mfa alice --totp --off
 expect_error "an unknown user" "no such user: nobody" "$JG" user mfa nobody --totp
