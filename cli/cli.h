@@ -38,6 +38,8 @@ int help_show(const char *);
 int cmd_init(struct cli *, int, char **);
 /* cmd-user.c */
 int cmd_user(struct cli *, int, char **);
+/* cmd-review.c */
+int cmd_review(struct cli *, int, char **);
 /* cmd-mfa.c */
 int cmd_user_mfa(struct cli *, int, char **, const char *usage);
 /* cmd-target.c */

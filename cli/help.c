@@ -143,6 +143,27 @@ HELP_PASSPHRASE },
 "  --unused DAYS           only standing access not used for DAYS days\n"
 "                          (or never): the candidates to remove\n"
 "  --json                  one JSON array\n" },
+	{ "review",
+"usage: jumpgate review start [--role ROLE]... [--reviewer-role ROLE]\n"
+"                             [--due DUR] [--default keep|revoke]\n"
+"       jumpgate review list [--json]\n"
+"       jumpgate review show ID [--json]\n"
+"       jumpgate review decide ITEM keep|revoke --as USER [--comment TEXT]\n"
+"       jumpgate review close ID\n"
+"An access review: one item per enabled user and role of theirs that a\n"
+"standing rule names, with that access and its last use. Reviewers (the\n"
+"reviewer role, never the user an item is about) decide each item keep or\n"
+"revoke, here or through the gateway (ssh USER@gw reviews, review ITEM\n"
+"keep|revoke); closing applies the revocations (the role is taken, its\n"
+"sessions end); at the due time the daemon closes it, undecided items\n"
+"taking the default.\n"
+"  --role ROLE             only this role (repeat; default: every role)\n"
+"  --reviewer-role ROLE    who decides (default: auditor)\n"
+"  --due DUR               when it closes by itself (default 14d)\n"
+"  --default keep|revoke   what undecided items become (default keep)\n"
+"  --as USER               the reviewer deciding\n"
+"  --comment TEXT          why, for the audit\n"
+"  --json                  JSON output\n" },
 	{ "commands",
 "usage: jumpgate commands ID [--json]\n"
 "The command lines entered in session ID, as the screen showed them when\n"

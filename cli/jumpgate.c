@@ -25,7 +25,7 @@
 "  init [--passphrase-file F]\n" \
 "  user add NAME [--role ROLE]... [--key FILE|-] | user list [--json]\n" \
 "  user del NAME | user key add NAME FILE|- | user key list [NAME] [--json]\n" \
-"  user key del FINGERPRINT\n" \
+"  user key del FINGERPRINT | user mfa NAME --totp|--off\n" \
 "  target add NAME --host H [--port N] --login L (--host-key 'TYPE BASE64' | --scan)\n" \
 "  target list [--json] | target del NAME\n" \
 "  vault set TARGET (--password-stdin | --key-file FILE) [--passphrase-file F]\n" \
@@ -44,6 +44,9 @@
 "  requests [--pending] [--json]\n" \
 "  approve ID --as USER [--comment TEXT] | deny ID --as USER [--reason TEXT]\n" \
 "  grants [--active] [--json] | revoke ID\n" \
+"  review start [--role ROLE]... [--reviewer-role ROLE] [--due DUR]\n" \
+"         [--default keep|revoke] | review list|show ID [--json]\n" \
+"  review decide ITEM keep|revoke --as USER | review close ID\n" \
 "  audit [--since TIME] [--json] | audit verify [--witness FILE]\n"
 
 static const struct option cli_long_opts[] = {
@@ -69,6 +72,7 @@ static const struct {
 	{ "watch", cmd_watch },
 	{ "commands", cmd_commands },
 	{ "report", cmd_report },
+	{ "review", cmd_review },
 	{ "transfers", cmd_transfers },
 	{ "export", cmd_export },
 	{ "verify", cmd_verify },

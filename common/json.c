@@ -86,7 +86,8 @@ json_object_end(struct json *j)
 	j->first = 0;
 }
 
-static void
+/* A key whose value follows: an array or an object the caller writes. */
+void
 json_key(struct json *j, const char *key)
 {
 	json_sep(j);

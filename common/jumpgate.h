@@ -160,6 +160,7 @@ void json_array_begin(struct json *);
 void json_array_end(struct json *);
 void json_object_begin(struct json *);
 void json_object_end(struct json *);
+void json_key(struct json *, const char *key);
 void json_key_str(struct json *, const char *key, const char *value);
 void json_key_int(struct json *, const char *key, long long value);
 void json_key_bool(struct json *, const char *key, int value);
@@ -191,7 +192,7 @@ int sshkey_scan_host(const char *host, int port, int timeout,
 struct store;
 #define STORE_CREATE 0x1
 #define STORE_DAEMON 0x2	/* short busy timeout, fail closed */
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 struct store_actor {
 	const char *name;		/* "root", "cli", or a gateway user */
@@ -325,6 +326,52 @@ int store_secret_del(struct store *, const struct store_actor *,
 int store_secret_list(struct store *, struct store_secret **, size_t *);
 void store_secret_free(struct store_secret *, size_t);
 /* Re-seal every secret in one transaction; the callback re-seals one. */
+/* store-review.c: access reviews: campaigns, items, decisions */
+#define REVIEW_KEEP 1
+#define REVIEW_REVOKE 2
+#define REVIEW_ROLES_MAX 16		/* --role given at most this often */
+struct store_review {
+	long long id;
+	char created[32];
+	char created_by[JG_NAME_MAX + 1];
+	char reviewer_role[JG_NAME_MAX + 1];
+	char roles[REVIEW_ROLES_MAX * (JG_NAME_MAX + 1)];	/* "" every role */
+	char due[32];
+	int def;			/* REVIEW_KEEP or REVIEW_REVOKE */
+	char state[16];			/* "open" or "closed" */
+	char closed[32];
+	char closed_by[JG_NAME_MAX + 1];
+	int items, decided, revoke;	/* counts */
+};
+struct store_review_item {
+	long long id, review_id;
+	char user[JG_NAME_MAX + 1];
+	char role[JG_NAME_MAX + 1];
+	char access[512];		/* the standing rules the role holds */
+	char last_used[32];		/* "" never */
+	int decision;			/* 0: undecided */
+	int by_default;
+	char decided_by[JG_NAME_MAX + 1];
+	char decided[32];
+	char comment[512];		/* STORE_REASON_MAX and a NUL fit */
+	char applied[32];		/* when a revocation took the role */
+};
+int store_review_start(struct store *, const struct store_actor *,
+	    const char *const *roles, size_t nroles, const char *reviewer_role,
+	    const char *due, int def, long long *id, size_t *nitems);
+int store_review_list(struct store *, struct store_review **, size_t *);
+int store_review_get(struct store *, long long id, struct store_review *);
+int store_review_items(struct store *, long long review_id,
+	    const char *reviewer, struct store_review_item **, size_t *);
+int store_review_decide(struct store *, const struct store_actor *,
+	    long long item, const char *reviewer, int decision,
+	    const char *comment, struct store_review_item *);
+int store_review_close(struct store *, const struct store_actor *,
+	    long long id, int *nrevoked, int *nkept);
+int store_reviews_due(struct store *, const struct store_actor *,
+	    int *nclosed);
+const char *review_decision_name(int);
+
 /* store-mfa.c: a user's one-time codes (sealed) and what was used of them */
 #define STORE_MFA_KIND "totp"
 struct store_mfa {
@@ -596,6 +643,9 @@ void listing_sessions_head(char *, size_t);
 void listing_sessions_row(const struct store_session *, char *, size_t);
 long listing_idle(const struct store_session *);
 void listing_requests_head(char *, size_t);
+void listing_review_items_head(char *, size_t);
+void listing_review_items_row(const struct store_review_item *, char *,
+	    size_t);
 void listing_requests_row(const struct store_request *, char *, size_t);
 long listing_age(const char *created);
 void listing_commands_head(int search, char *, size_t);

@@ -1,4 +1,4 @@
-/* listing.c: the rows of the listings people read both on the host (jumpgate) and through the gateway: sessions and access requests. */
+/* listing.c: the rows of the listings people read both on the host (jumpgate) and through the gateway: sessions, access requests, review items. */
 
 /*
  * One layout per listing, so `jumpgate sessions` and `ssh carol@gw
@@ -153,4 +153,30 @@ listing_commands_row(const struct store_command *e, int search, char *out,
 	time_local_iso(e->started, started, sizeof(started));
 	snprintf(out, len, "%7lld %5u %-8s %-12s %-12s %-19s %s\n",
 	    e->session_id, e->seq, at, e->user, e->target, started, e->line);
+}
+
+/* Access review items: `jumpgate review show` and `ssh USER@gw reviews`. */
+void
+listing_review_items_head(char *out, size_t len)
+{
+	snprintf(out, len, "%-5s %-6s %-16s %-16s %-17s %-8s %-12s %s\n",
+	    "ITEM", "REVIEW", "USER", "ROLE", "LAST_USED", "DECISION", "BY",
+	    "ACCESS");
+}
+
+void
+listing_review_items_row(const struct store_review_item *it, char *out,
+    size_t len)
+{
+	char last[32];
+
+	if (it->last_used[0])
+		time_local_iso(it->last_used, last, sizeof(last));
+	else
+		snprintf(last, sizeof(last), "never");
+	snprintf(out, len, "%-5lld %-6lld %-16s %-16s %-17s %-8s %-12s %s\n",
+	    it->id, it->review_id, it->user, it->role, last, it->decision ?
+	    review_decision_name(it->decision) : "-", it->by_default ?
+	    "(default)" : it->decided_by[0] ? it->decided_by : "-",
+	    it->access);
 }

@@ -65,6 +65,9 @@ static const struct proto_field w_decide_f[] = {
 	F_U32(w_decide, action), F_U64(w_decide, id), F_CSTR(w_decide, text) };
 static const struct proto_field w_request_state_f[] = {
 	F_U64(w_request_state, id) };
+static const struct proto_field w_review_f[] = {
+	F_U64(w_review, item), F_U32(w_review, decision),
+	F_CSTR(w_review, comment) };
 
 static const struct proto_field m_key_owner_f[] = { F_U32(m_key_owner, ok) };
 static const struct proto_field m_auth_ok_f[] = {
@@ -142,6 +145,10 @@ static const struct proto_msg wm_msgs[] = {
 	    "approve, deny or cancel a request (M_TEXT)"),
 	MSG(MSG_W_REQUEST_STATE, w_request_state, W, PROTO_FD_NONE,
 	    "how one of the user's own requests stands (M_REQUEST_STATE)"),
+	MSG0(MSG_W_REVIEWS, W, PROTO_FD_NONE,
+	    "the access review items the user may decide (M_TEXT)"),
+	MSG(MSG_W_REVIEW, w_review, W, PROTO_FD_NONE,
+	    "a reviewer decides an item keep or revoke (M_TEXT)"),
 	MSG(MSG_M_KEY_OWNER, m_key_owner, M, PROTO_FD_NONE,
 	    "yes or no"),
 	MSG(MSG_M_AUTHORIZE, m_authorize, M, PROTO_FD_MAY,

@@ -116,6 +116,8 @@ enum msg_wm_type {
 	MSG_W_SEARCH,
 	MSG_W_TRANSFER,
 	MSG_W_MFA,
+	MSG_W_REVIEWS,
+	MSG_W_REVIEW,
 	/* master > worker */
 	MSG_M_KEY_OWNER = 100,
 	MSG_M_AUTHORIZE,
@@ -267,6 +269,11 @@ struct w_decide {
 	char text[STORE_REASON_MAX + 2];
 };
 struct w_request_state { uint64_t id; };
+struct w_review {			/* a reviewer decides an item */
+	uint64_t item;
+	uint32_t decision;		/* REVIEW_KEEP or REVIEW_REVOKE */
+	char comment[STORE_REASON_MAX + 2];
+};
 
 struct m_key_owner { uint32_t ok; };
 struct m_auth_ok {
@@ -338,6 +345,7 @@ PROTO_TYPED(proto_wm, w_request, MSG_W_REQUEST)
 PROTO_TYPED(proto_wm, w_requests, MSG_W_REQUESTS)
 PROTO_TYPED(proto_wm, w_decide, MSG_W_DECIDE)
 PROTO_TYPED(proto_wm, w_request_state, MSG_W_REQUEST_STATE)
+PROTO_TYPED(proto_wm, w_review, MSG_W_REVIEW)
 PROTO_TYPED(proto_wm, m_key_owner, MSG_M_KEY_OWNER)
 PROTO_TYPED(proto_wm, m_auth_ok, MSG_M_AUTH_OK)
 PROTO_TYPED(proto_wm, m_authorize, MSG_M_AUTHORIZE)

@@ -183,6 +183,34 @@ static const char *const store_migrations[] = {
 	"  recovery_used INTEGER NOT NULL DEFAULT 0,"
 	"  created TEXT NOT NULL);"
 	"ALTER TABLE access_rules ADD COLUMN mfa INTEGER NOT NULL DEFAULT 0;",
+	/* 12 -> 13: access reviews: campaigns and one item per user and role
+	   that gives standing access, decided keep or revoke */
+	"CREATE TABLE reviews ("
+	"  id INTEGER PRIMARY KEY,"
+	"  created TEXT NOT NULL,"
+	"  created_by TEXT NOT NULL,"
+	"  reviewer_role TEXT NOT NULL,"
+	"  roles TEXT NOT NULL DEFAULT '',"
+	"  due TEXT NOT NULL,"
+	"  default_decision TEXT NOT NULL CHECK (default_decision IN "
+	"    ('keep', 'revoke')),"
+	"  state TEXT NOT NULL CHECK (state IN ('open', 'closed')),"
+	"  closed TEXT,"
+	"  closed_by TEXT);"
+	"CREATE TABLE review_items ("
+	"  id INTEGER PRIMARY KEY,"
+	"  review_id INTEGER NOT NULL REFERENCES reviews(id),"
+	"  user TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  access TEXT NOT NULL,"
+	"  last_used TEXT,"
+	"  decision TEXT CHECK (decision IN ('keep', 'revoke')),"
+	"  by_default INTEGER NOT NULL DEFAULT 0,"
+	"  decided_by TEXT,"
+	"  decided TEXT,"
+	"  comment TEXT,"
+	"  applied TEXT,"
+	"  UNIQUE (review_id, user, role));",
 };
 
 size_t

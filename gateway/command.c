@@ -279,11 +279,11 @@ command_search(struct chan *c, int argc, char **argv)
 void
 command_usage(struct chan *c, const char *what)
 {
-	char msg[256];
+	char msg[512];
 
-	snprintf(msg, sizeof(msg), "%s (commands: targets, request, requests, "
-	    "approve, deny, cancel, sessions, replay, watch, search, kill, "
-	    "help)", what);
+	snprintf(msg, sizeof(msg), "%s (commands: targets, request, extend, "
+	    "requests, approve, deny, cancel, reviews, review, sessions, "
+	    "replay, watch, search, kill, help)", what);
 	chan_notice(c, msg);
 	command_end(c, 2);
 }
@@ -438,6 +438,8 @@ command_start(struct chan *c)
 		command_kill(c, argc, argv);
 	else if (command_jit(c, argc, argv))
 		;
+	else if (command_reviews_cmd(c, argc, argv))
+		;
 	else if (strcmp(argv[0], "help") == 0) {
 		command_out_tty(c, "commands:\n  targets   the targets you can "
 		    "reach and how\n  sessions  (auditors) the sessions "
@@ -451,6 +453,8 @@ command_start(struct chan *c)
 		    "DUR --reason TEXT\n  requests [--watch]\n"
 		    "  approve ID "
 		    "[--comment TEXT] | deny ID [--reason TEXT] | cancel ID\n"
+		    "  reviews   access review items for you to decide\n"
+		    "  review ITEM keep|revoke [--comment TEXT]\n"
 		    "  help      this text\n"
 		    "log in to a target with: ssh USER@TARGET@GATEWAY\n");
 		command_end(c, 0);

@@ -460,6 +460,8 @@ static const struct {
 	{ MSG_W_REQUEST, PEER_LOGGED_IN, 0, master_w_request },
 	{ MSG_W_REQUESTS, PEER_LOGGED_IN, 0, master_w_requests },
 	{ MSG_W_DECIDE, PEER_LOGGED_IN, 0, master_w_decide },
+	{ MSG_W_REVIEWS, PEER_LOGGED_IN, 0, master_w_reviews },
+	{ MSG_W_REVIEW, PEER_LOGGED_IN, 0, master_w_review },
 	{ MSG_W_REQUEST_STATE, PEER_LOGGED_IN, 0, master_w_request_state },
 };
 #define MASTER_NHANDLERS (sizeof(master_handlers) / sizeof(master_handlers[0]))

@@ -279,6 +279,7 @@ master_tick(evutil_socket_t fd, short ev, void *arg)
 	master_commands_flush(m);
 	master_transfers_flush(m);
 	master_expire_inactive(m);
+	master_reviews_due(m);
 	/* data_version sees other processes' writes only: a decision taken
 	   here (an extension approved through the gateway) says so itself */
 	changed = master_check_access(m) || m->recheck;

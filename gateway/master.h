@@ -1,4 +1,4 @@
-/* master.h: what the master's files share: master.c (the loop), master-listen.c, master-peer.c, master-session.c, master-keeper.c, master-mfa.c, master-ctl.c, master-jit.c, notify.c. */
+/* master.h: what the master's files share: master.c (the loop), master-listen.c, master-peer.c, master-session.c, master-keeper.c, master-mfa.c, master-review.c, master-ctl.c, master-jit.c, notify.c. */
 #ifndef MASTER_H
 #define MASTER_H
 
@@ -130,6 +130,7 @@ struct master {
 	time_t stop_deadline;
 	time_t next_expire;
 	time_t next_inactive;		/* ExpireInactiveDays: next look */
+	time_t next_review;		/* reviews due: next look */
 	int recheck;			/* our own write changed grants */
 	/* pending requests seen, to notify when they change (master-jit.c) */
 	struct master_req { long long id; char state[16]; } *reqs;
@@ -217,6 +218,11 @@ int master_login(struct master *, struct peer *, const char *how);
 int master_login_key(struct master *, struct peer *);
 int master_w_mfa(struct master *, struct peer *, const void *);
 void master_k_mfa_result(struct master *, const void *);
+
+/* master-review.c */
+int master_w_reviews(struct master *, struct peer *, const void *);
+int master_w_review(struct master *, struct peer *, const void *);
+void master_reviews_due(struct master *);
 
 /* master-keeper.c */
 int master_keeper_start(struct master *, char *err, size_t errlen);

@@ -239,6 +239,9 @@ void command_ask_input(struct chan *);
 void command_wait_input(struct chan *);
 void command_watch_input(struct chan *);
 
+/* command-review.c */
+int command_reviews_cmd(struct chan *, int argc, char **argv);
+
 /* command-play.c */
 void command_replay(struct chan *, const char *arg);
 void command_play(struct chan *);
