@@ -156,12 +156,12 @@ review_list(struct cli *c, int json)
 	if (json)
 		json_list(stdout, v, n, sizeof(*v), review_json);
 	else {
-		printf("%-5s %-7s %-17s %-16s %5s %7s %6s  %s\n", "ID",
+		printf("%-5s %-7s %-19s %-16s %5s %7s %6s  %s\n", "ID",
 		    "STATE", "DUE", "REVIEWERS", "ITEMS", "DECIDED", "REVOKE",
 		    "DEFAULT");
 		for (i = 0; i < n; i++) {
 			time_local_iso(v[i].due, due, sizeof(due));
-			printf("%-5lld %-7s %-17s %-16s %5d %7d %6d  %s\n",
+			printf("%-5lld %-7s %-19s %-16s %5d %7d %6d  %s\n",
 			    v[i].id, v[i].state, due, v[i].reviewer_role,
 			    v[i].items, v[i].decided, v[i].revoke,
 			    review_decision_name(v[i].def));

@@ -159,7 +159,7 @@ listing_commands_row(const struct store_command *e, int search, char *out,
 void
 listing_review_items_head(char *out, size_t len)
 {
-	snprintf(out, len, "%-5s %-6s %-16s %-16s %-17s %-8s %-12s %s\n",
+	snprintf(out, len, "%-5s %-6s %-16s %-16s %-19s %-8s %-12s %s\n",
 	    "ITEM", "REVIEW", "USER", "ROLE", "LAST_USED", "DECISION", "BY",
 	    "ACCESS");
 }
@@ -174,7 +174,7 @@ listing_review_items_row(const struct store_review_item *it, char *out,
 		time_local_iso(it->last_used, last, sizeof(last));
 	else
 		snprintf(last, sizeof(last), "never");
-	snprintf(out, len, "%-5lld %-6lld %-16s %-16s %-17s %-8s %-12s %s\n",
+	snprintf(out, len, "%-5lld %-6lld %-16s %-16s %-19s %-8s %-12s %s\n",
 	    it->id, it->review_id, it->user, it->role, last, it->decision ?
 	    review_decision_name(it->decision) : "-", it->by_default ?
 	    "(default)" : it->decided_by[0] ? it->decided_by : "-",
