@@ -160,6 +160,10 @@ fi
 
 # ------------------------------------------------------------- RequireMFA, ApproverMFA
 jgd_stop
+# a new vault key: the codes are re-sealed with the targets' secrets
+check_out "vault rekey re-seals the codes too" '^vault rekeyed: [0-9]+ secrets re-sealed' "$JG" vault rekey
+check "audited with them" sh -c "\"$JG\" audit --json | jq -e \
+	'any(.[]; .action == \"vault.rekey\" and (.detail | endswith(\" mfa=1\")))' >/dev/null"
 sed -i '/^PenaltyFailures/d' "$JUMPGATE_CONFIG"
 printf 'RequireMFA yes\nApproverMFA yes\n' >>"$JUMPGATE_CONFIG"
 jgd_start || bail "jumpgated did not restart"
@@ -170,6 +174,8 @@ refused "RequireMFA refuses bob, saying why" \
 	-p "$JG_PORT" -i "$T/keys/bob" bob@t1@127.0.0.1 true
 check "audited as auth.fail reason=no-mfa" sh -c "\"$JG\" audit --json | jq -e \
 	'any(.[]; .action == \"auth.fail\" and (.detail | contains(\"user=bob\") and contains(\"reason=no-mfa\")))' >/dev/null"
+check_out "after the rekey, alice's codes still open" '^ok$' \
+	mfa_as alice 127.0.0.1 "${RC[8]}" alice@t1@127.0.0.1 'echo ok'
 "$JG" user mfa carol --totp >"$T/enrol-carol" || bail "enrol carol"
 mapfile -t CRC < <(sed -n 's/^  \([a-z2-7]\{5\}-[a-z2-7]\{5\}\)$/\1/p' "$T/enrol-carol")
 pending() { "$JG" requests --pending --json | jq -r 'max_by(.id).id // empty'; }
