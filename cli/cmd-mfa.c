@@ -5,8 +5,9 @@
  * under the vault key with the user's name, "totp" and a version that
  * grows with each enrolment (so an old row put back does not open), and
  * shows them once: the otpauth:// URI for an authenticator app, as a QR
- * code too when stdout is a terminal and qrencode(1) is installed, and the
- * recovery codes. They exist in the clear only in locked memory here and,
+ * code too when stdout is a terminal and qrencode(1) is installed (in
+ * /usr/bin or /usr/local/bin), and the recovery codes; only then are they
+ * stored. They exist in the clear only in locked memory here and,
  * at each login, in the vault keeper. The URI goes to qrencode on its
  * standard input, never in argv. Enrolling again replaces the codes (a
  * lost phone); --off removes them.
@@ -30,7 +31,7 @@
 static void
 mfa_qr(const char *uri)
 {
-	int fds[2], status;
+	int fds[2], status = -1;
 	pid_t pid;
 	size_t len = strlen(uri);
 
@@ -49,8 +50,11 @@ mfa_qr(const char *uri)
 		if (dup2(fds[0], STDIN_FILENO) == -1)
 			_exit(127);
 		close(fds[0]);
-		execlp("qrencode", "qrencode", "-t", "UTF8", "-m", "2", "-o",
-		    "-", (char *)NULL);
+		/* fixed paths: root's PATH would choose who sees the seed */
+		execl("/usr/bin/qrencode", "qrencode", "-t", "UTF8", "-m", "2",
+		    "-o", "-", (char *)NULL);
+		execl("/usr/local/bin/qrencode", "qrencode", "-t", "UTF8", "-m",
+		    "2", "-o", "-", (char *)NULL);
 		_exit(127);
 	}
 	close(fds[0]);
@@ -60,7 +64,8 @@ mfa_qr(const char *uri)
 	close(fds[1]);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) == 127)
+	if (status == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) == 127)
 		printf("(install qrencode to see it as a QR code here)\n");
 }
 
@@ -136,20 +141,22 @@ mfa_enrol(struct cli *c, const char *user, const char *passfile)
 		cli_error("cannot seal the one-time codes of %s", user);
 		goto out;
 	}
+	/* Shown first: codes stored but never shown would lock the user out
+	   (and, enrolled again, would have replaced working ones). */
+	if (mfa_show(user, plain, version) != JG_OK) {
+		cli_error("cannot show the one-time codes: nothing enrolled");
+		goto out;
+	}
 	if ((rc = store_mfa_put(c->store, &c->actor, user, version, sealed,
 	    sealedlen)) != JG_OK) {
 		cli_store_fail(c, rc, NULL);
+		cli_error("the codes shown above were not enrolled: %s keeps "
+		    "%s", user, again ? "the earlier ones" : "none");
 		goto out;
 	}
 	if (again)
 		printf("the earlier one-time codes of %s no longer work\n",
 		    user);
-	if (mfa_show(user, plain, version) != JG_OK) {
-		/* Stored but not shown: useless, and nobody has them. */
-		(void)store_mfa_del(c->store, &c->actor, user);
-		cli_error("cannot show the one-time codes: enrolment undone");
-		goto out;
-	}
 	ret = JG_EXIT_OK;
 out:
 	free(sealed);

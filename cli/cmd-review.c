@@ -5,9 +5,9 @@
  * reads options and prints. Reviewers decide through the gateway
  * (`ssh USER@gw review ITEM keep|revoke`) or here with `--as USER`, the
  * same check either way: the store looks at USER's roles in the decision's
- * own transaction. Listing and showing first close the campaigns that are
- * due, as the daemon does every ten seconds, so what is shown is what
- * holds.
+ * own transaction, and refuses a campaign past its due time. Listing and
+ * showing first close the campaigns that are due, as the daemon does every
+ * ten seconds, so what is shown is what holds.
  */
 
 #include <stdlib.h>
@@ -28,7 +28,7 @@ review_sweep(struct cli *c)
 {
 	int rc, n;
 
-	if ((rc = store_reviews_due(c->store, NULL, &n)) != JG_OK)
+	if ((rc = store_reviews_due(c->store, &c->actor, &n)) != JG_OK)
 		return cli_store_fail(c, rc, "closing the reviews that are due");
 	return JG_EXIT_OK;
 }
@@ -273,7 +273,7 @@ review_decide(struct cli *c, int argc, char **argv)
 		cli_error("invalid --as: '%s'", as);
 		return JG_EXIT_FAIL;
 	}
-	if (cli_store_open(c) != JG_EXIT_OK || review_sweep(c) != JG_EXIT_OK)
+	if (cli_store_open(c) != JG_EXIT_OK)
 		return JG_EXIT_FAIL;
 	a = c->actor;
 	if ((rc = store_review_decide(c->store, &a, item, as, d, comment,

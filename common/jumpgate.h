@@ -192,7 +192,7 @@ int sshkey_scan_host(const char *host, int port, int timeout,
 struct store;
 #define STORE_CREATE 0x1
 #define STORE_DAEMON 0x2	/* short busy timeout, fail closed */
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 
 struct store_actor {
 	const char *name;		/* "root", "cli", or a gateway user */
@@ -382,6 +382,8 @@ struct store_mfa {
 	uint64_t last_step;		/* the last TOTP step accepted */
 	uint32_t recovery_used;		/* bit i: recovery code i was used */
 	char created[32];
+	int fails;			/* wrong codes since fail_start */
+	time_t fail_start;		/* unix time; the window's start */
 };
 int store_mfa_get(struct store *, const char *user, struct store_mfa *);
 void store_mfa_clear(struct store_mfa *);
@@ -391,7 +393,9 @@ int store_mfa_put(struct store *, const struct store_actor *,
 int store_mfa_del(struct store *, const struct store_actor *,
 	    const char *user);
 int store_mfa_use(struct store *, const char *user, int kind,
-	    uint64_t step, uint32_t index);
+	    uint64_t step, uint32_t index, uint32_t version);
+int store_mfa_fail(struct store *, const char *user, time_t now,
+	    time_t *locked_until);
 typedef int (*store_reseal_cb)(void *arg, const struct store_secret *old,
 	    unsigned char **sealed, size_t *len);
 int store_vault_rekey(struct store *, const struct store_actor *,
@@ -418,6 +422,8 @@ int store_audit_head_check(struct store *, char *err, size_t errlen);
 #define MFA_STEP 30
 #define MFA_DIGITS 6
 #define MFA_ANSWER_MAX 64		/* the longest answer looked at */
+#define MFA_FAIL_MAX 10			/* wrong codes of a user ... */
+#define MFA_FAIL_WINDOW 3600		/* ... within this many seconds lock them */
 enum mfa_kind { MFA_NONE = 0, MFA_TOTP = 1, MFA_RECOVERY = 2 };
 int mfa_base32(const unsigned char *, size_t, char *out, size_t outlen);
 uint32_t mfa_hotp(const unsigned char *key, size_t keylen, uint64_t counter);

@@ -25,8 +25,8 @@ store_mfa_get(struct store *s, const char *user, struct store_mfa *m)
 
 	memset(m, 0, sizeof(*m));
 	if ((rc = store_prepare(s, &st, "SELECT version, sealed, last_step, "
-	    "recovery_used, created FROM mfa WHERE user = ?", "s", user)) !=
-	    JG_OK)
+	    "recovery_used, created, fails, fail_start FROM mfa WHERE user = ?",
+	    "s", user)) != JG_OK)
 		return rc;
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		sqlite3_finalize(st);
@@ -46,6 +46,8 @@ store_mfa_get(struct store *s, const char *user, struct store_mfa *m)
 	m->last_step = (uint64_t)sqlite3_column_int64(st, 2);
 	m->recovery_used = (uint32_t)sqlite3_column_int64(st, 3);
 	store_col_text(st, 4, m->created, sizeof(m->created));
+	m->fails = sqlite3_column_int(st, 5);
+	m->fail_start = (time_t)sqlite3_column_int64(st, 6);
 	sqlite3_finalize(st);
 	return JG_OK;
 }
@@ -72,7 +74,7 @@ store_mfa_put(struct store *s, const struct store_actor *a, const char *user,
 	    "last_step, recovery_used, created) VALUES (?, ?, ?, ?, 0, 0, ?) "
 	    "ON CONFLICT (user) DO UPDATE SET version = excluded.version, "
 	    "sealed = excluded.sealed, last_step = 0, recovery_used = 0, "
-	    "created = excluded.created", "ssibs", user, STORE_MFA_KIND,
+	    "fails = 0, fail_start = 0, created = excluded.created", "ssibs", user, STORE_MFA_KIND,
 	    (long long)version, sealed, len, now);
 	if (rc == JG_EEXIST) {
 		snprintf(s->err, sizeof(s->err), "no such user: %s", user);
@@ -99,19 +101,22 @@ store_mfa_del(struct store *s, const struct store_actor *a, const char *user)
  */
 int
 store_mfa_use(struct store *s, const char *user, int kind, uint64_t step,
-    uint32_t index)
+    uint32_t index, uint32_t version)
 {
 	int rc, changes = 0;
 
+	/* version: codes enrolled again meanwhile are other codes */
 	if (kind == MFA_TOTP)
-		rc = store_run(s, &changes, "UPDATE mfa SET last_step = ? "
-		    "WHERE user = ? AND last_step < ?", "isi",
-		    (long long)step, user, (long long)step);
+		rc = store_run(s, &changes, "UPDATE mfa SET last_step = ?, "
+		    "fails = 0 WHERE user = ? AND last_step < ? AND version = ?",
+		    "isii", (long long)step, user, (long long)step,
+		    (long long)version);
 	else if (kind == MFA_RECOVERY && index < MFA_RECOVERY_N)
 		rc = store_run(s, &changes, "UPDATE mfa SET recovery_used = "
-		    "recovery_used | ? WHERE user = ? AND (recovery_used & ?) "
-		    "= 0", "isi", (long long)(1U << index), user,
-		    (long long)(1U << index));
+		    "recovery_used | ?, fails = 0 WHERE user = ? AND "
+		    "(recovery_used & ?) = 0 AND version = ?", "isii",
+		    (long long)(1U << index), user, (long long)(1U << index),
+		    (long long)version);
 	else
 		return JG_EINVAL;
 	if (rc != JG_OK)
@@ -177,4 +182,32 @@ store_mfa_rekey(struct store *s, store_reseal_cb cb, void *arg, size_t *count)
 	}
 	free(users);
 	return rc;
+}
+
+/*
+ * A wrong code: counted in a window of MFA_FAIL_WINDOW seconds that opens
+ * at the first one. *locked_until: when MFA_FAIL_MAX were reached in it,
+ * the end of the lock; else 0.
+ */
+int
+store_mfa_fail(struct store *s, const char *user, time_t now,
+    time_t *locked_until)
+{
+	struct store_mfa m;
+	int rc;
+
+	*locked_until = 0;
+	if ((rc = store_run(s, NULL, "UPDATE mfa SET fails = CASE WHEN ? - "
+	    "fail_start >= ? THEN 1 ELSE fails + 1 END, fail_start = CASE WHEN "
+	    "? - fail_start >= ? THEN ? ELSE fail_start END WHERE user = ?",
+	    "iiiiis", (long long)now, (long long)MFA_FAIL_WINDOW,
+	    (long long)now, (long long)MFA_FAIL_WINDOW, (long long)now,
+	    user)) != JG_OK)
+		return rc;
+	if ((rc = store_mfa_get(s, user, &m)) != JG_OK)
+		return rc;
+	if (m.fails >= MFA_FAIL_MAX)
+		*locked_until = m.fail_start + MFA_FAIL_WINDOW;
+	store_mfa_clear(&m);
+	return JG_OK;
 }

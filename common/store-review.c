@@ -331,9 +331,11 @@ store_review_decide(struct store *s, const struct store_actor *a,
 	if ((rc = review_item_get(s, item, &it)) != JG_OK ||
 	    (rc = store_review_get(s, it.review_id, &r)) != JG_OK)
 		goto out;
-	if (strcmp(r.state, "open") != 0) {
-		snprintf(s->err, sizeof(s->err), "review %lld is closed: item "
-		    "%lld can no longer be decided", r.id, item);
+	store_now(now, sizeof(now));
+	if (strcmp(r.state, "open") != 0 || strcmp(r.due, now) <= 0) {
+		snprintf(s->err, sizeof(s->err), "review %lld is %s: item %lld "
+		    "can no longer be decided", r.id, strcmp(r.state, "open") !=
+		    0 ? "closed" : "past its due time", item);
 		rc = JG_EINVAL;
 		goto out;
 	}
@@ -352,7 +354,6 @@ store_review_decide(struct store *s, const struct store_actor *a,
 		rc = JG_EAUTH;
 		goto out;
 	}
-	store_now(now, sizeof(now));
 	if ((rc = store_run(s, NULL, "UPDATE review_items SET decision = ?, "
 	    "by_default = 0, decided_by = ?, decided = ?, comment = ? WHERE "
 	    "id = ?", "ssssi", review_decision_name(decision), reviewer, now,
@@ -454,7 +455,9 @@ store_review_close(struct store *s, const struct store_actor *a, long long id,
 int
 store_reviews_due(struct store *s, const struct store_actor *a, int *nclosed)
 {
-	struct store_review *v = NULL;
+	struct store_review r;
+	sqlite3_stmt *st;
+	long long *ids = NULL;
 	char now[32];
 	size_t n = 0, i;
 	int rc, nr, nk;
@@ -463,23 +466,22 @@ store_reviews_due(struct store *s, const struct store_actor *a, int *nclosed)
 	if (a == NULL)
 		a = &review_system;
 	store_now(now, sizeof(now));
-	if ((rc = store_review_list(s, &v, &n)) != JG_OK)
+	if ((rc = store_prepare(s, &st, "SELECT id FROM reviews WHERE state = "
+	    "'open' AND due <= ? ORDER BY id", "s", now)) != JG_OK ||
+	    (rc = store_ids(s, st, &ids, &n)) != JG_OK)
 		return rc;
 	for (i = 0; rc == JG_OK && i < n; i++) {
-		if (strcmp(v[i].state, "open") != 0 ||
-		    strcmp(v[i].due, now) > 0)
-			continue;
 		if ((rc = store_begin(s)) != JG_OK)
 			break;
 		/* looked at again under the write lock: one closer wins */
-		if ((rc = store_review_get(s, v[i].id, &v[i])) == JG_OK &&
-		    strcmp(v[i].state, "open") == 0) {
-			rc = review_close_in(s, a, &v[i], &nr, &nk);
+		if ((rc = store_review_get(s, ids[i], &r)) == JG_OK &&
+		    strcmp(r.state, "open") == 0) {
+			rc = review_close_in(s, a, &r, &nr, &nk);
 			if (rc == JG_OK)
 				(*nclosed)++;
 		}
 		rc = store_end(s, rc);
 	}
-	free(v);
+	free(ids);
 	return rc;
 }

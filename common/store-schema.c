@@ -211,6 +211,10 @@ static const char *const store_migrations[] = {
 	"  comment TEXT,"
 	"  applied TEXT,"
 	"  UNIQUE (review_id, user, role));",
+	/* 13 -> 14: wrong one-time codes per user, so that guessing from
+	   many sources with a stolen key locks the codes (MFA_FAIL_MAX) */
+	"ALTER TABLE mfa ADD COLUMN fails INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE mfa ADD COLUMN fail_start INTEGER NOT NULL DEFAULT 0;",
 };
 
 size_t

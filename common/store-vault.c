@@ -198,28 +198,15 @@ store_rekey_sessions(struct store *s, store_reseal_cb cb, void *arg,
 	struct store_secret sec;
 	sqlite3_stmt *st;
 	unsigned char *sealed;
-	long long *ids = NULL, *nids;
+	long long *ids = NULL;
 	size_t n = 0, i, len;
 	int rc;
 
 	*count = 0;
 	if ((rc = store_prepare(s, &st, "SELECT id FROM sessions WHERE "
-	    "rec_key IS NOT NULL ORDER BY id", "")) != JG_OK)
+	    "rec_key IS NOT NULL ORDER BY id", "")) != JG_OK ||
+	    (rc = store_ids(s, st, &ids, &n)) != JG_OK)
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((nids = realloc(ids, (n + 1) * sizeof(*ids))) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		ids = nids;
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(ids);
-		return store_rc(s, rc);
-	}
-	rc = JG_OK;
 	for (i = 0; rc == JG_OK && i < n; i++) {
 		memset(&sec, 0, sizeof(sec));
 		snprintf(sec.target, sizeof(sec.target), "session-%lld",

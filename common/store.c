@@ -400,3 +400,30 @@ store_delete(struct store *s, const struct store_actor *a, const char *sql,
 	}
 	return store_end(s, rc);
 }
+
+/* The first column of every row of st, an integer id, into *ids (free). */
+int
+store_ids(struct store *s, sqlite3_stmt *st, long long **ids, size_t *n)
+{
+	long long *v = NULL, *nv;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((nv = realloc(v, (*n + 1) * sizeof(*v))) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		v = nv;
+		v[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		*n = 0;
+		return store_rc(s, rc);
+	}
+	*ids = v;
+	return JG_OK;
+}

@@ -285,6 +285,7 @@ master_keeper_lost(struct master *m, int reaped, int status)
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	m->keeper_pid = -1;
 	m->unsealed = 0;
+	master_mfa_abandon(m);
 	snprintf(m->keeper_status, sizeof(m->keeper_status), "sealed: the "
 	    "vault keeper %s", how);
 	master_ctl_unsealed(m);

@@ -12,12 +12,16 @@
  * audited and the peer logged in.
  *
  * A wrong code is an authentication failure like a wrong key: audited
- * (auth.fail reason=mfa), counted for the source's penalty when the
- * connection ends before it logs in, and after MASTER_MFA_TRIES wrong
- * codes the worker may send no more (a further W_MFA kills it).
+ * (auth.fail reason=mfa), counted for the source's penalty (each one),
+ * and after MASTER_MFA_TRIES wrong codes the worker may send no more (a
+ * further W_MFA kills it). They are counted for the user too: MFA_FAIL_MAX
+ * wrong codes within MFA_FAIL_WINDOW lock the user's codes until the
+ * window ends, so a stolen key used from many sources cannot guess its
+ * way through (store_mfa_fail).
  */
 
 #include <string.h>
+#include <time.h>
 
 #include "master.h"
 
@@ -112,6 +116,8 @@ master_w_mfa(struct master *m, struct peer *p, const void *msg)
 	const struct w_mfa *rq = msg;
 	struct k_mfa_check kc;
 	struct store_mfa mf;
+	char detail[256];
+	time_t now;
 
 	if (p->mfa_wait || p->mfa_fails >= MASTER_MFA_TRIES)
 		return JG_EINVAL;	/* the worker keeps no such count */
@@ -125,10 +131,24 @@ master_w_mfa(struct master *m, struct peer *p, const void *msg)
 		    "codes right now");
 		return JG_OK;
 	}
+	now = time(NULL);
+	if (mf.fails >= MFA_FAIL_MAX && now - mf.fail_start < MFA_FAIL_WINDOW) {
+		store_mfa_clear(&mf);
+		p->auth_fails++;
+		snprintf(detail, sizeof(detail), "user=%s source=%s "
+		    "reason=mfa-locked", p->user, p->source);
+		(void)master_audit(m, "jumpgated", "auth.fail", detail);
+		master_log_refused(LOG_LVL_INFO, p->user, NULL, p->source,
+		    "one-time codes locked");
+		master_mfa_reply(p, 0, 0, "login refused: too many wrong codes; "
+		    "your one-time codes are locked for up to an hour (an admin "
+		    "can enrol new ones)");
+		return JG_OK;
+	}
 	memset(&kc, 0, sizeof(kc));
 	kc.conn = p->conn_id;
 	snprintf(kc.user, sizeof(kc.user), "%s", p->user);
-	kc.version = mf.version;
+	kc.version = p->mfa_version = mf.version;
 	kc.sealed.p = mf.sealed;
 	kc.sealed.len = mf.sealed_len;
 	snprintf(kc.answer, sizeof(kc.answer), "%s", rq->answer);
@@ -148,7 +168,8 @@ master_k_mfa_result(struct master *m, const void *msg)
 	const struct k_mfa_result *kr = msg;
 	const char *reason = "mfa";
 	struct peer *p;
-	char how[64], detail[256];
+	char how[64], detail[256], owner[JG_NAME_MAX + 1];
+	time_t until = 0;
 	int rc;
 
 	for (p = m->peers; p != NULL; p = p->next)
@@ -162,9 +183,22 @@ master_k_mfa_result(struct master *m, const void *msg)
 		    "cannot be checked now");
 		return;
 	}
+	/* The key was checked before the prompt: the user may have been
+	   disabled, or the key removed, while it was answered. */
+	if ((rc = store_key_owner(m->store, p->fp, owner, sizeof(owner))) !=
+	    JG_OK || strcmp(owner, p->user) != 0) {
+		snprintf(detail, sizeof(detail), "user=%s source=%s reason=%s",
+		    p->user, p->source, rc == JG_EDISABLED ? "disabled" :
+		    "key-removed");
+		(void)master_audit(m, "jumpgated", "auth.fail", detail);
+		master_mfa_reply(p, 0, 0, rc == JG_EBUSY ? "the gateway cannot "
+		    "log you in right now" : "login refused: your access was "
+		    "removed");
+		return;
+	}
 	if (kr->kind == MFA_TOTP || kr->kind == MFA_RECOVERY) {
 		rc = store_mfa_use(m->store, p->user, (int)kr->kind, kr->step,
-		    kr->index);
+		    kr->index, p->mfa_version);
 		if (rc == JG_OK) {
 			if (kr->kind == MFA_TOTP)
 				snprintf(how, sizeof(how), " mfa=totp");
@@ -187,12 +221,32 @@ master_k_mfa_result(struct master *m, const void *msg)
 		reason = "mfa-replay";
 	p->auth_fails++;
 	p->mfa_fails++;
-	snprintf(detail, sizeof(detail), "user=%s source=%s reason=%s",
-	    p->user, p->source, reason);
+	/* each wrong code counts for the source, and for the user's codes
+	   (a stolen key used from many sources) */
+	master_penalty_fail(m, p->addr, 0);
+	if (store_mfa_fail(m->store, p->user, time(NULL), &until) != JG_OK)
+		log_error("one-time codes of %s: %s", p->user,
+		    store_errmsg(m->store));
+	snprintf(detail, sizeof(detail), "user=%s source=%s reason=%s%s",
+	    p->user, p->source, reason, until != 0 ? " locked=yes" : "");
 	(void)master_audit(m, "jumpgated", "auth.fail", detail);
 	master_log_refused(LOG_LVL_INFO, p->user, NULL, p->source,
 	    "authentication failed: %s", reason);
-	master_mfa_reply(p, 0, p->mfa_fails < MASTER_MFA_TRIES,
+	master_mfa_reply(p, 0, p->mfa_fails < MASTER_MFA_TRIES && until == 0,
 	    strcmp(reason, "mfa") == 0 ? "wrong verification code" :
 	    "that verification code was used already");
+}
+
+/* The keeper is gone with the codes it was checking: those answers failed. */
+void
+master_mfa_abandon(struct master *m)
+{
+	struct peer *p;
+
+	for (p = m->peers; p != NULL; p = p->next)
+		if (!p->dead && p->state == PEER_MFA && p->mfa_wait) {
+			p->mfa_wait = 0;
+			master_mfa_reply(p, 0, 1, "the gateway cannot check "
+			    "one-time codes right now");
+		}
 }

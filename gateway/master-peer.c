@@ -148,8 +148,10 @@ master_peer_reap(struct master *m, struct peer *p, int status)
 	if (p->state & PEER_NOT_IN) {
 		if (m->preauth > 0)
 			m->preauth--;
-		/* failed, or never tried: both count against the source */
-		master_penalty_fail(m, p->addr, p->auth_fails == 0);
+		/* failed, or never tried: both count against the source
+		   (wrong one-time codes were counted each, master-mfa.c) */
+		if (p->mfa_fails == 0)
+			master_penalty_fail(m, p->addr, p->auth_fails == 0);
 	}
 	if (p->state == PEER_AUTHORIZED && m->keeper != NULL &&
 	    p->keeper_gen == m->keeper_gen) {

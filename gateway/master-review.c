@@ -5,8 +5,9 @@
  * item is checked in the decision's own transaction. Here a reviewer's
  * listing is bounded and audited, and every ten seconds the campaigns
  * whose due time has come are closed as jumpgated; a closing that took
- * roles changes the database, so the next look at it (master.c) ends the
- * live sessions that no rule or grant allows any more.
+ * roles makes the next look at the database (master.c) re-check every
+ * connection, which ends the live sessions that no rule or grant allows
+ * any more.
  */
 
 #include <stdlib.h>
@@ -75,6 +76,13 @@ master_w_review(struct master *m, struct peer *p, const void *msg)
 	if ((rq->decision != REVIEW_KEEP && rq->decision != REVIEW_REVOKE) ||
 	    rq->item == 0 || rq->item > ID_MAX || str_has_control(rq->comment))
 		return JG_EINVAL;	/* the worker checked all of it */
+	/* ApproverMFA: taking roles away is a decision like an approval */
+	if (m->cfg->approver_mfa && !p->mfa) {
+		snprintf(out, sizeof(out), "deciding review items needs a login "
+		    "with a one-time code (ApproverMFA): log in again with "
+		    "one\n");
+		return master_text_reply(p, 0, out, strlen(out));
+	}
 	memset(&it, 0, sizeof(it));
 	rc = store_review_decide(m->store, &a, (long long)rq->item, p->user,
 	    (int)rq->decision, rq->comment, &it);
@@ -103,7 +111,11 @@ master_reviews_due(struct master *m)
 		    store_errmsg(m->store));
 		return;
 	}
-	if (n > 0)
+	if (n > 0) {
 		log_info("closed %d access review%s at their due time", n,
 		    n == 1 ? "" : "s");
+		/* Our own commit does not move PRAGMA data_version: make the
+		   next look re-check every connection (roles were taken). */
+		m->data_version = -1;
+	}
 }

@@ -232,13 +232,23 @@ master_check_access(struct master *m)
 	long long v;
 	int rc;
 
+	/* data_version moves for other processes' commits; our own
+	   (a review closed when due) set m->data_version to -1 */
 	if (store_data_version(m->store, &v) != JG_OK || v == m->data_version)
 		return 0;
 	m->data_version = v;
 	for (p = m->peers; p != NULL; p = p->next) {
-		if (p->dead || !(p->state & PEER_LOGGED_IN) || p->kill_at != 0)
+		if (p->dead || !(p->state & (PEER_LOGGED_IN | PEER_MFA)) ||
+		    p->kill_at != 0)
 			continue;
 		rc = store_key_owner(m->store, p->fp, owner, sizeof(owner));
+		if (p->state == PEER_MFA) {
+			/* at the code prompt: a key or user gone ends it */
+			if (rc != JG_OK && rc != JG_EBUSY)
+				master_peer_kill(p, "user or key removed at "
+				    "the code prompt");
+			continue;
+		}
 		if (rc == JG_OK && strcmp(owner, p->user) == 0) {
 			master_check_standing(m, p);
 			continue;

@@ -74,6 +74,7 @@ struct peer {
 	int mfa;		/* logged in with a one-time code */
 	int mfa_fails;
 	int mfa_wait;		/* a code is with the keeper */
+	uint32_t mfa_version;	/* of the codes it was checked against */
 };
 
 struct penalty {
@@ -218,6 +219,7 @@ int master_login(struct master *, struct peer *, const char *how);
 int master_login_key(struct master *, struct peer *);
 int master_w_mfa(struct master *, struct peer *, const void *);
 void master_k_mfa_result(struct master *, const void *);
+void master_mfa_abandon(struct master *);
 
 /* master-review.c */
 int master_w_reviews(struct master *, struct peer *, const void *);

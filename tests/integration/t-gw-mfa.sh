@@ -11,7 +11,7 @@
 # those who logged in without one; --off removes the codes.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
-jg_config "PenaltyFailures 3" "PenaltyWindow 300" "PenaltyDuration 300"
+jg_config "PenaltyFailures 4" "PenaltyWindow 300" "PenaltyDuration 300"
 jg_init
 have oathtool || bail "oathtool is not installed"
 target_sshd_start || bail "no target sshd"
@@ -117,7 +117,10 @@ check_out "the next step's code is accepted (skew)" '^ok$' \
 	mfa_as alice 127.0.0.1 "$(totp 'now + 30 seconds')" alice@t1@127.0.0.1 'echo ok'
 expect_error --code 255 "after it, the current code is old" "Permission denied" \
 	mfa_as alice 127.0.0.2 "$C" alice@t1@127.0.0.1 true
-# three failed logins from 127.0.0.2 within the window: that source is refused
+# each wrong code counts for its source: the fourth from 127.0.0.2 within
+# the window gets that source refused, this connection too
+mfa_as alice 127.0.0.2 000000 alice@t1@127.0.0.1 true >/dev/null 2>&1
+is "a fourth wrong code from one source ends its connection" "$?" 255
 refused "the failures penalise their source" "Connection (reset|closed)" \
 	mfa_as alice 127.0.0.2 "${RC[9]}" alice@t1@127.0.0.1 true
 check "the penalty is audited" sh -c "\"$JG\" audit --json | jq -e \
@@ -126,7 +129,7 @@ check_out "a recovery code logs in" '^ok$' \
 	mfa_as alice 127.0.0.1 "${RC[0]}" alice@t1@127.0.0.1 'echo ok'
 check "audited as the first recovery code" sh -c "\"$JG\" audit --json | jq -e \
 	'any(.[]; .action == \"login\" and (.detail | contains(\"mfa=recovery-1\")))' >/dev/null"
-# (refusals from here on come from 127.0.0.3: PenaltyFailures is 3)
+# (refusals from here on come from other sources: PenaltyFailures is 4)
 expect_error --code 255 "a recovery code works once" "Permission denied" \
 	mfa_as alice 127.0.0.3 "${RC[0]}" alice@t1@127.0.0.1 true
 up=$(printf '%s' "${RC[1]}" | tr a-z A-Z | tr -d -)
@@ -136,7 +139,7 @@ MFA_LOG=INFO check_out "a wrong code, then a right one on the same connection" '
 check "the second prompt said why" grep -q "^wrong verification code. Enter the code" "$ERR"
 three=$(printf '111111\n222222\n333333\n%s' "${RC[7]}")
 refused "three wrong codes end the login" "Permission denied" \
-	mfa_as alice 127.0.0.3 "$three" alice@t1@127.0.0.1 true
+	mfa_as alice 127.0.0.9 "$three" alice@t1@127.0.0.1 true
 is "after the third, no fourth prompt" "$(cat "$T/asked")" 3
 expect_error --code 255 "a key alone is not enough for alice" "Permission denied" \
 	jg_as alice alice@t1@127.0.0.1 true
@@ -193,6 +196,55 @@ REQ=$(pending)
 [ -n "$REQ" ] || bail "alice's second request was not filed"
 expect_error "ApproverMFA: one without a code may not" "deciding requests needs a login with a one-time code" \
 	jg_as carol carol@127.0.0.1 approve "$REQ"
+"$JG" review start --reviewer-role approver >/dev/null || bail "review start"
+expect_error "nor decide an access review item" "deciding review items needs a login with a one-time code" \
+	jg_as carol carol@127.0.0.1 review 1 keep
+
+# ------------------------------------------------------------- at the prompt
+# the account is disabled while its user is at the code prompt: the
+# askpass program disables it before it answers (with a valid code)
+cat >"$T/askpass-disable" <<EOF
+#!/bin/sh
+"$JG" user disable alice --reason at-the-prompt >/dev/null 2>&1
+sleep "\$(cat "$T/delay")"
+sed -n 1p "$T/answer"
+EOF
+chmod 0755 "$T/askpass-disable"
+for delay in 0 3; do
+	echo "$delay" >"$T/delay"
+	printf '%s\n' "${RC[9 - delay / 3]}" >"$T/answer"
+	SSH_ASKPASS=$T/askpass-disable SSH_ASKPASS_REQUIRE=force DISPLAY=none \
+		timeout 60 setsid -w ssh -o BatchMode=no -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o IdentitiesOnly=yes \
+		-o NumberOfPasswordPrompts=1 -p "$JG_PORT" -i "$T/keys/alice" \
+		alice@t1@127.0.0.1 'echo in' </dev/null >"$T/prompt.out" 2>&1
+	rc=$?
+	if [ $rc -eq 255 ] && ! grep -q '^in$' "$T/prompt.out"; then
+		ok "disabled at the code prompt (answer after ${delay} s): not logged in"
+	else
+		not_ok "disabled at the code prompt (answer after ${delay} s): not logged in" \
+			"exit status: $rc" "output: $(cat "$T/prompt.out")"
+	fi
+	"$JG" user enable alice >/dev/null || bail "enable alice"
+done
+
+# ------------------------------------------------------------- lockout
+# MFA_FAIL_MAX (10) wrong codes within an hour lock a user's codes, from
+# whatever sources they come (3 per connection, 4 sources here)
+"$JG" user mfa dave --totp >"$T/enrol-dave" || bail "enrol dave"
+mapfile -t DRC < <(sed -n 's/^  \([a-z2-7]\{5\}-[a-z2-7]\{5\}\)$/\1/p' "$T/enrol-dave")
+for src in 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.7; do
+	mfa_as dave "$src" "$(printf '111111\n222222\n333333')" dave@t1@127.0.0.1 true >/dev/null 2>&1
+done
+check "the tenth wrong code is audited as locking them" sh -c "\"$JG\" audit --json | jq -e \
+	'any(.[]; .action == \"auth.fail\" and (.detail | contains(\"user=dave\") and endswith(\"locked=yes\")))' >/dev/null"
+refused "then even a right code is refused, saying why" "too many wrong codes" \
+	env MFA_LOG=INFO bash -c "$(declare -f mfa_as); T='$T' JG_PORT='$JG_PORT'; mfa_as dave 127.0.0.8 '${DRC[0]}' dave@t1@127.0.0.1 true"
+check "audited as mfa-locked" sh -c "\"$JG\" audit --json | jq -e \
+	'any(.[]; .action == \"auth.fail\" and (.detail | contains(\"user=dave\") and contains(\"reason=mfa-locked\")))' >/dev/null"
+"$JG" user mfa dave --totp >"$T/enrol-dave" || bail "enrol dave again"
+mapfile -t DRC < <(sed -n 's/^  \([a-z2-7]\{5\}-[a-z2-7]\{5\}\)$/\1/p' "$T/enrol-dave")
+check_out "new codes unlock him" '^ok$' mfa_as dave 127.0.0.8 "${DRC[0]}" dave@t1@127.0.0.1 'echo ok'
 
 # ------------------------------------------------------------- --off
 check_out "--off removes the codes" '^removed the one-time codes of alice' "$JG" user mfa alice --off

@@ -97,10 +97,22 @@ expect_error "alice reaches t1 no more" "access to t1 denied: no access rule giv
 	jg_as alice alice@t1@127.0.0.1 true
 
 # ------------------------------------------------------------- due
+# bob works on t2 (role dba) while a review of dba runs out
+tm new-session -d -x 100 -y 30 "ssh -tt -o StrictHostKeyChecking=no \
+	-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o IdentitiesOnly=yes \
+	-i $T/keys/bob -p $JG_PORT bob@t2@127.0.0.1; echo client-gone; sleep 60"
+wait_for 15 sh -c "tmux -S '$TS' capture-pane -p | grep -q 'jgtarget@'" ||
+	bail "bob's shell did not start"
 check_out "a review due in 2 s, undecided items revoked" '^review 2: 1 item for role auditor' \
 	"$JG" review start --role dba --due 2s --default revoke
+sleep 2.5
+expect_error "past its due time, no decision" "review 2 is (past its due time|closed): item 4 can no longer be decided" \
+	jg_as carol carol@127.0.0.1 review 4 keep
 check "the daemon closes it at its due time" wait_for 30 sh -c \
 	"\"$JG\" user list --json | jq -e '.[] | select(.name == \"bob\") | .roles == [\"ops\"]' >/dev/null"
+check "and bob's live session on t2 ends within seconds" \
+	wait_for 10 sh -c "tmux -S '$TS' capture-pane -p -S -50 | grep -q client-gone"
+tmux_stop "$TS"
 check "as jumpgated, by the default" sh -c "\"$JG\" audit --json | jq -e \
 	'any(.[]; .action == \"review.revoke\" and .actor == \"jumpgated\" and (.detail | contains(\"user=bob role=dba by=default\")))' >/dev/null"
 check_out "review list shows both closed" '^2 +closed ' "$JG" review list
@@ -117,5 +129,5 @@ expect_error "review show: no such review" "no such review: 99" "$JG" review sho
 expect_error "review show: an ID" "invalid review ID: 'x'" "$JG" review show x
 expect_usage "review needs a subcommand" "review needs a subcommand" "$JG" review
 expect_usage "an unknown subcommand" "unknown review command 'frob'" "$JG" review frob
-check "bad input changed nothing" snap_same
+snap_same "bad input changed nothing"
 jgd_stop
