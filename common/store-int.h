@@ -33,6 +33,8 @@ int store_one(struct store *, int rc, void *v, size_t n, void *out,
 	    size_t elsize, const char *fmt, ...)
 	    __attribute__((format(printf, 7, 8)));
 int store_ids(struct store *, sqlite3_stmt *, long long **ids, size_t *n);
+int store_text_valid(struct store *, const char *what, const char *,
+	    size_t min, size_t max);
 int store_delete(struct store *, const struct store_actor *,
 	    const char *sql, const char *key, long long id,
 	    const char *notfound, const char *action, const char *field);

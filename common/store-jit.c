@@ -27,30 +27,6 @@
 /* The actor of sweeps that nobody in particular asked for. */
 static const struct store_actor jit_system = { "system", -1 };
 
-/* Free text (reason, comment): bounded, one line, no control characters. */
-static int
-jit_text_valid(struct store *s, const char *what, const char *t, size_t min,
-    size_t max)
-{
-	size_t n = t == NULL ? 0 : strlen(t);
-
-	if (n < min) {
-		snprintf(s->err, sizeof(s->err), "the %s is required", what);
-		return JG_EINVAL;
-	}
-	if (n > max) {
-		snprintf(s->err, sizeof(s->err), "the %s is too long (%zu "
-		    "characters, at most %zu)", what, n, max);
-		return JG_EINVAL;
-	}
-	if (n > 0 && str_has_control(t)) {
-		snprintf(s->err, sizeof(s->err), "the %s contains control "
-		    "characters", what);
-		return JG_EINVAL;
-	}
-	return JG_OK;
-}
-
 static int
 jit_name_valid(struct store *s, const char *what, const char *name)
 {
@@ -165,7 +141,7 @@ store_request_add(struct store *s, const struct store_actor *a,
 	if ((rc = jit_name_valid(s, "user", r->user)) != JG_OK ||
 	    (rc = jit_name_valid(s, "target", r->target)) != JG_OK ||
 
-	    (rc = jit_text_valid(s, "reason", r->reason, 1,
+	    (rc = store_text_valid(s, "reason", r->reason, 1,
 	    STORE_REASON_MAX)) != JG_OK)
 		return rc;
 	if (r->starts[0] != '\0') {	/* as store_now writes times */
@@ -442,7 +418,7 @@ store_request_approve(struct store *s, const struct store_actor *a,
 	if (comment == NULL)
 		comment = "";
 	if ((rc = jit_name_valid(s, "approver", approver)) != JG_OK ||
-	    (rc = jit_text_valid(s, "comment", comment, 0,
+	    (rc = store_text_valid(s, "comment", comment, 0,
 	    JIT_COMMENT_MAX)) != JG_OK)
 		return rc;
 	if ((rc = store_begin(s)) != JG_OK)
@@ -496,7 +472,7 @@ store_request_deny(struct store *s, const struct store_actor *a,
 	if (reason == NULL)
 		reason = "";
 	if ((rc = jit_name_valid(s, "approver", denier)) != JG_OK ||
-	    (rc = jit_text_valid(s, "reason", reason, 0, JIT_COMMENT_MAX)) !=
+	    (rc = store_text_valid(s, "reason", reason, 0, JIT_COMMENT_MAX)) !=
 	    JG_OK)
 		return rc;
 	if ((rc = store_begin(s)) != JG_OK)

@@ -321,11 +321,9 @@ store_review_decide(struct store *s, const struct store_actor *a,
 
 	if (decision != REVIEW_KEEP && decision != REVIEW_REVOKE)
 		return JG_EINVAL;
-	if (strlen(comment) > STORE_REASON_MAX || str_has_control(comment)) {
-		snprintf(s->err, sizeof(s->err), "the comment is too long or "
-		    "holds control characters");
-		return JG_EINVAL;
-	}
+	if ((rc = store_text_valid(s, "comment", comment, 0,
+	    STORE_REASON_MAX)) != JG_OK)
+		return rc;
 	if ((rc = store_begin(s)) != JG_OK)
 		return rc;
 	if ((rc = review_item_get(s, item, &it)) != JG_OK ||

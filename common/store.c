@@ -427,3 +427,27 @@ store_ids(struct store *s, sqlite3_stmt *st, long long **ids, size_t *n)
 	*ids = v;
 	return JG_OK;
 }
+
+/* Free text (reason, comment): bounded, one line, no control characters. */
+int
+store_text_valid(struct store *s, const char *what, const char *t, size_t min,
+    size_t max)
+{
+	size_t n = t == NULL ? 0 : strlen(t);
+
+	if (n < min) {
+		snprintf(s->err, sizeof(s->err), "the %s is required", what);
+		return JG_EINVAL;
+	}
+	if (n > max) {
+		snprintf(s->err, sizeof(s->err), "the %s is too long (%zu "
+		    "characters, at most %zu)", what, n, max);
+		return JG_EINVAL;
+	}
+	if (n > 0 && str_has_control(t)) {
+		snprintf(s->err, sizeof(s->err), "the %s contains control "
+		    "characters", what);
+		return JG_EINVAL;
+	}
+	return JG_OK;
+}

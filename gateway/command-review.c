@@ -14,16 +14,8 @@
 static void
 command_reviews(struct chan *c)
 {
-	struct m_text an;
-
-	if (worker_call(c->w, proto_send(&proto_wm, c->w->master,
-	    MSG_W_REVIEWS, NULL, 0, -1), MSG_M_TEXT, &an, sizeof(an), NULL) !=
-	    JG_OK) {
-		chan_notice(c, "cannot list reviews right now");
-		command_end(c, 1);
-		return;
-	}
-	command_answer(c, an.ok, an.text.p, an.text.len);
+	command_text_call(c, proto_send(&proto_wm, c->w->master,
+	    MSG_W_REVIEWS, NULL, 0, -1), "cannot list reviews right now");
 }
 
 static void
@@ -32,7 +24,6 @@ command_review(struct chan *c, int argc, char **argv)
 	static const char *const allowed[] = { "comment", NULL };
 	char vals[1][STORE_REASON_MAX + 2], bad[48];
 	struct w_review rq;
-	struct m_text an;
 	long long item;
 	int pos[4];
 
@@ -62,13 +53,8 @@ command_review(struct chan *c, int argc, char **argv)
 	}
 	rq.item = (uint64_t)item;
 	snprintf(rq.comment, sizeof(rq.comment), "%s", command_val(vals[0]));
-	if (worker_call(c->w, w_review_send(c->w->master, &rq, -1),
-	    MSG_M_TEXT, &an, sizeof(an), NULL) != JG_OK) {
-		chan_notice(c, "cannot decide right now");
-		command_end(c, 1);
-		return;
-	}
-	command_answer(c, an.ok, an.text.p, an.text.len);
+	command_text_call(c, w_review_send(c->w->master, &rq, -1),
+	    "cannot decide right now");
 }
 
 /* The review commands; 0 when name is not one of them. */

@@ -158,20 +158,31 @@ command_line(struct chan *c)
 	return 0;
 }
 
-/* Auditors: the session list, as the master writes it. */
-static void
-command_sessions(struct chan *c)
+/*
+ * One round trip to the master whose answer is M_TEXT (queued: the
+ * request, already queued): its text is the command's output, or fail is
+ * told when the master cannot answer.
+ */
+void
+command_text_call(struct chan *c, int queued, const char *fail)
 {
 	struct m_text an;
 
-	if (worker_call(c->w, proto_send(&proto_wm, c->w->master,
-	    MSG_W_SESSIONS, NULL, 0, -1), MSG_M_TEXT, &an, sizeof(an), NULL) !=
+	if (worker_call(c->w, queued, MSG_M_TEXT, &an, sizeof(an), NULL) !=
 	    JG_OK) {
-		chan_notice(c, "cannot list sessions right now");
+		chan_notice(c, fail);
 		command_end(c, 1);
 		return;
 	}
 	command_answer(c, an.ok, an.text.p, an.text.len);
+}
+
+/* Auditors: the session list, as the master writes it. */
+static void
+command_sessions(struct chan *c)
+{
+	command_text_call(c, proto_send(&proto_wm, c->w->master,
+	    MSG_W_SESSIONS, NULL, 0, -1), "cannot list sessions right now");
 }
 
 /* kill ID [--reason TEXT] | kill --user U [--reason TEXT] (auditors) */
@@ -181,7 +192,6 @@ command_kill(struct chan *c, int argc, char **argv)
 	static const char *const allowed[] = { "user", "reason", NULL };
 	char vals[2][STORE_REASON_MAX + 2], bad[48];
 	struct w_kill rq;
-	struct m_text an;
 	long long id = 0;
 	int pos[4], byuser, ok;
 
@@ -209,13 +219,8 @@ command_kill(struct chan *c, int argc, char **argv)
 	if (byuser)
 		snprintf(rq.user, sizeof(rq.user), "%s", command_val(vals[0]));
 	snprintf(rq.reason, sizeof(rq.reason), "%s", command_val(vals[1]));
-	if (worker_call(c->w, w_kill_send(c->w->master, &rq, -1), MSG_M_TEXT,
-	    &an, sizeof(an), NULL) != JG_OK) {
-		chan_notice(c, "cannot end sessions right now");
-		command_end(c, 1);
-		return;
-	}
-	command_answer(c, an.ok, an.text.p, an.text.len);
+	command_text_call(c, w_kill_send(c->w->master, &rq, -1),
+	    "cannot end sessions right now");
 }
 
 /*

@@ -223,6 +223,7 @@ void command_end(struct chan *, int status);
 void command_usage(struct chan *, const char *);
 char *command_text(const unsigned char *, size_t);
 void command_answer(struct chan *, int ok, const unsigned char *, size_t);
+void command_text_call(struct chan *, int queued, const char *fail);
 void command_state(struct chan *);
 int command_line(struct chan *);
 void command_free(struct chan *);
