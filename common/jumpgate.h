@@ -702,7 +702,7 @@ int msg_get_wait(struct msgconn *, uint32_t *type, struct buf *, int *fd,
 
 /* writer.c, format.c (recorder/): the recording file format and its writer */
 #define REC_KEYBYTES 32
-#define REC_FORMAT_VERSION 1
+#define REC_FORMAT_VERSION 2	/* written; 1 is still read */
 enum rec_type {
 	REC_OUT = 1,		/* target stdout */
 	REC_ERR,		/* target stderr */
@@ -719,6 +719,7 @@ enum rec_type {
 				   scp): op, path, path2, bytes, sha256, ok */
 };
 struct rec_header {
+	uint32_t version;		/* as read; the writer writes the newest */
 	uint64_t session_id;
 	char user[JG_NAME_MAX + 1];
 	char target[JG_NAME_MAX + 1];

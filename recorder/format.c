@@ -1,14 +1,15 @@
 /* format.c: the pieces of the recording format that its writer and its reader share: additional data, segment keys, the file header, record framing. */
 
 /*
- * Every segment is its own libsodium secretstream (XChaCha20-Poly1305)
- * under a key derived with crypto_kdf from the per-recording key and the
- * segment number, so a player can start at any segment without decoding
- * what comes before. The additional data of every chunk binds the session
- * id, the segment number and start time, a hash of the file header, and
- * the last MAC of the previous segment: dropping, reordering, swapping or
- * editing anything fails authentication. Both sides build it here, so
- * they cannot drift.
+ * Every segment is sealed on its own, under a key derived with crypto_kdf
+ * from the per-recording key and the segment number, so a player can start
+ * at any segment without decoding what comes before (recorder/seal.c has
+ * the ciphers of both versions). The additional data of every chunk binds
+ * the session id, the segment number and start time, a hash of the file
+ * header, the last MAC of the previous segment and, in version 2, whether
+ * the chunk is the end mark: dropping, reordering, swapping or editing
+ * anything fails authentication. Both sides build it here, so they cannot
+ * drift.
  */
 
 #include <stdlib.h>
@@ -45,15 +46,19 @@ recfmt_put_be64(unsigned char *p, uint64_t v)
 	recfmt_put_be32(p + 4, (uint32_t)v);
 }
 
-/* The additional data for every chunk of one segment. */
-void
-recfmt_ad(unsigned char ad[REC_AD_LEN], uint64_t session_id, uint32_t segno,
-    uint64_t start_ms, const unsigned char prev_mac[REC_MACBYTES],
-    const unsigned char hdrhash[REC_HASHBYTES])
+/*
+ * The additional data of a chunk: the same for every chunk of a segment,
+ * and in version 2 one more byte that says whether it is the end mark.
+ * Returns its length.
+ */
+size_t
+recfmt_ad(unsigned char ad[REC_AD_LEN], uint32_t version, uint64_t session_id,
+    uint32_t segno, uint64_t start_ms, const unsigned char prev_mac[REC_MACBYTES],
+    const unsigned char hdrhash[REC_HASHBYTES], int final)
 {
 	unsigned char *p = ad;
 
-	memcpy(p, "jgrec1", 6);
+	memcpy(p, version == 1 ? "jgrec1" : "jgrec2", 6);
 	p += 6;
 	recfmt_put_be64(p, session_id);
 	p += 8;
@@ -64,8 +69,14 @@ recfmt_ad(unsigned char ad[REC_AD_LEN], uint64_t session_id, uint32_t segno,
 	memcpy(p, prev_mac, REC_MACBYTES);
 	p += REC_MACBYTES;
 	memcpy(p, hdrhash, REC_HASHBYTES);
+	p += REC_HASHBYTES;
+	if (version == 1)
+		return (size_t)(p - ad);
+	*p++ = final ? 1 : 0;
+	return (size_t)(p - ad);
 }
 
+/* Version 1's segment keys (version 2 derives its own, recorder/seal.c). */
 void
 recfmt_segment_key(const unsigned char key[REC_KEYBYTES], uint32_t segno,
     unsigned char out[REC_SS_KEYBYTES])
@@ -105,7 +116,8 @@ recfmt_header_decode(struct buf *b, struct rec_header *h)
 	memset(h, 0, sizeof(*h));
 	if (buf_get(b, magic, sizeof(magic)) != JG_OK ||
 	    memcmp(magic, REC_MAGIC, REC_MAGIC_LEN) != 0 ||
-	    buf_get_u32(b, &version) != JG_OK || version != REC_FORMAT_VERSION ||
+	    buf_get_u32(b, &version) != JG_OK ||
+	    (version != 1 && version != REC_FORMAT_VERSION) ||
 	    buf_get_u64(b, &h->session_id) != JG_OK ||
 	    buf_get_cstring(b, h->user, sizeof(h->user)) != JG_OK ||
 	    buf_get_cstring(b, h->target, sizeof(h->target)) != JG_OK ||
@@ -118,6 +130,7 @@ recfmt_header_decode(struct buf *b, struct rec_header *h)
 	    buf_len(b) != 0)
 		return JG_ECORRUPT;
 	h->start_unix_ms = (int64_t)start;
+	h->version = version;
 	return JG_OK;
 }
 

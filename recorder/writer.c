@@ -7,9 +7,10 @@
  * boundary; a writer given a keyframe callback (the gateway's terminal
  * screen, recorder/screen.c) starts every segment after the first with a
  * KEYFRAME event that redraws the screen, so a seek shows it at once. The
- * last chunk carries TAG_FINAL with a summary whose event count lets a
- * reader tell a complete recording from a cut one (recorder/format.c has
- * what the reader shares).
+ * last chunk is the end mark (an F record) with a summary whose event
+ * count lets a reader tell a complete recording from a cut one
+ * (recorder/format.c has what the reader shares, recorder/seal.c the
+ * cipher).
  */
 
 #include <stdlib.h>
@@ -27,7 +28,8 @@ struct rec_writer {
 	unsigned char key[REC_KEYBYTES];	/* locked memory */
 	unsigned char hdrhash[REC_HASHBYTES];
 	uint64_t session_id;
-	crypto_secretstream_xchacha20poly1305_state st;
+	struct rec_seal *seal;
+	unsigned char *sealed;			/* one chunk record, reused */
 	uint32_t segno;
 	uint64_t seg_start_ms;
 	size_t seg_bytes;
@@ -57,43 +59,46 @@ rec_writer_put(struct rec_writer *w, char kind, const void *p, size_t len)
 static int
 rec_writer_segment(struct rec_writer *w)
 {
-	unsigned char k[REC_SS_KEYBYTES], payload[REC_SEGMENT_LEN];
-	int rc;
+	unsigned char payload[REC_SEGMENT_MAX];
+	size_t len = rec_seal_segment_len(REC_FORMAT_VERSION);
 
-	recfmt_segment_key(w->key, w->segno, k);
-	rc = crypto_secretstream_xchacha20poly1305_init_push(&w->st,
-	    payload + 12, k);
-	sodium_memzero(k, sizeof(k));
-	if (rc != 0)
+	if (rec_seal_segment_push(w->seal, w->key, w->segno, payload + 12) !=
+	    JG_OK)
 		return JG_ERR;
 	recfmt_put_be32(payload, w->segno);
 	recfmt_put_be64(payload + 4, w->seg_start_ms);
 	memcpy(w->prev_mac, w->last_mac, REC_MACBYTES);
 	w->seg_bytes = 0;
-	return rec_writer_put(w, REC_KIND_SEGMENT, payload, sizeof(payload));
+	return rec_writer_put(w, REC_KIND_SEGMENT, payload, len);
 }
 
-/* Seal what is buffered into one chunk (tag MESSAGE, or FINAL at the end). */
+/*
+ * Seal what is buffered into one chunk (the end mark when final), in the
+ * record buffer kept for it, and write the record with one write(2): no
+ * allocation and no copy besides the cipher's on the data path.
+ */
 static int
-rec_writer_chunk(struct rec_writer *w, unsigned char tag)
+rec_writer_chunk(struct rec_writer *w, int final)
 {
-	unsigned char ad[REC_AD_LEN], *c;
-	unsigned long long clen;
-	size_t mlen = buf_len(w->plain);
+	unsigned char ad[REC_AD_LEN], *rec = w->sealed;
+	size_t mlen = buf_len(w->plain), adlen, rlen;
 	int rc;
 
-	if (mlen == 0 && tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL)
+	if (mlen == 0 && !final)
 		return JG_OK;
-	if ((c = malloc(mlen + REC_SS_ABYTES)) == NULL)
-		return JG_ENOMEM;
-	recfmt_ad(ad, w->session_id, w->segno, w->seg_start_ms, w->prev_mac,
-	    w->hdrhash);
-	crypto_secretstream_xchacha20poly1305_push(&w->st, c, &clen,
-	    buf_ptr(w->plain), mlen, ad, sizeof(ad), tag);
-	rc = rec_writer_put(w, REC_KIND_CHUNK, c, (size_t)clen);
-	if (rc == JG_OK)
-		memcpy(w->last_mac, c + clen - REC_MACBYTES, REC_MACBYTES);
-	free(c);
+	adlen = recfmt_ad(ad, REC_FORMAT_VERSION, w->session_id, w->segno,
+	    w->seg_start_ms, w->prev_mac, w->hdrhash, final);
+	if ((rc = rec_seal_push(w->seal, ad, adlen, buf_ptr(w->plain), mlen,
+	    rec + REC_RECORD_HDR)) != JG_OK)
+		return rc;
+	rlen = mlen + REC_MACBYTES;
+	rec[0] = final ? REC_KIND_FINAL : REC_KIND_CHUNK;
+	recfmt_put_be32(rec + 1, (uint32_t)rlen);
+	if ((rc = fd_write_all(w->fd, rec, REC_RECORD_HDR + rlen, NULL)) ==
+	    JG_OK) {
+		w->written += REC_RECORD_HDR + rlen;
+		memcpy(w->last_mac, rec + REC_RECORD_HDR + mlen, REC_MACBYTES);
+	}
 	w->seg_bytes += mlen;
 	buf_reset(w->plain);
 	return rc;
@@ -115,8 +120,11 @@ rec_writer_open(int fd, const unsigned char key[REC_KEYBYTES],
 		log_debug("recording key not locked in memory");
 	memcpy(w->key, key, REC_KEYBYTES);
 	w->plain = buf_new(REC_CHUNK_PLAIN_MAX + 65536 + REC_EVENT_HDR);
+	w->sealed = xcalloc(1, REC_RECORD_HDR + REC_RECORD_MAX);
 	hb = buf_new(8192);
-	rc = rec_header_encode(h, hb);
+	rc = rec_seal_new(REC_FORMAT_VERSION, &w->seal);
+	if (rc == JG_OK)
+		rc = rec_header_encode(h, hb);
 	if (rc == JG_OK) {
 		crypto_generichash(w->hdrhash, sizeof(w->hdrhash),
 		    buf_ptr(hb), buf_len(hb), NULL, 0);
@@ -295,8 +303,7 @@ rec_writer_close(struct rec_writer *w, const struct rec_summary *s)
 		rc = rec_writer_append(w, t, REC_END, buf_ptr(b), buf_len(b));
 	buf_free(b);
 	if (rc == JG_OK)
-		rc = rec_writer_chunk(w,
-		    crypto_secretstream_xchacha20poly1305_TAG_FINAL);
+		rc = rec_writer_chunk(w, 1);
 	if (rc != JG_OK)
 		w->failed = 1;
 	return rc;
@@ -309,7 +316,8 @@ rec_writer_free(struct rec_writer *w)
 		return;
 	sodium_memzero(w->key, sizeof(w->key));
 	sodium_munlock(w->key, sizeof(w->key));
-	sodium_memzero(&w->st, sizeof(w->st));
+	rec_seal_free(w->seal);
+	free(w->sealed);	/* ciphertext only */
 	buf_free(w->plain);
 	if (w->fd != -1)
 		close(w->fd);

@@ -25,7 +25,7 @@ struct rec_reader {
 	unsigned char hdrhash[REC_HASHBYTES];
 	struct rec_header hdr;
 	off_t data_start;		/* first segment record */
-	crypto_secretstream_xchacha20poly1305_state st;
+	struct rec_seal *seal;		/* the cipher of hdr.version */
 	int in_segment;
 	uint32_t segno;
 	uint64_t seg_start_ms;
@@ -34,7 +34,6 @@ struct rec_reader {
 	uint64_t chunkno;		/* 1-based, over the whole file */
 	struct buf *plain;		/* current chunk's events */
 	unsigned char *rec;		/* one record */
-	unsigned char *m;		/* one chunk's plaintext */
 	int final;			/* end mark seen */
 	int done;
 	int follow;			/* a live file: its end is "not yet" */
@@ -116,12 +115,10 @@ static int
 rec_reader_start_segment(struct rec_reader *r, const unsigned char *p,
     size_t len)
 {
-	unsigned char k[REC_SS_KEYBYTES];
 	uint32_t segno;
 	uint64_t start;
-	int rc;
 
-	if (len != REC_SEGMENT_LEN)
+	if (len != rec_seal_segment_len(r->hdr.version))
 		return rec_reader_fail(r, REC_READ_DAMAGED, "segment %u is "
 		    "malformed", r->segno + 1);
 	segno = recfmt_be32(p);
@@ -130,11 +127,7 @@ rec_reader_start_segment(struct rec_reader *r, const unsigned char *p,
 		return rec_reader_fail(r, REC_READ_DAMAGED, "segment %u "
 		    "follows segment %u: segments are missing or reordered",
 		    segno, r->segno);
-	recfmt_segment_key(r->key, segno, k);
-	rc = crypto_secretstream_xchacha20poly1305_init_pull(&r->st, p + 12,
-	    k);
-	sodium_memzero(k, sizeof(k));
-	if (rc != 0)
+	if (rec_seal_segment_pull(r->seal, r->key, segno, p + 12) != JG_OK)
 		return rec_reader_fail(r, REC_READ_DAMAGED, "segment %u is "
 		    "malformed", segno);
 	if (r->in_segment)
@@ -145,31 +138,42 @@ rec_reader_start_segment(struct rec_reader *r, const unsigned char *p,
 	return JG_OK;
 }
 
+/*
+ * Authenticate one chunk record straight into the event buffer. In
+ * version 2 an F record is the end mark (its kind is in the additional
+ * data); in version 1 the cipher's FINAL tag is.
+ */
 static int
-rec_reader_chunk(struct rec_reader *r, const unsigned char *c, size_t clen)
+rec_reader_chunk(struct rec_reader *r, char kind, const unsigned char *c,
+    size_t clen)
 {
-	unsigned char ad[REC_AD_LEN], tag;
-	unsigned long long mlen;
+	unsigned char ad[REC_AD_LEN], *m;
+	size_t adlen, mlen;
+	int final = kind == REC_KIND_FINAL, tagged, rc;
 
 	r->chunkno++;
 	if (r->final)
 		return rec_reader_fail(r, REC_READ_DAMAGED, "data after the "
 		    "end mark");
-	if (!r->in_segment || clen < REC_SS_ABYTES || clen > REC_RECORD_MAX)
+	if (!r->in_segment || clen < REC_MACBYTES || clen > REC_RECORD_MAX)
 		return rec_reader_fail(r, REC_READ_DAMAGED, "chunk %llu fails "
 		    "authentication", (unsigned long long)r->chunkno);
-	recfmt_ad(ad, r->hdr.session_id, r->segno, r->seg_start_ms,
-	    r->prev_mac, r->hdrhash);
-	if (crypto_secretstream_xchacha20poly1305_pull(&r->st, r->m, &mlen,
-	    &tag, c, clen, ad, sizeof(ad)) != 0)
+	adlen = recfmt_ad(ad, r->hdr.version, r->hdr.session_id, r->segno,
+	    r->seg_start_ms, r->prev_mac, r->hdrhash, final);
+	buf_reset(r->plain);
+	if (buf_reserve(r->plain, clen, &m) != JG_OK)
+		return rec_reader_fail(r, REC_READ_IO, "out of memory");
+	rc = rec_seal_pull(r->seal, ad, adlen, c, clen, m, &mlen, &tagged);
+	buf_unreserve(r->plain, clen - mlen);
+	if (r->hdr.version == 1)
+		final = tagged;
+	if (rc == JG_ERR)
+		return rec_reader_fail(r, REC_READ_IO, "the cipher failed");
+	if (rc != JG_OK)
 		return rec_reader_fail(r, REC_READ_DAMAGED, "chunk %llu fails "
 		    "authentication", (unsigned long long)r->chunkno);
 	memcpy(r->last_mac, c + clen - REC_MACBYTES, REC_MACBYTES);
-	buf_reset(r->plain);
-	if (buf_put(r->plain, r->m, (size_t)mlen) != JG_OK)
-		return rec_reader_fail(r, REC_READ_IO, "out of memory");
-	sodium_memzero(r->m, (size_t)mlen);
-	if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)
+	if (final)
 		r->final = 1;
 	return JG_OK;
 }
@@ -196,7 +200,6 @@ rec_reader_open(int fd, const unsigned char key[REC_KEYBYTES],
 	r->fd = fd;
 	memcpy(r->key, key, REC_KEYBYTES);
 	r->rec = xcalloc(1, REC_RECORD_MAX);
-	r->m = xcalloc(1, REC_RECORD_MAX);
 	r->plain = buf_new(REC_RECORD_MAX);
 	rc = rec_read_record(fd, &kind, r->rec, &len);
 	if (rc == 0)
@@ -214,6 +217,9 @@ rec_reader_open(int fd, const unsigned char key[REC_KEYBYTES],
 		    recfmt_header_decode(hb, &r->hdr) != JG_OK)
 			rec_reader_fail(r, REC_READ_DAMAGED, "not a jumpgate "
 			    "recording (bad header)");
+		else if (rec_seal_new(r->hdr.version, &r->seal) != JG_OK)
+			rec_reader_fail(r, REC_READ_IO, "the recording's "
+			    "cipher is not available");
 		buf_free(hb);
 	}
 	if (r->status == REC_READ_OK && expect_session != 0 &&
@@ -376,8 +382,9 @@ rec_reader_next(struct rec_reader *r, struct rec_event_view *ev)
 			    strerror(errno));
 		if (kind == REC_KIND_SEGMENT)
 			rc = rec_reader_start_segment(r, r->rec, rlen);
-		else if (kind == REC_KIND_CHUNK)
-			rc = rec_reader_chunk(r, r->rec, rlen);
+		else if (kind == REC_KIND_CHUNK ||
+		    (kind == REC_KIND_FINAL && r->hdr.version >= 2))
+			rc = rec_reader_chunk(r, kind, r->rec, rlen);
 		else
 			rc = rec_reader_fail(r, REC_READ_DAMAGED, "unknown "
 			    "record after chunk %llu",
@@ -415,7 +422,8 @@ int
 rec_reader_seek(struct rec_reader *r, uint64_t t_ms)
 {
 	unsigned char h[REC_RECORD_HDR], mac[REC_MACBYTES];
-	unsigned char best_mac[REC_MACBYTES], seg[REC_SEGMENT_LEN];
+	unsigned char best_mac[REC_MACBYTES], seg[REC_SEGMENT_MAX];
+	size_t seglen = rec_seal_segment_len(r->hdr.version);
 	off_t off = r->data_start, best = -1;
 	size_t len;
 
@@ -428,7 +436,7 @@ rec_reader_seek(struct rec_reader *r, uint64_t t_ms)
 		if (len > REC_RECORD_MAX)
 			break;
 		if (h[0] == REC_KIND_SEGMENT) {
-			if (len != sizeof(seg) ||
+			if (len != seglen ||
 			    pread(r->fd, seg, len, off + REC_RECORD_HDR) !=
 			    (ssize_t)len)
 				break;
@@ -436,7 +444,8 @@ rec_reader_seek(struct rec_reader *r, uint64_t t_ms)
 				break;
 			best = off;
 			memcpy(best_mac, mac, sizeof(mac));
-		} else if (h[0] == REC_KIND_CHUNK && len >= REC_MACBYTES) {
+		} else if ((h[0] == REC_KIND_CHUNK ||
+		    h[0] == REC_KIND_FINAL) && len >= REC_MACBYTES) {
 			if (pread(r->fd, mac, REC_MACBYTES, off +
 			    REC_RECORD_HDR + (off_t)len - REC_MACBYTES) !=
 			    REC_MACBYTES)
@@ -485,9 +494,8 @@ rec_reader_free(struct rec_reader *r)
 	if (r == NULL)
 		return;
 	sodium_memzero(r->key, sizeof(r->key));
-	sodium_memzero(&r->st, sizeof(r->st));
+	rec_seal_free(r->seal);
 	free(r->rec);
-	freezero(r->m, REC_RECORD_MAX);
 	buf_free(r->plain);
 	free(r);
 }

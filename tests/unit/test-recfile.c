@@ -1,4 +1,4 @@
-/* test-recfile.c: the recording format: round trip, seek, keyframes, following a live file, the screen serializer, and every tamper case caught. */
+/* test-recfile.c: the recording format: round trip, seek, keyframes, version 1 still read, following a live file, the screen serializer, and every tamper case caught. */
 
 #include <fcntl.h>
 #include <setjmp.h>
@@ -211,11 +211,25 @@ test_round_trip(void **state)
 	}
 }
 
+/* Seek to 31 s of write_recording's 50 s and read on to a clean end. */
+static void
+seek_31s(struct rec_reader *r)
+{
+	struct rec_event_view ev;
+
+	assert_int_equal(rec_reader_seek(r, 31000), JG_OK);
+	assert_int_equal(rec_reader_next(r, &ev), 1);
+	/* The segment holding 31 s starts at most 10 s before it. */
+	assert_true(ev.t_ms <= 31000 && ev.t_ms + 10000 >= 31000);
+	while (rec_reader_next(r, &ev) == 1)
+		;
+	assert_string_equal(rec_reader_error(r), "");
+}
+
 static void
 test_seek(void **state)
 {
 	struct rec_reader *r;
-	struct rec_event_view ev;
 	char err[256];
 	int fd;
 
@@ -224,13 +238,7 @@ test_seek(void **state)
 	fd = open(path, O_RDONLY);
 	assert_int_equal(rec_reader_open(fd, key, 5, &r, NULL, err, sizeof(err)),
 	    JG_OK);
-	assert_int_equal(rec_reader_seek(r, 31000), JG_OK);
-	assert_int_equal(rec_reader_next(r, &ev), 1);
-	/* The segment holding 31 s starts at most 10 s before it. */
-	assert_true(ev.t_ms <= 31000 && ev.t_ms + 10000 >= 31000);
-	while (rec_reader_next(r, &ev) == 1)
-		;
-	assert_string_equal(rec_reader_error(r), "");
+	seek_31s(r);
 	rec_reader_free(r);
 	close(fd);
 }
@@ -341,6 +349,113 @@ test_tamper(void **state)
 	}
 	expect_damage("after the end mark");
 	free(r.data);
+}
+
+/*
+ * Version 2's end mark is its own record kind, bound into the additional
+ * data: relabelled either way, the chunk fails authentication.
+ */
+static void
+test_end_mark_kind(void **state)
+{
+	struct recs r;
+	int order[4096], i, last = -1, c1 = -1, nf = 0;
+
+	(void)state;
+	write_recording(path, 12, 0);
+	load(path, &r);
+	assert_true(r.n > 3);
+	for (i = 0; i < (int)r.n; i++) {
+		nf += r.kind[i] == 'F';
+		if (r.kind[i] == 'C' && c1 == -1)
+			c1 = i;
+	}
+	last = (int)r.n - 1;
+	assert_int_equal(r.kind[last], 'F');	/* the end mark, once */
+	assert_int_equal(nf, 1);
+	assert_int_equal(r.data[r.off[0] + 5 + 8 + 3], REC_FORMAT_VERSION);
+	for (i = 0; i < (int)r.n; i++)
+		order[i] = i;
+	order[r.n] = -1;
+
+	r.data[r.off[last]] = 'C';	/* the end mark made an ordinary chunk */
+	save(path2, &r, order);
+	expect_damage("fails authentication");
+	r.data[r.off[last]] = 'F';
+
+	r.data[r.off[c1]] = 'F';	/* a chunk made an end mark */
+	save(path2, &r, order);
+	expect_damage("chunk 1 fails authentication");
+	r.data[r.off[c1]] = 'C';
+
+	r.data[r.off[last] + 5 + 3] ^= 0x10;	/* its ciphertext */
+	save(path2, &r, order);
+	expect_damage("fails authentication");
+	free(r.data);
+}
+
+/*
+ * Version 1 recordings (XChaCha20-Poly1305 secretstream), written by the
+ * jumpgate of 2026-12-02 and kept as tests/unit/data/rec-v1.jgrec (key:
+ * the bytes 0..31), still read, seek and verify, and are still checked.
+ */
+static void
+test_version1(void **state)
+{
+	struct rec_reader *r;
+	struct rec_event_view ev;
+	struct rec_summary s;
+	struct recs rr;
+	const char *srcdir = getenv("srcdir");
+	char v1[512], err[256], want[64];
+	size_t n = 0;
+	int fd, i, order[4096];
+
+	(void)state;
+	snprintf(v1, sizeof(v1), "%s/tests/unit/data/rec-v1.jgrec",
+	    srcdir != NULL ? srcdir : ".");
+	for (i = 0; i < REC_KEYBYTES; i++)
+		key[i] = (unsigned char)i;
+	fd = open(v1, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(rec_reader_open(fd, key, 12, &r, NULL, err,
+	    sizeof(err)), JG_OK);
+	assert_int_equal(rec_reader_header(r)->version, 1);
+	assert_string_equal(rec_reader_header(r)->user, "alice");
+	assert_int_equal(rec_reader_next(r, &ev), 1);
+	assert_int_equal(ev.type, REC_REQUEST);
+	while (rec_reader_next(r, &ev) == 1) {
+		if (ev.type != REC_OUT)
+			continue;
+		snprintf(want, sizeof(want), "line %zu\r\n", n);
+		assert_int_equal(ev.len, strlen(want));
+		assert_memory_equal(ev.data, want, ev.len);
+		assert_int_equal(ev.t_ms, n * 500);
+		n++;
+	}
+	assert_int_equal(n, 100);
+	assert_string_equal(rec_reader_error(r), "");
+	assert_int_equal(rec_reader_summary(r, &s), JG_OK);
+	assert_int_equal(s.exit_status, 3);
+	assert_string_equal(s.reason, "exit");
+	seek_31s(r);
+	rec_reader_free(r);
+	close(fd);
+
+	/* damage in a version 1 file is still found */
+	load(v1, &rr);
+	for (i = 0; i < (int)rr.n; i++)
+		order[i] = i;
+	order[rr.n] = -1;
+	assert_int_equal(rr.kind[2], 'C');
+	rr.data[rr.off[2] + 9] ^= 1;
+	save(path2, &rr, order);
+	expect_damage("chunk 1 fails authentication");
+	rr.data[rr.off[2] + 9] ^= 1;
+	order[rr.n - 1] = -1;		/* its end mark dropped */
+	save(path2, &rr, order);
+	expect_damage("truncated after");
+	free(rr.data);
 }
 
 static void
@@ -969,6 +1084,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_seek, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_end_mark_kind, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_version1, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_between_sessions,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_time, setup,
