@@ -700,7 +700,7 @@ int msg_flush_wait(struct msgconn *, int timeout_ms);
 int msg_get_wait(struct msgconn *, uint32_t *type, struct buf *, int *fd,
 	    int timeout_ms);
 
-/* writer.c, format.c (recorder/): the recording file format and its writer */
+/* writer.c, format.c, seal.c (recorder/): the recording file format, its cipher and its writer */
 #define REC_KEYBYTES 32
 #define REC_FORMAT_VERSION 2	/* written; 1 is still read */
 enum rec_type {
@@ -745,6 +745,7 @@ struct rec_event_view {
 };
 struct rec_writer;
 int rec_header_encode(const struct rec_header *, struct buf *);
+int rec_seal_hardware(void);
 int rec_writer_open(int fd, const unsigned char key[REC_KEYBYTES],
 	    const struct rec_header *, struct rec_writer **);
 int rec_writer_event(struct rec_writer *, uint64_t t_ms, int type,

@@ -449,6 +449,10 @@ master_run(const struct gw_opts *opts, struct config *cfg)
 	}
 	m->tick = event_new(m->base, -1, EV_PERSIST, master_tick, m);
 	event_add(m->tick, &one);
+	if (!rec_seal_hardware())
+		log_info("this CPU has no AES instructions: recordings are "
+		    "sealed with table-based AES-GCM, slower and not "
+		    "constant-time");
 	if (cfg->record_input == RECORD_INPUT_ALL)
 		log_info("RecordInput all: recordings keep every keystroke, "
 		    "passwords typed at prompts included");

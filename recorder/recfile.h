@@ -51,10 +51,12 @@ struct rec_seal;
 int rec_seal_new(uint32_t version, struct rec_seal **);
 void rec_seal_free(struct rec_seal *);
 size_t rec_seal_segment_len(uint32_t version);
-int rec_seal_segment_push(struct rec_seal *, const unsigned char *key,
-	    uint32_t segno, unsigned char *stream);
-int rec_seal_segment_pull(struct rec_seal *, const unsigned char *key,
-	    uint32_t segno, const unsigned char *stream);
+int rec_seal_segment_push(struct rec_seal *,
+	    const unsigned char key[REC_KEYBYTES], uint32_t segno,
+	    unsigned char *stream);
+int rec_seal_segment_pull(struct rec_seal *,
+	    const unsigned char key[REC_KEYBYTES], uint32_t segno,
+	    const unsigned char *stream);
 int rec_seal_push(struct rec_seal *, const unsigned char *ad, size_t adlen,
 	    const unsigned char *m, size_t len, unsigned char *c);
 int rec_seal_pull(struct rec_seal *, const unsigned char *ad, size_t adlen,

@@ -4,8 +4,11 @@
  * Version 1 sealed every chunk with libsodium's secretstream, which is
  * XChaCha20-Poly1305 in software: a fifth of the worker's CPU on a bulk
  * download (bench/RESULTS.md). Version 2 seals with AES-256-GCM through
- * OpenSSL, which uses the CPU's AES and carry-less multiply instructions
- * where they exist and a constant-time software path where they do not.
+ * OpenSSL, which uses the CPU's AES and carry-less multiply instructions.
+ * Without them OpenSSL falls back to table-based AES and GHASH, which are
+ * slower and not constant-time; jumpgated logs a warning at start on such
+ * a CPU (rec_seal_hardware, gateway/master.c), since a co-tenant timing its cache could
+ * learn about the recording keys.
  *
  * A segment of version 2 has its own key (crypto_kdf from the recording
  * key and the segment number, context "jgrecsg2", so no key is ever
@@ -39,6 +42,13 @@ struct rec_seal {
 	crypto_secretstream_xchacha20poly1305_state st;	/* v1 */
 };
 
+/* Whether this CPU seals in hardware (AES-NI and PCLMULQDQ). */
+int
+rec_seal_hardware(void)
+{
+	return crypto_aead_aes256gcm_is_available();
+}
+
 int
 rec_seal_new(uint32_t version, struct rec_seal **out)
 {
@@ -70,7 +80,11 @@ rec_seal_free(struct rec_seal *s)
 	free(s);
 }
 
-/* The segment header's stream part: 24 bytes in version 1, 12 in 2. */
+/*
+ * The segment header's payload: segment number, start, then the cipher's
+ * part (a 24-byte stream header in version 1, a 12-byte nonce base in 2):
+ * 36 bytes in version 1, 24 in version 2.
+ */
 size_t
 rec_seal_segment_len(uint32_t version)
 {
@@ -202,12 +216,16 @@ rec_seal_pull(struct rec_seal *s, const unsigned char *ad, size_t adlen,
 	len = clen - REC_MACBYTES;
 	if (rec_seal_gcm_nonce(s, 0, ad, adlen) != JG_OK ||
 	    EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_AEAD_SET_TAG, REC_MACBYTES,
-	    (void *)(c + len)) != 1 ||
-	    EVP_CipherUpdate(s->ctx, m, &n, c, (int)len) != 1 ||
-	    (size_t)n != len)
+	    (void *)(c + len)) != 1)
 		return JG_ERR;
+	/* Nothing unauthenticated is kept, whatever fails. */
+	if (EVP_CipherUpdate(s->ctx, m, &n, c, (int)len) != 1 ||
+	    (size_t)n != len) {
+		sodium_memzero(m, len);
+		return JG_ERR;
+	}
 	if (EVP_CipherFinal_ex(s->ctx, m + len, &fin) != 1) {
-		sodium_memzero(m, len);	/* nothing unauthenticated is kept */
+		sodium_memzero(m, len);
 		return JG_ECORRUPT;
 	}
 	*mlen = len;

@@ -120,9 +120,11 @@ rec_writer_open(int fd, const unsigned char key[REC_KEYBYTES],
 		log_debug("recording key not locked in memory");
 	memcpy(w->key, key, REC_KEYBYTES);
 	w->plain = buf_new(REC_CHUNK_PLAIN_MAX + 65536 + REC_EVENT_HDR);
-	w->sealed = xcalloc(1, REC_RECORD_HDR + REC_RECORD_MAX);
+	/* Not calloc: an idle session touches only the pages its chunks use. */
+	w->sealed = malloc(REC_RECORD_HDR + REC_RECORD_MAX);
 	hb = buf_new(8192);
-	rc = rec_seal_new(REC_FORMAT_VERSION, &w->seal);
+	rc = w->sealed == NULL ? JG_ENOMEM :
+	    rec_seal_new(REC_FORMAT_VERSION, &w->seal);
 	if (rc == JG_OK)
 		rc = rec_header_encode(h, hb);
 	if (rc == JG_OK) {

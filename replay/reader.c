@@ -120,7 +120,8 @@ rec_reader_start_segment(struct rec_reader *r, const unsigned char *p,
 
 	if (len != rec_seal_segment_len(r->hdr.version))
 		return rec_reader_fail(r, REC_READ_DAMAGED, "segment %u is "
-		    "malformed", r->segno + 1);
+		    "malformed", len >= 4 ? recfmt_be32(p) : r->in_segment ?
+		    r->segno + 1 : 0);
 	segno = recfmt_be32(p);
 	start = recfmt_be64(p + 4);
 	if (r->in_segment && segno != r->segno + 1)

@@ -391,6 +391,25 @@ test_end_mark_kind(void **state)
 	r.data[r.off[last] + 5 + 3] ^= 0x10;	/* its ciphertext */
 	save(path2, &r, order);
 	expect_damage("fails authentication");
+	r.data[r.off[last] + 5 + 3] ^= 0x10;
+
+	order[last] = -1;		/* the end mark alone dropped */
+	save(path2, &r, order);
+	expect_damage("truncated after");
+	order[last] = last;		/* twice */
+	order[last + 1] = last;
+	order[last + 2] = -1;
+	save(path2, &r, order);
+	expect_damage("after the end mark");
+	for (i = last - 1; i > 0 && r.kind[i] != 'C'; i--)
+		;
+	assert_true(i > 0);		/* moved before the last chunk */
+	order[i] = last;
+	for (; i < last; i++)
+		order[i + 1] = i;
+	order[last + 1] = -1;
+	save(path2, &r, order);
+	expect_damage("fails authentication");
 	free(r.data);
 }
 
