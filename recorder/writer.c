@@ -22,6 +22,7 @@
 #define REC_SEGMENT_BYTES (1024 * 1024)	/* new segment every 1 MiB ... */
 #define REC_SEGMENT_MS 10000		/* ... or 10 s */
 #define REC_KEYFRAME_MAX (512 * 1024)	/* a larger screen gets none */
+#define REC_FILL_MIN 1024		/* smallest piece split off to fill */
 
 struct rec_writer {
 	int fd;
@@ -154,20 +155,29 @@ rec_writer_set_keyframe(struct rec_writer *w,
 	w->keyframe_arg = arg;
 }
 
-/* Append one event; long data is split into events that fit one chunk. */
+/*
+ * Append one event; long data is split into events that fit one chunk.
+ * Output streams (OUT, ERR) are also split to fill the chunk in hand: a
+ * bulk download's 32 KiB packets would otherwise seal one per chunk, half
+ * full, which doubles the records, the writes and the seals per byte.
+ */
 static int
 rec_writer_append(struct rec_writer *w, uint64_t t_ms, int type,
     const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	size_t n;
+	size_t n, room;
 	int rc;
 
 	do {
 		n = len > REC_CHUNK_PLAIN_MAX - REC_EVENT_HDR ?
 		    REC_CHUNK_PLAIN_MAX - REC_EVENT_HDR : len;
 		/* A chunk never holds more than 64 KiB of events. */
-		if (buf_len(w->plain) + REC_EVENT_HDR + n > REC_CHUNK_PLAIN_MAX &&
+		room = REC_CHUNK_PLAIN_MAX - buf_len(w->plain);
+		if (REC_EVENT_HDR + n > room && (type == REC_OUT ||
+		    type == REC_ERR) && room >= REC_EVENT_HDR + REC_FILL_MIN)
+			n = room - REC_EVENT_HDR;
+		else if (REC_EVENT_HDR + n > room &&
 		    (rc = rec_writer_chunk(w, 0)) != JG_OK)
 			return rc;
 		if ((rc = buf_put_u64(w->plain, t_ms)) != JG_OK ||
