@@ -10,6 +10,8 @@
  * beside it (rec_reader_error); callers decide by the code.
  */
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -25,12 +27,18 @@ struct rec_reader {
 	unsigned char hdrhash[REC_HASHBYTES];
 	struct rec_header hdr;
 	off_t data_start;		/* first segment record */
+	off_t pos;			/* next record (pread: readers may share fd) */
+	off_t limit;			/* stop before this record (0: never) */
+	int at_limit;
 	struct rec_seal *seal;		/* the cipher of hdr.version */
 	int in_segment;
 	uint32_t segno;
 	uint64_t seg_start_ms;
 	unsigned char prev_mac[REC_MACBYTES];
 	unsigned char last_mac[REC_MACBYTES];
+	unsigned char start_mac[REC_MACBYTES];	/* PREV where reading began */
+	off_t part_start;			/* where reading began */
+	int expect;		/* the first segment must follow segno */
 	uint64_t chunkno;		/* 1-based, over the whole file */
 	struct buf *plain;		/* current chunk's events */
 	unsigned char *rec;		/* one record */
@@ -72,18 +80,21 @@ rec_reader_truncated(struct rec_reader *r)
 }
 
 /*
- * Read one record: 1 read, 0 clean end of file, JG_ECORRUPT torn (the file
- * stops inside it), JG_EINVAL larger than the format allows, JG_ERR I/O.
+ * Read the record at *pos (moved past it on success): 1 read, 0 clean end
+ * of file, JG_ECORRUPT torn (the file stops inside it), JG_EINVAL larger
+ * than the format allows, JG_ERR I/O. pread, not read: several readers
+ * may share one descriptor (replay.c checks a large file in two halves).
  */
 static int
-rec_read_record(int fd, char *kind, unsigned char *payload, size_t *len)
+rec_read_record(int fd, off_t *pos, char *kind, unsigned char *payload,
+    size_t *len)
 {
 	unsigned char h[REC_RECORD_HDR];
 	ssize_t n;
 	size_t got = 0, want;
 
 	while (got < sizeof(h)) {
-		n = read(fd, h + got, sizeof(h) - got);
+		n = pread(fd, h + got, sizeof(h) - got, *pos + (off_t)got);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -98,7 +109,8 @@ rec_read_record(int fd, char *kind, unsigned char *payload, size_t *len)
 		return JG_EINVAL;
 	got = 0;
 	while (got < want) {
-		n = read(fd, payload + got, want - got);
+		n = pread(fd, payload + got, want - got, *pos +
+		    REC_RECORD_HDR + (off_t)got);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -108,6 +120,7 @@ rec_read_record(int fd, char *kind, unsigned char *payload, size_t *len)
 		got += (size_t)n;
 	}
 	*len = want;
+	*pos += REC_RECORD_HDR + (off_t)want;
 	return 1;
 }
 
@@ -124,10 +137,11 @@ rec_reader_start_segment(struct rec_reader *r, const unsigned char *p,
 		    r->segno + 1 : 0);
 	segno = recfmt_be32(p);
 	start = recfmt_be64(p + 4);
-	if (r->in_segment && segno != r->segno + 1)
+	if ((r->in_segment || r->expect) && segno != r->segno + 1)
 		return rec_reader_fail(r, REC_READ_DAMAGED, "segment %u "
 		    "follows segment %u: segments are missing or reordered",
 		    segno, r->segno);
+	r->expect = 0;
 	if (rec_seal_segment_pull(r->seal, r->key, segno, p + 12) != JG_OK)
 		return rec_reader_fail(r, REC_READ_DAMAGED, "segment %u is "
 		    "malformed", segno);
@@ -180,8 +194,8 @@ rec_reader_chunk(struct rec_reader *r, char kind, const unsigned char *c,
 }
 
 /*
- * Open a reader on fd (read from its current offset, which must be the
- * file's start). The header must be a jumpgate recording of the expected
+ * Open a reader on fd (read from the file's start, with pread: the
+ * descriptor's offset is neither used nor moved). The header must be a jumpgate recording of the expected
  * session (0: any). On failure *out is NULL, *status (may be NULL) says
  * EMPTY, DAMAGED or IO, and err says it in words.
  */
@@ -202,7 +216,7 @@ rec_reader_open(int fd, const unsigned char key[REC_KEYBYTES],
 	memcpy(r->key, key, REC_KEYBYTES);
 	r->rec = xcalloc(1, REC_RECORD_MAX);
 	r->plain = buf_new(REC_RECORD_MAX);
-	rc = rec_read_record(fd, &kind, r->rec, &len);
+	rc = rec_read_record(fd, &r->pos, &kind, r->rec, &len);
 	if (rc == 0)
 		rec_reader_fail(r, REC_READ_EMPTY, "empty recording");
 	else if (rc == JG_ERR)
@@ -228,9 +242,7 @@ rec_reader_open(int fd, const unsigned char key[REC_KEYBYTES],
 		rec_reader_fail(r, REC_READ_DAMAGED, "belongs to session %llu, "
 		    "not %llu", (unsigned long long)r->hdr.session_id,
 		    (unsigned long long)expect_session);
-	if (r->status == REC_READ_OK &&
-	    (r->data_start = lseek(fd, 0, SEEK_CUR)) == -1)
-		rec_reader_fail(r, REC_READ_IO, "%s", strerror(errno));
+	r->data_start = r->pos;
 	if (r->status != REC_READ_OK) {
 		if (status != NULL)
 			*status = r->status;
@@ -342,7 +354,7 @@ rec_reader_event(struct rec_reader *r, struct rec_event_view *ev)
 int
 rec_reader_next(struct rec_reader *r, struct rec_event_view *ev)
 {
-	off_t here = 0;
+	off_t here;
 	size_t rlen;
 	char kind;
 	int rc;
@@ -354,7 +366,8 @@ rec_reader_next(struct rec_reader *r, struct rec_event_view *ev)
 			return rc;
 		if (r->done) {
 			/* Nothing may follow the end mark. */
-			if (rec_read_record(r->fd, &kind, r->rec, &rlen) != 0)
+			if (rec_read_record(r->fd, &r->pos, &kind, r->rec,
+			    &rlen) != 0)
 				return rec_reader_fail(r, REC_READ_DAMAGED,
 				    "data after the end mark");
 			return 0;
@@ -362,15 +375,15 @@ rec_reader_next(struct rec_reader *r, struct rec_event_view *ev)
 		if (r->final)
 			return rec_reader_fail(r, REC_READ_DAMAGED, "the end "
 			    "mark holds no summary");
-		if (r->follow && (here = lseek(r->fd, 0, SEEK_CUR)) == -1)
-			return rec_reader_fail(r, REC_READ_IO, "%s",
-			    strerror(errno));
-		rc = rec_read_record(r->fd, &kind, r->rec, &rlen);
+		if (r->limit > 0 && r->pos >= r->limit) {
+			r->at_limit = 1;	/* the other half reads on */
+			return 0;
+		}
+		here = r->pos;
+		rc = rec_read_record(r->fd, &r->pos, &kind, r->rec, &rlen);
 		if (r->follow && (rc == 0 || rc == JG_ECORRUPT)) {
 			/* Its writer is not further yet: read it again. */
-			if (lseek(r->fd, here, SEEK_SET) == -1)
-				return rec_reader_fail(r, REC_READ_IO, "%s",
-				    strerror(errno));
+			r->pos = here;
 			return JG_EAGAIN;
 		}
 		if (rc == 0 || rc == JG_ECORRUPT)
@@ -411,81 +424,188 @@ rec_reader_summary(const struct rec_reader *r, struct rec_summary *s)
 	return JG_OK;
 }
 
-/*
- * Position at the segment that holds time t_ms: scan the segment headers
- * (skipping chunks by their lengths), then start decoding there. The
- * previous segment's last MAC, which the target segment's additional data
- * needs, is the last 16 bytes of the chunk just before it. A seek also
- * forgets what an earlier pass found wrong: the part sought to is read
- * afresh, and authenticated as it is read.
- */
-int
-rec_reader_seek(struct rec_reader *r, uint64_t t_ms)
-{
-	unsigned char h[REC_RECORD_HDR], mac[REC_MACBYTES];
-	unsigned char best_mac[REC_MACBYTES], seg[REC_SEGMENT_MAX];
-	size_t seglen = rec_seal_segment_len(r->hdr.version);
-	off_t off = r->data_start, best = -1;
-	size_t len;
+/* A segment found by rec_reader_scan: where it is and what it needs. */
+struct rec_mark {
+	off_t off;			/* its S record */
+	uint64_t start_ms;
+	uint64_t chunks;		/* chunk records before it */
+	uint32_t prev_segno;		/* the segment before it, if any */
+	int has_prev;
+	unsigned char prev[REC_MACBYTES];	/* the MAC of the chunk before */
+};
 
-	memset(mac, 0, sizeof(mac));
-	memset(best_mac, 0, sizeof(best_mac));
+/*
+ * Walk the record heads from the first segment, skipping payloads by their
+ * lengths, and offer each segment to take(): 1 keeps it as *best and goes
+ * on, 0 stops. The previous segment's last MAC, which a segment's
+ * additional data needs, is the last 16 bytes of the chunk before it, in
+ * the clear. Nothing found here is trusted: the reader authenticates what
+ * it then reads, under that MAC. JG_ENOENT when take() kept none.
+ */
+static int
+rec_reader_scan(struct rec_reader *r, int (*take)(const struct rec_mark *,
+    void *), void *arg, struct rec_mark *best)
+{
+	unsigned char h[REC_RECORD_HDR], seg[REC_SEGMENT_MAX];
+	size_t len, seglen = rec_seal_segment_len(r->hdr.version);
+	struct rec_mark m;
+	int found = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.off = r->data_start;
 	for (;;) {
-		if (pread(r->fd, h, sizeof(h), off) != (ssize_t)sizeof(h))
+		if (pread(r->fd, h, sizeof(h), m.off) != (ssize_t)sizeof(h))
 			break;
 		len = recfmt_be32(h + 1);
 		if (len > REC_RECORD_MAX)
 			break;
 		if (h[0] == REC_KIND_SEGMENT) {
-			if (len != seglen ||
-			    pread(r->fd, seg, len, off + REC_RECORD_HDR) !=
-			    (ssize_t)len)
+			if (len != seglen || pread(r->fd, seg, len, m.off +
+			    REC_RECORD_HDR) != (ssize_t)len)
 				break;
-			if (best != -1 && recfmt_be64(seg + 4) > t_ms)
+			m.start_ms = recfmt_be64(seg + 4);
+			if (!take(&m, arg))
 				break;
-			best = off;
-			memcpy(best_mac, mac, sizeof(mac));
+			*best = m;
+			found = 1;
+			m.prev_segno = recfmt_be32(seg);
+			m.has_prev = 1;
 		} else if ((h[0] == REC_KIND_CHUNK ||
 		    h[0] == REC_KIND_FINAL) && len >= REC_MACBYTES) {
-			if (pread(r->fd, mac, REC_MACBYTES, off +
+			if (pread(r->fd, m.prev, REC_MACBYTES, m.off +
 			    REC_RECORD_HDR + (off_t)len - REC_MACBYTES) !=
 			    REC_MACBYTES)
 				break;
+			m.chunks++;
 		} else
 			break;
-		off += REC_RECORD_HDR + (off_t)len;
+		m.off += REC_RECORD_HDR + (off_t)len;
 	}
-	if (best == -1)
-		return JG_ENOENT;
-	if (lseek(r->fd, best, SEEK_SET) == -1)
-		return JG_ERR;
+	return found ? JG_OK : JG_ENOENT;
+}
+
+/*
+ * Read on from the segment m. A new position also forgets what an earlier
+ * pass found wrong: the part read is read afresh, and authenticated as it
+ * is read.
+ */
+static void
+rec_reader_position(struct rec_reader *r, const struct rec_mark *m)
+{
+	r->pos = r->part_start = m->off;
+	r->expect = m->has_prev;
+	r->segno = m->prev_segno;
 	buf_reset(r->plain);
 	r->in_segment = 0;
 	r->final = r->done = 0;
+	r->limit = 0;
+	r->at_limit = 0;
+	r->chunkno = m->chunks;
+	r->last_ms = m->start_ms;
 	r->status = REC_READ_OK;
 	r->err[0] = '\0';
-	memcpy(r->prev_mac, best_mac, REC_MACBYTES);
-	memcpy(r->last_mac, best_mac, REC_MACBYTES);
+	memcpy(r->prev_mac, m->prev, REC_MACBYTES);
+	memcpy(r->last_mac, m->prev, REC_MACBYTES);
+	memcpy(r->start_mac, m->prev, REC_MACBYTES);
+}
+
+/* Seek: the last segment that starts at or before t (the first anyway). */
+static int
+rec_reader_take_time(const struct rec_mark *m, void *arg)
+{
+	const struct rec_mark *first = arg;
+
+	return m->off == first->off || m->start_ms <= first->start_ms;
+}
+
+/* Position at the segment that holds time t_ms (see rec_reader_scan). */
+int
+rec_reader_seek(struct rec_reader *r, uint64_t t_ms)
+{
+	struct rec_mark want, best;
+
+	memset(&want, 0, sizeof(want));
+	want.off = r->data_start;
+	want.start_ms = t_ms;
+	if (rec_reader_scan(r, rec_reader_take_time, &want, &best) != JG_OK)
+		return JG_ENOENT;
+	rec_reader_position(r, &best);
 	return JG_OK;
+}
+
+/* Split: the last segment that starts at or before the file's middle. */
+static int
+rec_reader_take_offset(const struct rec_mark *m, void *arg)
+{
+	const off_t *middle = arg;
+
+	return m->off <= *middle;
+}
+
+/*
+ * Cut the rest of the file in two at a segment near its middle, for two
+ * threads to authenticate at once (replay.c): r stops before that segment
+ * (rec_reader_next returns 0 there, status OK), and *second, a new reader
+ * on the same descriptor, reads from it to the end. *second is NULL when
+ * the file is smaller than min_size or has no segment to cut at. The
+ * caller checks rec_reader_joins once both are done.
+ */
+int
+rec_reader_split(struct rec_reader *r, off_t min_size,
+    struct rec_reader **second)
+{
+	struct rec_reader *b;
+	struct rec_mark best;
+	struct stat st;
+	off_t middle;
+
+	*second = NULL;
+	if (r->follow || fstat(r->fd, &st) == -1 || st.st_size < min_size)
+		return JG_OK;
+	middle = r->pos + (st.st_size - r->pos) / 2;
+	if (rec_reader_scan(r, rec_reader_take_offset, &middle, &best) !=
+	    JG_OK || best.off <= r->pos)
+		return JG_OK;
+	b = xcalloc(1, sizeof(*b));
+	b->fd = r->fd;
+	memcpy(b->key, r->key, REC_KEYBYTES);
+	memcpy(b->hdrhash, r->hdrhash, REC_HASHBYTES);
+	b->hdr = r->hdr;
+	b->data_start = r->data_start;
+	if (rec_seal_new(b->hdr.version, &b->seal) != JG_OK) {
+		rec_reader_free(b);
+		return JG_ERR;
+	}
+	b->rec = xcalloc(1, REC_RECORD_MAX);
+	b->plain = buf_new(REC_RECORD_MAX);
+	rec_reader_position(b, &best);
+	r->limit = best.off;
+	*second = b;
+	return JG_OK;
+}
+
+/*
+ * The two halves make one file: the first stopped where the second began,
+ * and the last MAC it authenticated is the one the second was chained to.
+ */
+int
+rec_reader_joins(const struct rec_reader *a, const struct rec_reader *b)
+{
+	return a->at_limit && a->pos == b->part_start &&
+	    sodium_memcmp(a->last_mac, b->start_mac, REC_MACBYTES) == 0;
 }
 
 /* Back to the first event, as just opened. */
 int
 rec_reader_rewind(struct rec_reader *r)
 {
-	if (lseek(r->fd, r->data_start, SEEK_SET) == -1)
-		return JG_ERR;
-	buf_reset(r->plain);
-	r->in_segment = 0;
+	struct rec_mark m;
+
+	memset(&m, 0, sizeof(m));
+	m.off = r->data_start;
+	rec_reader_position(r, &m);
 	r->segno = 0;
-	r->chunkno = 0;
-	r->final = r->done = 0;
-	r->last_ms = 0;
-	r->status = REC_READ_OK;
-	r->err[0] = '\0';
 	memset(&r->summary, 0, sizeof(r->summary));
-	memset(r->prev_mac, 0, sizeof(r->prev_mac));
-	memset(r->last_mac, 0, sizeof(r->last_mac));
 	return JG_OK;
 }
 

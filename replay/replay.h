@@ -28,6 +28,9 @@ int rec_reader_summary(const struct rec_reader *, struct rec_summary *);
 int rec_reader_seek(struct rec_reader *, uint64_t t_ms);
 void rec_reader_follow(struct rec_reader *, int on);
 int rec_reader_rewind(struct rec_reader *);
+int rec_reader_split(struct rec_reader *, off_t min_size,
+	    struct rec_reader **second);
+int rec_reader_joins(const struct rec_reader *, const struct rec_reader *);
 void rec_reader_free(struct rec_reader *);
 
 /* replay.c: one recording opened, its one status, its events */

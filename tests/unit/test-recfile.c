@@ -427,6 +427,139 @@ test_end_mark_kind(void **state)
 	free(r.data);
 }
 
+/* replay_verify's verdict on path2, and the reader's alone (one pass). */
+static void
+verdicts(char *split, char *seq, size_t len)
+{
+	struct replay *rp;
+	struct replay_check chk;
+	size_t n;
+	int fd = open(path2, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(replay_open(fd, key, 12, REPLAY_VERIFY, &rp, &chk),
+	    JG_OK);
+	snprintf(split, len, "%s: %s", replay_status_name(chk.status),
+	    chk.reason);
+	replay_close(rp);
+	close(fd);
+	if (read_all(path2, 12, seq, len, &n, NULL) == 0)
+		snprintf(seq, len, "intact: ");
+}
+
+/*
+ * A file of 16 MiB or more is checked in two halves at once: the verdict
+ * must be the one a single pass gives, for damage in either half and at
+ * the cut, and the events of both halves count against the end mark.
+ */
+static void
+test_split_verify(void **state)
+{
+	struct rec_writer *w;
+	struct rec_header h;
+	struct rec_summary s;
+	struct replay *rp;
+	struct replay_check chk;
+	struct recs r;
+	static unsigned char blob[40000];
+	char split[300], seq[300];
+	int fd, i, k, order[4096], segs[64], nseg = 0, c_early = -1, c_late = -1;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	h.session_id = 12;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(rec_writer_open(fd, key, &h, &w), JG_OK);
+	for (i = 0; i < 600; i++) {	/* 24 MB in 40 KB events */
+		memset(blob, 'a' + i % 26, sizeof(blob));
+		assert_int_equal(rec_writer_event(w, (uint64_t)i * 10, REC_OUT,
+		    blob, sizeof(blob)), JG_OK);
+	}
+	memset(&s, 0, sizeof(s));
+	s.duration_ms = 6000;
+	assert_int_equal(rec_writer_close(w, &s), JG_OK);
+	rec_writer_free(w);
+
+	fd = open(path, O_RDONLY);
+	assert_int_equal(replay_open(fd, key, 12, REPLAY_VERIFY, &rp, &chk),
+	    JG_OK);
+	assert_int_equal(chk.status, REPLAY_INTACT);
+	assert_int_equal(chk.events, chk.sum.events);
+	assert_true(chk.events > 600);
+	assert_int_equal(chk.last_ms, 6000);
+	replay_close(rp);
+	close(fd);
+	{	/* it is cut in two near its middle; a small file is not */
+		struct rec_reader *a, *b;
+		char err[256];
+
+		fd = open(path, O_RDONLY);
+		assert_int_equal(rec_reader_open(fd, key, 12, &a, NULL, err,
+		    sizeof(err)), JG_OK);
+		assert_int_equal(rec_reader_split(a, 16 << 20, &b), JG_OK);
+		assert_non_null(b);
+		rec_reader_free(b);
+		assert_int_equal(rec_reader_split(a, 64 << 20, &b), JG_OK);
+		assert_null(b);
+		rec_reader_free(a);
+		close(fd);
+	}
+
+	load(path, &r);
+	for (i = 0; i < (int)r.n; i++) {
+		if (r.kind[i] == 'S' && nseg < 64)
+			segs[nseg++] = i;
+		if (r.kind[i] == 'C' && r.off[i] < r.len / 4 && c_early == -1)
+			c_early = i + 3;
+		if (r.kind[i] == 'C' && r.off[i] > r.len / 4 * 3 && c_late == -1)
+			c_late = i;
+	}
+	assert_true(nseg > 20 && c_early > 0 && c_late > 0);
+	for (i = 0; i < (int)r.n; i++)
+		order[i] = i;
+	order[r.n] = -1;
+
+	save(path2, &r, order);		/* as written */
+	verdicts(split, seq, sizeof(split));
+	assert_string_equal(split, "intact: ");
+	assert_string_equal(seq, "intact: ");
+
+	for (k = 0; k < 2; k++) {	/* a chunk in the first half, the second */
+		i = k == 0 ? c_early : c_late;
+		r.data[r.off[i] + 100] ^= 1;
+		save(path2, &r, order);
+		verdicts(split, seq, sizeof(split));
+		assert_non_null(strstr(split, seq));
+		assert_non_null(strstr(split, "fails authentication"));
+		r.data[r.off[i] + 100] ^= 1;
+	}
+
+	/* each segment in turn dropped (one of them is where the cut falls) */
+	for (k = 1; k < nseg - 1; k++) {
+		int j, m = 0;
+
+		for (j = 0; j < (int)r.n; j++)
+			if (j < segs[k] || j >= segs[k + 1])
+				order[m++] = j;
+		order[m] = -1;
+		save(path2, &r, order);
+		verdicts(split, seq, sizeof(split));
+		if (strstr(split, seq) == NULL)
+			fail_msg("segment %d dropped: split '%s', one pass "
+			    "'%s'", k, split, seq);
+		assert_non_null(strstr(split, "damaged"));
+	}
+
+	for (i = 0; i < (int)r.n - 1; i++)	/* the end mark dropped */
+		order[i] = i;
+	order[r.n - 1] = -1;
+	save(path2, &r, order);
+	verdicts(split, seq, sizeof(split));
+	assert_non_null(strstr(split, "truncated"));
+	assert_non_null(strstr(split, seq));
+	free(r.data);
+}
+
 /*
  * Version 1 recordings (XChaCha20-Poly1305 secretstream), written by the
  * jumpgate of 2026-12-02 and kept as tests/unit/data/rec-v1.jgrec (key:
@@ -1120,6 +1253,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_end_mark_kind, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_version1, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_split_verify, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_between_sessions,
 		    setup, teardown),
