@@ -51,6 +51,17 @@ buf_reset(struct buf *b)
 	b->off = b->len = 0;
 }
 
+/*
+ * Empty it without wiping: for a buffer about to be filled again at once
+ * with data of the same kind (a reader's next chunk over its last), whose
+ * storage buf_free wipes in the end.
+ */
+void
+buf_clear(struct buf *b)
+{
+	b->off = b->len = 0;
+}
+
 size_t
 buf_len(const struct buf *b)
 {

@@ -663,6 +663,7 @@ struct buf;
 struct buf *buf_new(size_t max);
 void buf_free(struct buf *);
 void buf_reset(struct buf *);
+void buf_clear(struct buf *);
 size_t buf_len(const struct buf *);
 const unsigned char *buf_ptr(const struct buf *);
 int buf_reserve(struct buf *, size_t, unsigned char **);

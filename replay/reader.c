@@ -175,7 +175,7 @@ rec_reader_chunk(struct rec_reader *r, char kind, const unsigned char *c,
 		    "authentication", (unsigned long long)r->chunkno);
 	adlen = recfmt_ad(ad, r->hdr.version, r->hdr.session_id, r->segno,
 	    r->seg_start_ms, r->prev_mac, r->hdrhash, final);
-	buf_reset(r->plain);
+	buf_clear(r->plain);	/* overwritten now; wiped when freed */
 	if (buf_reserve(r->plain, clen, &m) != JG_OK)
 		return rec_reader_fail(r, REC_READ_IO, "out of memory");
 	rc = rec_seal_pull(r->seal, ad, adlen, c, clen, m, &mlen, &tagged);
@@ -446,40 +446,54 @@ static int
 rec_reader_scan(struct rec_reader *r, int (*take)(const struct rec_mark *,
     void *), void *arg, struct rec_mark *best)
 {
-	unsigned char h[REC_RECORD_HDR], seg[REC_SEGMENT_MAX];
-	size_t len, seglen = rec_seal_segment_len(r->hdr.version);
+	/* one pread per record: its tail (a MAC, or a segment) + next head */
+	unsigned char t[REC_SEGMENT_MAX + REC_RECORD_HDR], *h;
+	size_t len, seglen = rec_seal_segment_len(r->hdr.version), want;
 	struct rec_mark m;
+	ssize_t got;
 	int found = 0;
 
 	memset(&m, 0, sizeof(m));
 	m.off = r->data_start;
+	if (pread(r->fd, t, REC_RECORD_HDR, m.off) != REC_RECORD_HDR)
+		return JG_ENOENT;
+	h = t;
 	for (;;) {
-		if (pread(r->fd, h, sizeof(h), m.off) != (ssize_t)sizeof(h))
-			break;
+		char kind = (char)h[0];
+
 		len = recfmt_be32(h + 1);
 		if (len > REC_RECORD_MAX)
 			break;
-		if (h[0] == REC_KIND_SEGMENT) {
-			if (len != seglen || pread(r->fd, seg, len, m.off +
-			    REC_RECORD_HDR) != (ssize_t)len)
+		if (kind == REC_KIND_SEGMENT) {
+			if (len != seglen)
 				break;
-			m.start_ms = recfmt_be64(seg + 4);
+			want = len + REC_RECORD_HDR;
+			got = pread(r->fd, t, want, m.off + REC_RECORD_HDR);
+			if (got < (ssize_t)len)
+				break;
+			m.start_ms = recfmt_be64(t + 4);
 			if (!take(&m, arg))
 				break;
 			*best = m;
 			found = 1;
-			m.prev_segno = recfmt_be32(seg);
+			m.prev_segno = recfmt_be32(t);
 			m.has_prev = 1;
-		} else if ((h[0] == REC_KIND_CHUNK ||
-		    h[0] == REC_KIND_FINAL) && len >= REC_MACBYTES) {
-			if (pread(r->fd, m.prev, REC_MACBYTES, m.off +
-			    REC_RECORD_HDR + (off_t)len - REC_MACBYTES) !=
-			    REC_MACBYTES)
+			h = t + len;
+		} else if ((kind == REC_KIND_CHUNK || kind == REC_KIND_FINAL) &&
+		    len >= REC_MACBYTES) {
+			want = REC_MACBYTES + REC_RECORD_HDR;
+			got = pread(r->fd, t, want, m.off + REC_RECORD_HDR +
+			    (off_t)len - REC_MACBYTES);
+			if (got < REC_MACBYTES)
 				break;
+			memcpy(m.prev, t, REC_MACBYTES);
 			m.chunks++;
+			h = t + REC_MACBYTES;
 		} else
 			break;
 		m.off += REC_RECORD_HDR + (off_t)len;
+		if (got != (ssize_t)want)	/* no next record head */
+			break;
 	}
 	return found ? JG_OK : JG_ENOENT;
 }
