@@ -3,8 +3,9 @@
 # target (a handful of samples, no timing asserted): tests/tools/echolat.py
 # (keystroke echo latency over ssh -tt), tests/tools/loadclient (N
 # interactive sessions held at once with libssh) and tests/tools/cputree.py
-# (a command's whole process tree's CPU) and tests/tools/procpoll.py (the
-# CPU of the sshd processes under a listener).
+# (a command's whole process tree's CPU), tests/tools/procpoll.py (the
+# CPU of the sshd processes under a listener) and tests/tools/recbench
+# (the recording writer's and the full check's CPU per GiB).
 . "${JG_SRCDIR:?}/tests/integration/lib.sh"
 jg_setup
 
@@ -72,3 +73,17 @@ check "procpoll counted the target sshd's session CPU" \
 	awk -v p="$SSHD_PID" '$1 == p && $2 > 0 { ok = 1 } END { exit !ok }' "$T/pp"
 is "procpoll counted nothing under a root without sshd children" \
 	"$(awk -v p="$other" '$1 == p { print $2 }' "$T/pp")" 0
+
+# recbench: the writer and the full check on 24 MiB (two threads), a
+# figure for each, and its file gone; bad arguments are one line, exit 1.
+RECBENCH=$JG_BUILDDIR/tests/tools/recbench
+mkdir -p "$T/rb"
+check_out "recbench writes and checks 24 MiB" \
+	'^write_cpu_s_per_gib [0-9]+\.[0-9]+ verify_cpu_s_per_gib [0-9]+\.[0-9]+$' \
+	"$RECBENCH" "$T/rb" 24
+is "recbench left no file" "$(ls -A "$T/rb")" ""
+OUT=$(_outfile)
+"$RECBENCH" "$T/rb" 0 >/dev/null 2>"$OUT"
+is "recbench refuses 0 MiB" "$? $(cat "$OUT")" "1 recbench: usage: recbench DIR MIB (1 to 65536)"
+"$RECBENCH" "$T/no-such-dir" 1 >/dev/null 2>"$OUT"
+is "recbench names a directory it cannot write" "$? $(cat "$OUT")" "1 recbench: cannot create the file"
