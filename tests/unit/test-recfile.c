@@ -572,7 +572,7 @@ test_version1(void **state)
 	struct rec_event_view ev;
 	struct rec_summary s;
 	struct recs rr;
-	const char *srcdir = getenv("srcdir");
+	const char *srcdir = getenv("JG_SRCDIR");	/* tests/run-tests.sh */
 	char v1[512], err[256], want[64];
 	size_t n = 0;
 	int fd, i, order[4096];
