@@ -31,11 +31,7 @@ chan_space(const struct buf *q, size_t max)
 	return (int)(max - buf_len(q));
 }
 
-/*
- * Take what fits; libssh keeps the rest and the window stays shut. A queue
- * that ssh_channel_write is reading from right now takes nothing (see
- * chan_write_piece): what libssh keeps is pulled by the pump afterwards.
- */
+/* Take what fits; libssh keeps the rest and the window stays shut. */
 static int
 chan_take(struct chan *c, struct buf *q, size_t max, const void *data,
     uint32_t len)
@@ -43,7 +39,7 @@ chan_take(struct chan *c, struct buf *q, size_t max, const void *data,
 	size_t n = len;
 	int space = chan_space(q, max);
 
-	if (space <= 0 || q == c->w->pinned)
+	if (space <= 0)
 		return 0;
 	if (n > (size_t)space)
 		n = (size_t)space;
@@ -365,21 +361,18 @@ chan_replay_all(struct chan *c)
 }
 
 /*
- * One piece of q to ch: no more than the window and CHAN_WRITE_MAX, read
- * by libssh straight from the queue. ssh_channel_write may run libssh's
+ * One piece of q to ch: no more than the window and CHAN_WRITE_MAX, copied
+ * first into the worker's own buffer. ssh_channel_write may run libssh's
  * packet loop before it copies our bytes (during a rekey, or with the
  * window shut), and that loop runs our data callbacks, which append to
- * queues and may move them: so the queue is pinned for the call, and a
- * callback offered data for it takes none (chan_take; libssh keeps it and
- * the pump pulls it). libssh reads memory that cannot move, with no copy
- * of ours on the way. Returns the bytes written (0: the window is shut),
- * -1 on error.
+ * queues and may move them: libssh must read from memory that cannot move.
+ * Returns the bytes written (0: the window is shut), -1 on error.
  */
 static int
 chan_write_piece(struct chan *c, ssh_channel ch, struct buf *q, int is_err,
     uint64_t *count, int rectype)
 {
-	const unsigned char *piece = buf_ptr(q);
+	unsigned char *piece = c->w->wbuf;
 	uint32_t win = ssh_channel_window_size(ch);
 	size_t n = buf_len(q);
 	int r;
@@ -390,10 +383,9 @@ chan_write_piece(struct chan *c, ssh_channel ch, struct buf *q, int is_err,
 		n = CHAN_WRITE_MAX;
 	if (n == 0)
 		return 0;
-	c->w->pinned = q;
+	memcpy(piece, buf_ptr(q), n);
 	r = is_err ? ssh_channel_write_stderr(ch, piece, (uint32_t)n) :
 	    ssh_channel_write(ch, piece, (uint32_t)n);
-	c->w->pinned = NULL;
 	if (r == SSH_ERROR)
 		return -1;
 	if (r <= 0)

@@ -161,7 +161,8 @@ struct worker {
 	int denials;		/* requests refused (deny.c) */
 	time_t last_data;	/* monotonic (clock_sec): for IdleTimeout */
 	int exiting;
-	struct buf *pinned;	/* the queue ssh_channel_write reads now */
+	/* what ssh_channel_write reads from: memory no callback can move */
+	unsigned char wbuf[CHAN_WRITE_MAX];
 };
 
 /* worker.c */
