@@ -83,6 +83,15 @@ chan_up_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 
 	(void)s;
 	(void)ch;
+	/*
+	 * Ending on our own account (a kill, a revocation, MaxRecordingSize):
+	 * nothing more of the target's reaches the client, which would see
+	 * output the recording no longer takes.
+	 */
+	if (c->state >= CH_FINISH || c->our_exit >= 0) {
+		c->up_held[me] = 0;
+		return (int)len;
+	}
 	if (c->up_held[!me] == 0)
 		n = chan_take(c, me ? c->to_err : c->to_down, CHAN_QUEUE_MAX,
 		    data, len);
@@ -390,11 +399,15 @@ chan_write_piece(struct chan *c, ssh_channel ch, struct buf *q, int is_err,
 		return -1;
 	if (r <= 0)
 		return 0;
-	/* What went out is what the recording holds. */
-	if (rectype != 0)
-		record_event(c, rectype, piece, (size_t)r);
+	/*
+	 * What went out is what the recording holds. Consumed first: a
+	 * recording that reaches MaxRecordingSize here empties the queues
+	 * and puts its notice on stderr, which must not be consumed after.
+	 */
 	buf_consume(q, (size_t)r);
 	*count += (uint64_t)r;
+	if (rectype != 0)
+		record_event(c, rectype, piece, (size_t)r);
 	return r;
 }
 

@@ -53,16 +53,26 @@ is "the session row says why it ended" \
 	"complete recording limit"
 is "the end is in the audit log" \
 	"$("$JG" audit --json | jq "[.[] | select(.action == \"session.end\" and (.detail | contains(\"recording limit\")))] | length")" 1
-# What the client saw and what the recording holds agree up to the cap.
+# What the client saw is what the recording holds, to the byte: nothing
+# after the cap reached the client unrecorded.
 "$JG" replay "$id" --cat >"$T/replay.out" 2>/dev/null
-if [ -s "$T/replay.out" ] && cmp -s "$T/replay.out" <(head -c "$(wc -c <"$T/replay.out")" "$T/flood.out"); then
-	ok "the recording holds the start of what the client saw"
+if [ -s "$T/replay.out" ] && cmp -s "$T/replay.out" "$T/flood.out"; then
+	ok "the recording holds exactly what the client saw"
 else
-	not_ok "the recording holds the start of what the client saw" \
+	not_ok "the recording holds exactly what the client saw" \
 		"replay $(wc -c <"$T/replay.out") bytes"
 fi
 out=$(timeout 30 "${SSH[@]}" alice@t1@127.0.0.1 'echo small-one' 2>&1)
 is "a small session after it runs" "$out" small-one
+# The same flood on stderr: the limit empties the queues and puts the
+# notice on stderr while a piece of stderr is being written; the notice
+# arrives whole, and last: nothing the target sends after the limit (and
+# so unrecorded) reaches the client.
+timeout 60 "${SSH[@]}" alice@t1@127.0.0.1 'head -c 20000000 /dev/urandom | base64 >&2' \
+	>/dev/null 2>"$T/flood2.err"
+is "a stderr flood is told why, whole, last" \
+	"$(tail -n 1 "$T/flood2.err" | sed -n 's/.*\(jumpgate: .*\)/\1/p')" \
+	"jumpgate: this session's recording reached its limit (MaxRecordingSize 1M): session ended"
 
 # --------------------------------------------------- RecordingMinFree
 # Leave about 1 MiB free: below the 2M floor.
