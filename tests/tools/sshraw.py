@@ -83,6 +83,8 @@ def stuff(chan, nbytes):
             n = chan.send(block[: min(len(block), nbytes - sent)])
         except socket.timeout:
             break
+        except (paramiko.SSHException, EOFError, OSError):
+            break           # the gateway dropped the connection
         if n <= 0:
             break
         sent += n
