@@ -33,13 +33,7 @@ deny_line(struct worker *w, struct chan *only, const char *kind,
 			    w->user[0] ? w->user : "pre-auth", DENY_MAX,
 			    w->source);
 		}
-		/*
-		 * Not ssh_disconnect here: this runs inside libssh's packet
-		 * loop (a callback), which may be inside one of our writes;
-		 * worker_poll ends the connection once libssh has returned,
-		 * channels first (worker_exit).
-		 */
-		w->deny_cut = 1;
+		ssh_disconnect(w->down);
 		return;
 	}
 	worker_audit(w, "request.refused", "kind=%s%s%s", kind,

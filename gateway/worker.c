@@ -517,18 +517,9 @@ worker_pump_later(struct worker *w)
 	evtimer_add(w->pump_ev, &zero);
 }
 
-static void worker_exit(struct worker *, int) __attribute__((noreturn));
-
-/*
- * After every call into libssh: what it holds to send gets a write event;
- * a connection that deny.c cut (inside a callback) ends here, once libssh
- * has returned.
- */
 void
 worker_rearm(struct worker *w)
 {
-	if (w->deny_cut)
-		worker_exit(w, 0);
 	if (w->down != NULL &&
 	    (ssh_get_poll_flags(w->down) & SSH_WRITE_PENDING))
 		event_add(w->down_wev, NULL);
@@ -536,6 +527,8 @@ worker_rearm(struct worker *w)
 	    (ssh_get_poll_flags(w->up) & SSH_WRITE_PENDING))
 		event_add(w->up_wev, NULL);
 }
+
+static void worker_exit(struct worker *, int) __attribute__((noreturn));
 
 static void
 worker_exit(struct worker *w, int code)
@@ -597,7 +590,7 @@ worker_poll(struct worker *w)
 {
 	int i, r;
 
-	for (i = 0; i < WORKER_POLL_ROUNDS && !w->deny_cut; i++) {
+	for (i = 0; i < WORKER_POLL_ROUNDS; i++) {
 		r = ssh_event_dopoll(w->sev, 0);
 		if (r == SSH_ERROR)
 			break;
@@ -605,7 +598,6 @@ worker_poll(struct worker *w)
 			break;
 		chan_pump_all(w);
 	}
-
 	if (!ssh_is_connected(w->down) ||
 	    (ssh_get_status(w->down) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
 		log_verbose("%s: client %s disconnected", w->user[0] ?

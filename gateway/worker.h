@@ -159,7 +159,6 @@ struct worker {
 	char shutdown_msg[256];	/* ... in words, for the user */
 	int idle_stop;		/* IdleTimeout ended the sessions */
 	int denials;		/* requests refused (deny.c) */
-	int deny_cut;		/* too many: end the connection (worker_poll) */
 	time_t last_data;	/* monotonic (clock_sec): for IdleTimeout */
 	int exiting;
 	/* what ssh_channel_write reads from: memory no callback can move */
