@@ -193,6 +193,19 @@ rec_reader_chunk(struct rec_reader *r, char kind, const unsigned char *c,
 	return JG_OK;
 }
 
+/* A reader on fd with its buffers; nothing read yet. */
+static struct rec_reader *
+rec_reader_new(int fd, const unsigned char key[REC_KEYBYTES])
+{
+	struct rec_reader *r = xcalloc(1, sizeof(*r));
+
+	r->fd = fd;
+	memcpy(r->key, key, REC_KEYBYTES);
+	r->rec = xcalloc(1, REC_RECORD_MAX);
+	r->plain = buf_new(REC_RECORD_MAX);
+	return r;
+}
+
 /*
  * Open a reader on fd (read from the file's start, with pread: the
  * descriptor's offset is neither used nor moved). The header must be a jumpgate recording of the expected
@@ -211,11 +224,7 @@ rec_reader_open(int fd, const unsigned char key[REC_KEYBYTES],
 	int rc;
 
 	*out = NULL;
-	r = xcalloc(1, sizeof(*r));
-	r->fd = fd;
-	memcpy(r->key, key, REC_KEYBYTES);
-	r->rec = xcalloc(1, REC_RECORD_MAX);
-	r->plain = buf_new(REC_RECORD_MAX);
+	r = rec_reader_new(fd, key);
 	rc = rec_read_record(fd, &r->pos, &kind, r->rec, &len);
 	if (rc == 0)
 		rec_reader_fail(r, REC_READ_EMPTY, "empty recording");
@@ -580,9 +589,7 @@ rec_reader_split(struct rec_reader *r, off_t min_size,
 	if (rec_reader_scan(r, rec_reader_take_offset, &middle, &best) !=
 	    JG_OK || best.off <= r->pos)
 		return JG_OK;
-	b = xcalloc(1, sizeof(*b));
-	b->fd = r->fd;
-	memcpy(b->key, r->key, REC_KEYBYTES);
+	b = rec_reader_new(r->fd, r->key);
 	memcpy(b->hdrhash, r->hdrhash, REC_HASHBYTES);
 	b->hdr = r->hdr;
 	b->data_start = r->data_start;
@@ -590,8 +597,6 @@ rec_reader_split(struct rec_reader *r, off_t min_size,
 		rec_reader_free(b);
 		return JG_ERR;
 	}
-	b->rec = xcalloc(1, REC_RECORD_MAX);
-	b->plain = buf_new(REC_RECORD_MAX);
 	rec_reader_position(b, &best);
 	r->limit = best.off;
 	*second = b;
@@ -617,8 +622,7 @@ rec_reader_rewind(struct rec_reader *r)
 
 	memset(&m, 0, sizeof(m));
 	m.off = r->data_start;
-	rec_reader_position(r, &m);
-	r->segno = 0;
+	rec_reader_position(r, &m);	/* segno 0, no expectation */
 	memset(&r->summary, 0, sizeof(r->summary));
 	return JG_OK;
 }

@@ -102,6 +102,18 @@ replay_open(int fd, const unsigned char key[REC_KEYBYTES],
 	return JG_OK;
 }
 
+/* An intact end mark must count the events read: else damaged. */
+static void
+replay_count(struct replay_check *chk, uint64_t events)
+{
+	if (chk->sum.events == events)
+		return;
+	chk->status = REPLAY_DAMAGED;
+	snprintf(chk->reason, sizeof(chk->reason), "the end mark counts %llu "
+	    "events, the file holds %llu", (unsigned long long)chk->sum.events,
+	    (unsigned long long)events);
+}
+
 /* The second half's pass, on its own thread (see replay_verify). */
 static void *
 replay_verify_half(void *arg)
@@ -139,13 +151,8 @@ replay_verify_join(struct replay *rp, struct replay *half,
 		chk->status = REPLAY_DAMAGED;
 		snprintf(chk->reason, sizeof(chk->reason), "the file changed "
 		    "while it was read");
-	} else if (chk->status == REPLAY_INTACT && chk->sum.events != events) {
-		chk->status = REPLAY_DAMAGED;
-		snprintf(chk->reason, sizeof(chk->reason), "the end mark counts "
-		    "%llu events, the file holds %llu",
-		    (unsigned long long)chk->sum.events,
-		    (unsigned long long)events);
-	}
+	} else if (chk->status == REPLAY_INTACT)
+		replay_count(chk, events);
 }
 
 /*
@@ -160,6 +167,14 @@ replay_verify_join(struct replay *rp, struct replay *half,
 int
 replay_verify(struct replay *rp, struct replay_check *chk)
 {
+	return replay_verify_split(rp, chk, REPLAY_SPLIT_MIN);
+}
+
+/* replay_verify, cutting a file in two from split_min bytes (the fuzzer: 0). */
+int
+replay_verify_split(struct replay *rp, struct replay_check *chk,
+    off_t split_min)
+{
 	struct rec_event_view ev;
 	struct replay half;
 	pthread_t th;
@@ -173,9 +188,8 @@ replay_verify(struct replay *rp, struct replay_check *chk)
 		    "cannot be read again");
 		return JG_ERR;
 	}
-	if (!rp->live && rec_reader_split(rp->r, REPLAY_SPLIT_MIN,
-	    &half.r) == JG_OK && half.r != NULL) {
-		half.live = rp->live;
+	if (!rp->live && rec_reader_split(rp->r, split_min, &half.r) ==
+	    JG_OK && half.r != NULL) {
 		threaded = pthread_create(&th, NULL, replay_verify_half,
 		    &half) == 0;
 		if (!threaded)		/* no thread: one after the other */
@@ -258,14 +272,9 @@ replay_status(const struct replay *rp, struct replay_check *chk)
 		if (!rp->ended)
 			return JG_EBUSY;
 		rec_reader_summary(rp->r, &chk->sum);
-		if (rp->counted && chk->sum.events != rp->events) {
-			chk->status = REPLAY_DAMAGED;
-			snprintf(chk->reason, sizeof(chk->reason), "the end "
-			    "mark counts %llu events, the file holds %llu",
-			    (unsigned long long)chk->sum.events,
-			    (unsigned long long)rp->events);
-		} else
-			chk->status = REPLAY_INTACT;
+		chk->status = REPLAY_INTACT;
+		if (rp->counted)
+			replay_count(chk, rp->events);
 		break;
 	case REC_READ_TRUNCATED:
 	case REC_READ_EMPTY:

@@ -57,6 +57,8 @@ int replay_open(int fd, const unsigned char key[REC_KEYBYTES],
 	    uint64_t session_id, int flags, struct replay **,
 	    struct replay_check *);
 int replay_verify(struct replay *, struct replay_check *);
+int replay_verify_split(struct replay *, struct replay_check *,
+	    off_t split_min);
 const struct rec_header *replay_header(const struct replay *);
 int replay_next(struct replay *, struct rec_event_view *);
 int replay_status(const struct replay *, struct replay_check *);

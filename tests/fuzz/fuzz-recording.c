@@ -2,8 +2,10 @@
 
 /*
  * Byte 0 picks the mode:
- *   0: the rest is a recording file as found on disk: read, verified,
- *      exported, searched and followed by a watcher, whatever it holds;
+ *   0: the rest is a recording file as found on disk: read, verified
+ *      (once in one pass, once cut in two halves checked at once, which
+ *      must give the same status), exported, searched and followed by a
+ *      watcher, whatever it holds;
  *   1: the rest describes events (type, time step, length, bytes); they
  *      are written with the real writer and read back: the file must
  *      verify intact and give back every byte of every type;
@@ -88,6 +90,9 @@ fuzz_read(int fd, uint64_t sums[FUZZ_TYPES])
 	if (replay_open(fd, fuzz_key, 1, REPLAY_VERIFY, &rp, &chk) != JG_OK)
 		return REPLAY_DAMAGED;
 	status = chk.status;
+	/* Cut in two halves checked at once, it must judge it the same. */
+	if (replay_verify_split(rp, &chk, 0) != JG_OK || chk.status != status)
+		abort();
 	while (replay_next(rp, &ev) == 1)
 		if (sums != NULL && ev.type > 0 && ev.type < FUZZ_TYPES)
 			sums[ev.type] += ev.len;
