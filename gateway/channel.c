@@ -54,15 +54,20 @@ chan_down_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
     int is_stderr, void *arg)
 {
 	struct chan *c = arg;
+	int n;
 
 	(void)s;
 	(void)ch;
 	(void)is_stderr;
+	c->held_calls[0]++;
+	c->down_held = 0;
 	if (c->state >= CH_FINISH)
 		return (int)len;	/* ending: input goes nowhere */
-	return chan_take(c, c->to_up, c->state == CH_GATHER ||
+	n = chan_take(c, c->to_up, c->state == CH_GATHER ||
 	    c->state == CH_OPEN_UP || c->state == CH_REPLAY ? CHAN_EARLY_MAX :
 	    CHAN_QUEUE_MAX, data, len);
+	c->down_held = len - (uint32_t)n;	/* libssh passes all it holds */
+	return n;
 }
 
 /*
@@ -83,6 +88,7 @@ chan_up_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 
 	(void)s;
 	(void)ch;
+	c->held_calls[1 + me]++;
 	/*
 	 * Ending on our own account (a kill, a revocation, MaxRecordingSize):
 	 * nothing more of the target's reaches the client, which would see
@@ -472,13 +478,37 @@ chan_pull(ssh_channel ch, struct buf *q, int is_err, int avail, size_t max)
 	return r;
 }
 
+/*
+ * What libssh holds for us is known without asking it: each data callback
+ * is passed all it holds and returns what we took (the *_held counts).
+ * Asking (ssh_channel_poll) would cost a poll(2) and a run of libssh's
+ * packet loop on every pump, three per pump, when nothing is held, which
+ * is nearly always. After a pull the count drops by what was read, unless
+ * a callback ran during it (the read's window adjustment is sent at once,
+ * and that flush can take packets in): that callback's count is the new
+ * truth.
+ */
+static void
+chan_pulled(struct chan *c, int which, uint32_t calls, uint32_t *held, int r)
+{
+	if (c->held_calls[which] != calls || r <= 0)
+		return;
+	*held = (uint32_t)r >= *held ? 0 : *held - (uint32_t)r;
+}
+
 /* The client's input that libssh kept: once the queue has room for it. */
 static void
 chan_pull_down(struct chan *c)
 {
-	if (c->down != NULL && ssh_channel_is_open(c->down))
-		chan_pull(c->down, c->to_up, 0, ssh_channel_poll(c->down, 0),
-		    CHAN_QUEUE_MAX);
+	uint32_t calls = c->held_calls[0];
+	int r;
+
+	if (c->down_held == 0 || c->down == NULL ||
+	    !ssh_channel_is_open(c->down))
+		return;
+	r = chan_pull(c->down, c->to_up, 0, (int)c->down_held,
+	    CHAN_QUEUE_MAX);
+	chan_pulled(c, 0, calls, &c->down_held, r);
 }
 
 /*
@@ -490,24 +520,44 @@ chan_pull_down(struct chan *c)
 static void
 chan_pull_up(struct chan *c)
 {
-	int held[2], me, r;
+	uint32_t held[2], calls;
+	int me, r;
 
-	if (c->up == NULL || !ssh_channel_is_open(c->up))
+	if (c->up == NULL || !ssh_channel_is_open(c->up) ||
+	    (c->up_held[0] == 0 && c->up_held[1] == 0))
 		return;
+	held[0] = c->up_held[0];
+	held[1] = c->up_held[1];
+	if (held[0] > CHAN_PULL_ROOM - buf_len(c->to_down) ||
+	    held[1] > CHAN_PULL_ROOM - buf_len(c->to_err))
+		return;
+	for (me = 0; me < 2; me++) {
+		if (held[me] == 0)
+			continue;
+		calls = c->held_calls[1 + me];
+		r = chan_pull(c->up, me ? c->to_err : c->to_down, me,
+		    (int)held[me], CHAN_PULL_ROOM);
+		chan_pulled(c, 1 + me, calls, &c->up_held[me], r);
+	}
+}
+
+/*
+ * At the target's end, what libssh holds is asked for, not taken from the
+ * counts: a count that were ever wrong must not lose the end of the output
+ * (too low) or hold the channel open for ever (too high).
+ */
+static int
+chan_up_backlog(struct chan *c)
+{
+	int held[2], me;
+
+	if (!ssh_channel_is_open(c->up))
+		return 0;
 	held[0] = ssh_channel_poll(c->up, 0);
 	held[1] = ssh_channel_poll(c->up, 1);
 	for (me = 0; me < 2; me++)
 		c->up_held[me] = held[me] > 0 ? (uint32_t)held[me] : 0;
-	if ((held[0] > 0 && (size_t)held[0] > CHAN_PULL_ROOM -
-	    buf_len(c->to_down)) || (held[1] > 0 && (size_t)held[1] >
-	    CHAN_PULL_ROOM - buf_len(c->to_err)))
-		return;
-	for (me = 0; me < 2; me++) {
-		r = chan_pull(c->up, me ? c->to_err : c->to_down, me,
-		    held[me], CHAN_PULL_ROOM);
-		if (r >= 0 && r == held[me])
-			c->up_held[me] = 0;
-	}
+	return c->up_held[0] > 0 || c->up_held[1] > 0;
 }
 
 static void
@@ -590,16 +640,16 @@ chan_pump(struct chan *c)
 			c->up_eof_sent = 1;
 		}
 		if (c->up_closed || (c->up_eof && c->exit_set)) {
-			chan_pull_up(c);
 			/*
 			 * What libssh still holds for us (our queue was full
 			 * when it came) goes out before the end: wait for
 			 * room. After EOF this poll reads nothing new.
 			 */
-			if (ssh_channel_is_open(c->up) &&
-			    (ssh_channel_poll(c->up, 0) > 0 ||
-			    ssh_channel_poll(c->up, 1) > 0))
-				break;
+			if (chan_up_backlog(c)) {
+				chan_pull_up(c);
+				if (chan_up_backlog(c))
+					break;
+			}
 			c->end = c->exit_set ? END_EXIT : END_TARGET_CLOSED;
 			c->state = CH_FINISH;
 		}

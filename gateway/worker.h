@@ -91,6 +91,9 @@ struct chan {
 	int err_turn;		/* stderr's turn to be written first */
 	uint32_t up_held[2];	/* what libssh holds of the target's stdout,
 				   stderr (channel.c: chan_up_data) */
+	uint32_t down_held;	/* what libssh holds of the client's input */
+	uint32_t held_calls[3];	/* data callbacks run: client, target's
+				   stdout, stderr (a pull's bookkeeping) */
 	int our_exit;		/* exit status we give (refusals) or -1 */
 	uint32_t end;		/* enum end_reason, 0: not yet */
 	long long session_id;

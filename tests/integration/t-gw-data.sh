@@ -169,6 +169,19 @@ for t in t1 t2; do
 			"exit $(cat "$T/rc6") (want 6)" "stderr: $(_tail "$T/e")"
 	fi
 done
+# The other way: input sent while the command does not read yet fills the
+# gateway's queue and then what libssh holds for it (the window to the
+# client shuts); once the command reads, all of it must go on.
+for t in t1 t2; do
+	got=$(timeout 60 ssh "${SSHO[@]}" -p "$JG_PORT" "alice@$t@127.0.0.1" \
+		'sleep 3; sha256sum' <"$D/f8" 2>"$T/e" | cut -d' ' -f1)
+	if [ "$got" = "$f8_sum" ]; then
+		ok "$t: input sent while the command is not reading arrives whole"
+	else
+		not_ok "$t: input sent while the command is not reading arrives whole" \
+			"remote: $got" "stderr: $(_tail "$T/e")"
+	fi
+done
 
 # ------------------------------------------------------------ file copy
 
