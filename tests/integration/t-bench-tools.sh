@@ -31,6 +31,31 @@ check_out "echolat times 20 echoes through ssh -tt" \
 	"$ECHOLAT" -n 20 --gap-ms 2 -- ssh -tt -F none -i "$T/target_key" \
 	-o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes \
 	-o UserKnownHostsFile="$SSHD_KNOWN_HOSTS" -p "$SSHD_PORT" "$JG_TARGET_USER@127.0.0.1"
+# --cpu: the CPU per echo of the session's own sshd processes (started
+# after echolat, under the listener): more than nothing; none under a
+# process whose program has no such descendant (echolat exits 1, says so).
+check_out "echolat --cpu: the session's sshd CPU per echo" \
+	'^n 20 p50_us [0-9]+ p99_us [0-9]+ min_us [0-9]+ max_us [0-9]+ cpu_sshd_us [0-9]*[1-9][0-9]*\.[0-9]$' \
+	"$ECHOLAT" -n 20 --gap-ms 2 --cpu sshd="$SSHD_PID" -- ssh -tt -F none \
+	-i "$T/target_key" -o IdentitiesOnly=yes -o BatchMode=yes \
+	-o StrictHostKeyChecking=yes -o UserKnownHostsFile="$SSHD_KNOWN_HOSTS" \
+	-p "$SSHD_PORT" "$JG_TARGET_USER@127.0.0.1"
+sleep 30 &
+lone=$!
+OUT=$(_outfile)
+"$ECHOLAT" -n 5 --gap-ms 2 --cpu x="$lone" -- ssh -tt -F none \
+	-i "$T/target_key" -o IdentitiesOnly=yes -o BatchMode=yes \
+	-o StrictHostKeyChecking=yes -o UserKnownHostsFile="$SSHD_KNOWN_HOSTS" \
+	-p "$SSHD_PORT" "$JG_TARGET_USER@127.0.0.1" >/dev/null 2>"$OUT"
+rc=$?
+kill $lone 2>/dev/null
+wait $lone 2>/dev/null
+is "echolat --cpu under a process with no session below it: exit 1, says so" \
+	"$rc $(grep '^echolat:' "$OUT")" "1 echolat: no process of the session under x (pid $lone)"
+OUT=$(_outfile)
+"$ECHOLAT" --cpu sshd=abc -- true >/dev/null 2>"$OUT"
+is "echolat --cpu with a bad PID: usage, exit 2" "$? $(cut -d" " -f1-2 "$OUT")" \
+	"2 usage: echolat.py"
 # ... and says so when there is nothing at the other end.
 dead=$(free_port)
 OUT=$(_outfile)
