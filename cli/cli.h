@@ -90,6 +90,7 @@ struct rec_vault {			/* the vault, unlocked once, lazily */
 	const char *passphrase_file;
 	struct vault_key *key;
 	int failed;
+	uint64_t seek_ms;		/* replay --from: the first seek (0: none) */
 };
 struct cli_rec {
 	struct store_session s;

@@ -446,6 +446,7 @@ cmd_replay(struct cli *c, int argc, char **argv)
 	memset(&v, 0, sizeof(v));
 	v.c = c;
 	v.passphrase_file = passfile;
+	v.seek_ms = o.from_ms;
 	if (cli_rec_open_one(&v, id, REPLAY_VERIFY, &rec) != JG_OK)
 		goto out;
 	switch (rec.chk.status) {

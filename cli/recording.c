@@ -160,8 +160,8 @@ cli_rec_open(struct rec_vault *v, long long id, int flags, struct cli_rec *rec,
 	if (strcmp(rec->s.state, "live") == 0)
 		flags |= REPLAY_LIVE_SESSION;
 	/* The reader keeps its own copy of the key. */
-	(void)replay_open(rec->fd, key, (uint64_t)id, flags, &rec->rp,
-	    &rec->chk);
+	(void)replay_open_seek(rec->fd, key, (uint64_t)id, flags, v->seek_ms,
+	    &rec->rp, &rec->chk);
 	vault_secret_free(key, keylen);
 	return JG_OK;
 }

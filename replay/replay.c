@@ -73,6 +73,18 @@ replay_open(int fd, const unsigned char key[REC_KEYBYTES],
     uint64_t session_id, int flags, struct replay **out,
     struct replay_check *chk)
 {
+	return replay_open_seek(fd, key, session_id, flags, 0, out, chk);
+}
+
+/*
+ * replay_open for a caller that will seek to seek_ms first (replay
+ * --from): the check finds that segment as it reads (rec_reader_hint).
+ */
+int
+replay_open_seek(int fd, const unsigned char key[REC_KEYBYTES],
+    uint64_t session_id, int flags, uint64_t seek_ms, struct replay **out,
+    struct replay_check *chk)
+{
 	struct replay *rp;
 	char err[256], t[32];
 	int st;
@@ -97,6 +109,8 @@ replay_open(int fd, const unsigned char key[REC_KEYBYTES],
 		return JG_ECORRUPT;
 	}
 	*out = rp;
+	if (seek_ms > 0)
+		rec_reader_hint(rp->r, seek_ms);
 	if (flags & REPLAY_VERIFY)
 		return replay_verify(rp, chk);
 	return JG_OK;
@@ -147,6 +161,7 @@ replay_verify_join(struct replay *rp, struct replay *half,
 		chk->last_ms = rp->last_ms;
 	if (rp->term[0] != '\0')
 		snprintf(chk->term, sizeof(chk->term), "%s", rp->term);
+	rec_reader_hint_join(rp->r, half->r);
 	if (!rec_reader_joins(rp->r, half->r)) {
 		chk->status = REPLAY_DAMAGED;
 		snprintf(chk->reason, sizeof(chk->reason), "the file changed "

@@ -31,6 +31,8 @@ int rec_reader_rewind(struct rec_reader *);
 int rec_reader_split(struct rec_reader *, off_t min_size,
 	    struct rec_reader **second);
 int rec_reader_joins(const struct rec_reader *, const struct rec_reader *);
+void rec_reader_hint(struct rec_reader *, uint64_t t_ms);
+void rec_reader_hint_join(struct rec_reader *, const struct rec_reader *);
 void rec_reader_free(struct rec_reader *);
 
 /* replay.c: one recording opened, its one status, its events */
@@ -55,6 +57,9 @@ struct replay;
 #define REPLAY_LIVE_SESSION 0x2		/* the session's row is live */
 int replay_open(int fd, const unsigned char key[REC_KEYBYTES],
 	    uint64_t session_id, int flags, struct replay **,
+	    struct replay_check *);
+int replay_open_seek(int fd, const unsigned char key[REC_KEYBYTES],
+	    uint64_t session_id, int flags, uint64_t seek_ms, struct replay **,
 	    struct replay_check *);
 int replay_verify(struct replay *, struct replay_check *);
 int replay_verify_split(struct replay *, struct replay_check *,

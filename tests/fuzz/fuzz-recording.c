@@ -74,6 +74,45 @@ fuzz_watch(int fd)
 	replay_watch_free(w);
 }
 
+/*
+ * Events from a seek to 1000 ms on: a count and a sum of times and lengths.
+ * hint: the seek announced before the check (cut in two halves, as a
+ * large file is), which then finds the segment as it reads.
+ */
+static void
+fuzz_seek_sum(int fd, int hint, uint64_t sum[2])
+{
+	struct replay_check chk;
+	struct rec_event_view ev;
+	struct replay *rp;
+
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	if (replay_open_seek(fd, fuzz_key, 1, 0, hint ? 1000 : 0, &rp,
+	    &chk) != JG_OK)
+		return;
+	if (replay_verify_split(rp, &chk, 0) == JG_OK &&
+	    replay_seek(rp, 1000) == JG_OK)
+		while (replay_next(rp, &ev) == 1) {
+			sum[0]++;
+			sum[1] += ev.t_ms * 31 + ev.len;
+		}
+	replay_close(rp);
+}
+
+/* An announced seek lands where a walk of the file does, if intact. */
+static void
+fuzz_seek(int fd, int status)
+{
+	uint64_t walk[2] = { 0, 0 }, hinted[2] = { 0, 0 };
+
+	fuzz_seek_sum(fd, 0, walk);
+	fuzz_seek_sum(fd, 1, hinted);
+	if (status == REPLAY_INTACT && (walk[0] != hinted[0] ||
+	    walk[1] != hinted[1]))
+		abort();
+}
+
 /* Everything the tools do with a file; its check status. */
 static int
 fuzz_read(int fd, uint64_t sums[FUZZ_TYPES])
@@ -107,6 +146,7 @@ fuzz_read(int fd, uint64_t sums[FUZZ_TYPES])
 	}
 	(void)replay_seek(rp, 1000);
 	replay_close(rp);
+	fuzz_seek(fd, status);
 	fuzz_watch(fd);
 	return status;
 }

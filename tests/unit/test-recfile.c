@@ -447,30 +447,22 @@ verdicts(char *split, char *seq, size_t len)
 		snprintf(seq, len, "intact: ");
 }
 
-/*
- * A file of 16 MiB or more is checked in two halves at once: the verdict
- * must be the one a single pass gives, for damage in either half and at
- * the cut, and the events of both halves count against the end mark.
- */
+/* Session 12: 24 MB in 40 KB output events 10 ms apart, 6 s in all. */
 static void
-test_split_verify(void **state)
+write_split_file(const char *p)
 {
 	struct rec_writer *w;
 	struct rec_header h;
 	struct rec_summary s;
-	struct replay *rp;
-	struct replay_check chk;
-	struct recs r;
 	static unsigned char blob[40000];
-	char split[300], seq[300];
-	int fd, i, k, order[4096], segs[64], nseg = 0, c_early = -1, c_late = -1;
+	int fd, i;
 
-	(void)state;
 	memset(&h, 0, sizeof(h));
 	h.session_id = 12;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
 	assert_int_equal(rec_writer_open(fd, key, &h, &w), JG_OK);
-	for (i = 0; i < 600; i++) {	/* 24 MB in 40 KB events */
+	for (i = 0; i < 600; i++) {
 		memset(blob, 'a' + i % 26, sizeof(blob));
 		assert_int_equal(rec_writer_event(w, (uint64_t)i * 10, REC_OUT,
 		    blob, sizeof(blob)), JG_OK);
@@ -479,7 +471,123 @@ test_split_verify(void **state)
 	s.duration_ms = 6000;
 	assert_int_equal(rec_writer_close(w, &s), JG_OK);
 	rec_writer_free(w);
+}
 
+/*
+ * What a seek to t shows: "t:first byte" of every event from there, in a
+ * hash, and the reader's verdict. hint: opened with the seek announced
+ * (replay_open_seek), so the check finds the segment as it reads; damage:
+ * a record index whose kind byte is then spoilt on disk (-1: none) before
+ * the seek, which a walk of the record heads stops at.
+ */
+static void
+seek_view(const char *p, uint64_t session, uint64_t t, int hint,
+    const struct recs *r, int damage, char *out, size_t outlen)
+{
+	struct replay *rp;
+	struct replay_check chk;
+	struct rec_event_view ev;
+	crypto_generichash_state hs;
+	unsigned char h[16], bad = 'Z';
+	char line[64];
+	int fd, rc, n = 0;
+
+	fd = open(p, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(replay_open_seek(fd, key, session, REPLAY_VERIFY,
+	    hint ? t : 0, &rp, &chk), JG_OK);
+	assert_int_equal(chk.status, REPLAY_INTACT);
+	if (damage >= 0)
+		assert_int_equal(pwrite(fd, &bad, 1, (off_t)r->off[damage]), 1);
+	crypto_generichash_init(&hs, NULL, 0, sizeof(h));
+	if ((rc = replay_seek(rp, t)) == JG_OK)
+		rc = 1;
+	while (rc == 1 && (rc = replay_next(rp, &ev)) == 1) {
+		snprintf(line, sizeof(line), "%llu:%c;",
+		    (unsigned long long)ev.t_ms, ev.len ? ev.data[0] : '-');
+		crypto_generichash_update(&hs, (unsigned char *)line,
+		    strlen(line));
+		n++;
+	}
+	crypto_generichash_final(&hs, h, sizeof(h));
+	replay_status(rp, &chk);
+	snprintf(out, outlen, "rc %d events %d %s %02x%02x%02x%02x", rc, n,
+	    replay_status_name(chk.status), h[0], h[1], h[2], h[3]);
+	if (damage >= 0)	/* put the byte back */
+		assert_int_equal(pwrite(fd, &r->data[r->off[damage]], 1,
+		    (off_t)r->off[damage]), 1);
+	replay_close(rp);
+	close(fd);
+}
+
+static void
+seek_hint_cases(uint64_t session, const uint64_t *t, size_t nt)
+{
+	struct recs r;
+	char walk[128], hinted[128];
+	size_t i;
+	int k, early = -1;
+
+	load(path, &r);
+	for (k = 3; k < (int)r.n && early == -1; k++)
+		if (r.kind[k] == 'C')
+			early = k;
+	assert_true(early > 0);
+	for (i = 0; i < nt; i++) {
+		seek_view(path, session, t[i], 0, &r, -1, walk, sizeof(walk));
+		seek_view(path, session, t[i], 1, &r, -1, hinted,
+		    sizeof(hinted));
+		assert_string_equal(hinted, walk);
+		assert_non_null(strstr(walk, "rc 0 events "));
+		assert_non_null(strstr(walk, " intact "));
+		if (t[i] < 100)
+			continue;	/* the first segment: a walk is harmless */
+		seek_view(path, session, t[i], 1, &r, early, hinted,
+		    sizeof(hinted));
+		assert_string_equal(hinted, walk);
+		seek_view(path, session, t[i], 0, &r, early, walk,
+		    sizeof(walk));
+		assert_null(strstr(walk, " intact "));
+	}
+	free(r.data);
+}
+
+/*
+ * A seek announced before the check (replay --from) lands where a walk of
+ * the file would, without that walk: in one pass and in two halves, for
+ * times inside the file, at its start and past its end. The proof that no
+ * walk happens: an early record head spoilt after the check stops a walk
+ * (the seek then reads damage), while the announced seek reads on unharmed.
+ */
+static void
+test_seek_hint(void **state)
+{
+	static const uint64_t big_t[] = { 1, 2995, 3000, 4505, 5990, 99999 };
+	static const uint64_t small_t[] = { 1, 31000, 49999, 99999 };
+
+	(void)state;
+	write_split_file(path);		/* 24 MB: checked in two halves */
+	seek_hint_cases(12, big_t, sizeof(big_t) / sizeof(big_t[0]));
+	write_recording(path, 5, 1);	/* small: one pass */
+	seek_hint_cases(5, small_t, sizeof(small_t) / sizeof(small_t[0]));
+}
+
+/*
+ * A file of 16 MiB or more is checked in two halves at once: the verdict
+ * must be the one a single pass gives, for damage in either half and at
+ * the cut, and the events of both halves count against the end mark.
+ */
+static void
+test_split_verify(void **state)
+{
+	struct replay *rp;
+	struct replay_check chk;
+	struct recs r;
+	char split[300], seq[300];
+	int fd, i, k, order[4096], segs[64], nseg = 0, c_early = -1, c_late = -1;
+
+	(void)state;
+	write_split_file(path);
 	fd = open(path, O_RDONLY);
 	assert_int_equal(replay_open(fd, key, 12, REPLAY_VERIFY, &rp, &chk),
 	    JG_OK);
@@ -1253,6 +1361,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_end_mark_kind, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_version1, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_seek_hint, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_split_verify, setup,
 		    teardown),
