@@ -35,6 +35,13 @@ is "the unit lets the daemon write the prefix's state folder" \
 	"$(grep '^ReadWritePaths=' "$unit")" \
 	"ReadWritePaths=$T/p/var/lib/jumpgate"
 is "no placeholder is left in the unit" "$(grep -c '@[a-z]*@' "$unit")" 0
+# glibc ignores a tunable it does not know, silently: the unit's must be
+# one this glibc's loader lists, at the value the unit gives.
+tun=$(sed -n 's/^Environment=GLIBC_TUNABLES=//p' "$unit")
+ldso=$(ldd "$T/p/sbin/jumpgated" | awk '/ld-linux/ { print $1 }')
+is "the unit's glibc tunable is one the loader knows, at its value" \
+	"$(GLIBC_TUNABLES=$tun "$ldso" --list-tunables |
+		awk -v n="${tun%%=*}:" '$1 == n { print $2 }')" "${tun#*=}"
 sample=$T/p/etc/jumpgate/jumpgate.conf.sample
 is "the sample names the prefix's state folder" \
 	"$(grep '^StateDirectory' "$sample")" "StateDirectory $T/p/var/lib/jumpgate"
