@@ -60,7 +60,8 @@ struct rec_reader {
 	int status;			/* enum rec_read_status */
 	char err[256];
 	/* rec_reader_hint: the segment a seek to hint_ms wants, as read */
-	int hint_on, hint_found, hint_past, hint_final;
+	int hint_on, hint_found;
+	int hint_final;		/* a later segment or the end mark seen */
 	uint64_t hint_ms;
 	struct rec_mark hint;
 };
@@ -171,8 +172,9 @@ rec_reader_start_segment(struct rec_reader *r, const unsigned char *p,
  * A segment record read at off. With a hint set, the segment a seek to
  * hint_ms wants is kept as the mark the scan would find (the last that
  * starts at or before it, the file's first anyway) so that the seek after
- * a full check need not walk the file again. Once a segment starts later,
- * the mark is final: passes read after that (a replay) change nothing.
+ * a full check need not walk the file again. Once a segment starts later
+ * or the end mark is read, the mark is final: passes read after that (a
+ * replay) change nothing.
  */
 static int
 rec_reader_segment(struct rec_reader *r, off_t off, const unsigned char *p,
@@ -190,13 +192,13 @@ rec_reader_segment(struct rec_reader *r, off_t off, const unsigned char *p,
 	if ((rc = rec_reader_start_segment(r, p, len)) != JG_OK)
 		return rc;
 	m.start_ms = r->seg_start_ms;
-	if (!r->hint_on || r->hint_past)
+	if (!r->hint_on || r->hint_final)
 		return JG_OK;
 	if (off == r->data_start || m.start_ms <= r->hint_ms) {
 		r->hint = m;
 		r->hint_found = 1;
 	} else
-		r->hint_past = r->hint_final = 1;
+		r->hint_final = 1;
 	return JG_OK;
 }
 
@@ -396,7 +398,7 @@ rec_reader_event(struct rec_reader *r, struct rec_event_view *ev)
 			return rec_reader_fail(r, REC_READ_DAMAGED, "the end "
 			    "mark holds no summary");
 		r->done = 1;
-		r->hint_final = r->hint_on;
+		r->hint_final = r->hint_on;	/* every segment seen */
 	}
 	return 1;
 }
@@ -670,20 +672,23 @@ rec_reader_hint(struct rec_reader *r, uint64_t t_ms)
 {
 	r->hint_on = 1;
 	r->hint_ms = t_ms;
-	r->hint_found = r->hint_past = r->hint_final = 0;
+	r->hint_found = r->hint_final = 0;
 }
 
-/* The halves' marks as one file's: the second's, unless the first's is final. */
+/*
+ * The halves' marks as one file's: the second's, unless the first's is
+ * final (the first half stops before the end mark, so only a later
+ * segment makes it so).
+ */
 void
 rec_reader_hint_join(struct rec_reader *a, const struct rec_reader *b)
 {
-	if (!a->hint_on || a->hint_past)
+	if (!a->hint_on || a->hint_final)
 		return;
 	if (b->hint_found) {
 		a->hint = b->hint;
 		a->hint_found = 1;
 	}
-	a->hint_past = b->hint_past;
 	a->hint_final = b->hint_final;
 }
 
