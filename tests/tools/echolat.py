@@ -32,26 +32,10 @@ import subprocess
 import sys
 import time
 
+from procstat import stat
+
 USAGE = ("usage: echolat.py [-n N] [--gap-ms MS] [--cpu NAME=PID]... "
          "-- SSH-COMMAND...")
-
-
-def stat_start(pid):
-    """A process's start time (clock ticks since boot), or None."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            s = f.read()
-    except OSError:
-        return None
-    return int(s[s.rindex(")") + 2:].split()[19])
-
-
-def comm(pid):
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return None
 
 
 def children(pid):
@@ -71,12 +55,15 @@ def children(pid):
 
 def session_procs(root, since):
     """Descendants of root running root's program, started at or after since."""
-    name, found, todo = comm(root), [], children(root)
+    root_st = stat(root)
+    if root_st is None:
+        return []
+    found, todo = [], children(root)
     while todo:
         p = todo.pop()
         todo += children(p)
-        st = stat_start(p)
-        if st is not None and st >= since and comm(p) == name:
+        st = stat(p)
+        if st is not None and st[3] >= since and st[0] == root_st[0]:
             found.append(p)
     return found
 
@@ -118,7 +105,7 @@ def main(argv):
     if not args or not cmd or n <= 0:
         print(USAGE, file=sys.stderr)
         return 2
-    since = stat_start(os.getpid())
+    since = stat(os.getpid())[3]
     cmd = cmd + ["stty raw -echo; echo ECHOLAT-READY; exec cat"]
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          bufsize=0)

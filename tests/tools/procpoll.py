@@ -17,17 +17,7 @@ import signal
 import sys
 import time
 
-
-def stat(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            s = f.read()
-    except OSError:
-        return None
-    comm = s[s.index("(") + 1:s.rindex(")")]
-    rest = s[s.rindex(")") + 2:].split()
-    # rest[0] state, rest[1] ppid, rest[11] utime, rest[12] stime
-    return comm, int(rest[1]), int(rest[11]) + int(rest[12])
+from procstat import stat
 
 
 def main(argv):
@@ -46,7 +36,7 @@ def main(argv):
                     st = stat(int(d))
                     if st:
                         procs[int(d)] = st
-            for pid, (comm, ppid, ticks) in procs.items():
+            for pid, (comm, ppid, ticks, _) in procs.items():
                 if comm != "sshd" or pid in roots:
                     continue
                 if pid in seen:
