@@ -115,8 +115,7 @@ chan_subsystem_req(ssh_session s, ssh_channel ch, const char *name, void *arg)
 	(void)s;
 	(void)ch;
 	if (strcmp(name, "sftp") != 0) {
-		worker_audit(c->w, "request.refused", "subsystem %.64s",
-		    str_has_control(name) ? "?" : name);
+		deny_subsystem(c, name);
 		return -1;
 	}
 	return chan_main(c, REQ_SUBSYSTEM, name, NULL);

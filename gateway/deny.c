@@ -195,13 +195,33 @@ deny_agent(ssh_session s, ssh_channel ch, void *arg)
 	deny(c->w, c, "agent", "", "agent forwarding");
 }
 
+/*
+ * A request refused by the name the client gave it: the name goes into
+ * the audit percent-encoded (at most its first 64 bytes), so a name like
+ * "x source=10.9.9.9" cannot forge a field of the row or the log line.
+ */
+static void
+deny_named(struct chan *c, const char *kind, const char *name,
+    const char *told)
+{
+	char first[65], v[3 * 64 + 1], detail[3 * 64 + 8];
+
+	snprintf(first, sizeof(first), "%s", name);
+	audit_value(first, v, sizeof(v));
+	snprintf(detail, sizeof(detail), "name=%s", v);
+	deny(c->w, c, kind, detail, told);
+}
+
 /* A variable the bridge does not pass on (TERM, LANG and LC_* only). */
 void
 deny_env(struct chan *c, const char *name)
 {
-	char v[3 * 64 + 1], detail[3 * 64 + 8];
+	deny_named(c, "env", name, "setting this environment variable");
+}
 
-	audit_value(name, v, sizeof(v));
-	snprintf(detail, sizeof(detail), "name=%s", v);
-	deny(c->w, c, "env", detail, "setting this environment variable");
+/* A subsystem other than sftp. */
+void
+deny_subsystem(struct chan *c, const char *name)
+{
+	deny_named(c, "subsystem", name, "this subsystem");
 }

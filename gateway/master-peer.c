@@ -428,7 +428,8 @@ master_w_audit(struct master *m, struct peer *p, const void *msg)
 		return JG_EINVAL;
 	snprintf(line, sizeof(line), "%s source=%s", rq->detail, p->source);
 	master_audit(m, p->user, rq->action, line);
-	if (strstr(rq->action, "refused") != NULL)
+	/* the action is a name of the audit's vocabulary, compared whole */
+	if (strcmp(rq->action, "request.refused") == 0)
 		master_log_refused(LOG_LVL_INFO, p->user, p->target, p->source, "%s: %s",
 		    rq->action, rq->detail);
 	return JG_OK;

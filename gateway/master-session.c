@@ -208,6 +208,11 @@ master_w_session_open(struct master *m, struct peer *p, const void *msg)
 			ss.detail[i] = '?';
 	ok = p->nsessions < MASTER_PEER_SESSIONS &&
 	    store_session_open(m->store, &ss, &id) == JG_OK;
+	/* the row and its audit row go in one transaction, or neither */
+	snprintf(an.message, sizeof(an.message), "%s", p->nsessions >=
+	    MASTER_PEER_SESSIONS ? "the gateway cannot record this session: "
+	    "too many sessions on this connection" : "the gateway cannot "
+	    "record this session: its audit record cannot be written");
 	if (ok) {
 		memset(&p->sbytes[p->nsessions], 0, sizeof(p->sbytes[0]));
 		p->sessions[p->nsessions++] = id;
@@ -220,11 +225,14 @@ master_w_session_open(struct master *m, struct peer *p, const void *msg)
 		p->sessions[--p->nsessions] = 0;
 		master_session_end(m, id, "refused", -1, 0, 0,
 		    "recording cannot be created");
+		snprintf(an.message, sizeof(an.message), "the gateway cannot "
+		    "record this session: its recording file cannot be "
+		    "created");
 	}
 	an.ok = ok ? 1 : 0;
 	an.id = (uint64_t)id;
-	snprintf(an.message, sizeof(an.message), "%s", ok ? "" : "the gateway "
-	    "cannot record this session right now");
+	if (ok)
+		an.message[0] = '\0';
 	if (ok)
 		log_info("session %lld start: user=%s target=%s login=%s "
 		    "source=%s kind=%s%s%s", id, p->user, p->target, p->login,

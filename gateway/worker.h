@@ -206,6 +206,7 @@ int chan_replay(struct chan *, struct chreq *);
 int deny_message(ssh_session, ssh_message, void *);
 void deny_agent(ssh_session, ssh_channel, void *);
 void deny_env(struct chan *, const char *name);
+void deny_subsystem(struct chan *, const char *name);
 void deny_session(struct worker *, int open);
 
 /* record.c */
