@@ -76,12 +76,12 @@ cmd_transfers(struct cli *c, int argc, char **argv)
 		free(v);
 		return JG_EXIT_OK;
 	}
-	printf("%7s %-19s %-12s %-12s %-8s %10s %-4s %-64s %s\n", "SESSION",
+	printf("%7s %-19s %-12s %-12s %-14s %10s %-4s %-64s %s\n", "SESSION",
 	    "TIME", "USER", "TARGET", "OP", "BYTES", "OK", "SHA256", "PATH");
 	for (i = 0; i < n; i++) {
 		time_local_iso(v[i].time, when, sizeof(when));
 		snprintf(size, sizeof(size), "%lld", v[i].bytes);
-		printf("%7lld %-19s %-12s %-12s %-8s %10s %-4s %-64s %s%s%s\n",
+		printf("%7lld %-19s %-12s %-12s %-14s %10s %-4s %-64s %s%s%s\n",
 		    v[i].session_id, when, v[i].user, v[i].target, v[i].op,
 		    size, v[i].ok ? "yes" : "no", v[i].sha256[0] ? v[i].sha256 :
 		    "-", v[i].path, v[i].path2[0] ? " -> " : "", v[i].path2);

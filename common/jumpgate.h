@@ -564,6 +564,7 @@ struct store_command_filter {
 	size_t limit;			/* 0: all */
 	size_t max_scan;		/* lines looked at, at most; 0: all */
 	int *cut;			/* set when max_scan stopped it */
+	int newest;			/* newest sessions first */
 };
 int store_commands_add(struct store *, const struct store_command *, size_t);
 int store_commands_list(struct store *, long long session,
@@ -794,7 +795,8 @@ int rec_screen_cols(const struct rec_screen *);
 
 /* sftp.c (recorder/): file operations in an SFTP stream, for the audit */
 enum rec_sftp_kind { SFTP_EV_UPLOAD = 1, SFTP_EV_DOWNLOAD, SFTP_EV_REMOVE,
-	SFTP_EV_RENAME, SFTP_EV_MKDIR, SFTP_EV_RMDIR, SFTP_EV_SETSTAT };
+	SFTP_EV_RENAME, SFTP_EV_MKDIR, SFTP_EV_RMDIR, SFTP_EV_SETSTAT,
+	SFTP_EV_RSYNC_UP, SFTP_EV_RSYNC_DOWN };	/* rsync: gateway/record.c */
 struct rec_sftp_event {
 	int kind;			/* enum rec_sftp_kind */
 	const char *path;		/* valid during the callback */

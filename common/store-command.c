@@ -67,7 +67,8 @@ store_commands_list(struct store *s, long long session,
 
 /*
  * Every line that matches f->re, of sessions of f->user, on f->target,
- * started at or after f->since (ISO UTC; NULL: any), oldest first, at
+ * started at or after f->since (ISO UTC; NULL: any), oldest first (or
+ * the newest sessions first, each in its order, with f->newest), at
  * most f->limit (0: no limit). The filters are SQL; the expression runs
  * here on each line as it is stepped over, so memory holds only matches.
  */
@@ -88,10 +89,13 @@ store_commands_search(struct store *s, const struct store_command_filter *f,
 	fmt[1] = f->target != NULL ? 's' : 'n';
 	fmt[2] = f->since != NULL ? 's' : 'n';
 	fmt[3] = '\0';
-	rc = store_prepare(s, &st, "SELECT " STORE_COMMAND_COLS " WHERE "
-	    "(?1 IS NULL OR s.user = ?1) AND (?2 IS NULL OR s.target = ?2) "
-	    "AND (?3 IS NULL OR s.started >= ?3) ORDER BY c.session_id, "
-	    "c.seq", fmt, f->user, f->target, f->since);
+#define STORE_COMMAND_WHERE " WHERE (?1 IS NULL OR s.user = ?1) AND " \
+	"(?2 IS NULL OR s.target = ?2) AND (?3 IS NULL OR s.started >= ?3) "
+	rc = store_prepare(s, &st, f->newest ? "SELECT " STORE_COMMAND_COLS
+	    STORE_COMMAND_WHERE "ORDER BY c.session_id DESC, c.seq" :
+	    "SELECT " STORE_COMMAND_COLS STORE_COMMAND_WHERE "ORDER BY "
+	    "c.session_id, c.seq", fmt, f->user, f->target, f->since);
+#undef STORE_COMMAND_WHERE
 	if (rc != JG_OK)
 		return rc;
 	if (f->cut != NULL)

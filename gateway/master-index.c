@@ -114,6 +114,7 @@ master_w_search(struct master *m, struct peer *p, const void *msg)
 	f.since = rq->since[0] ? rq->since : NULL;
 	f.limit = MASTER_SEARCH_SHOWN + 1;
 	f.max_scan = MASTER_SEARCH_SCAN;
+	f.newest = 1;	/* "who ran it last month": the recent ones first */
 	f.cut = &cut;
 	rc = store_commands_search(m->store, &f, &v, &n);
 	regfree(&re);
@@ -130,7 +131,7 @@ master_w_search(struct master *m, struct peer *p, const void *msg)
 	}
 	if (rc == JG_OK && (n > MASTER_SEARCH_SHOWN || cut)) {
 		snprintf(line, sizeof(line), "(%s: narrow it with --user, "
-		    "--target or --since)\n", cut ? "the oldest lines only" :
+		    "--target or --since)\n", cut ? "the newest lines only" :
 		    "the first matches only");
 		rc = buf_put(t, line, strlen(line));
 	}

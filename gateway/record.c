@@ -43,11 +43,14 @@ struct chan_rec {
 	struct rec_sftp *sftp;	/* sftp sessions: the files moved */
 	struct rec_scp *scp;	/* scp -t/-f sessions: the files moved */
 	int scp_upload;		/* its files come from the client */
+	int rsync;		/* rsync --server: 1 upload, 2 download */
+	char *rsync_paths;	/* its PATH... */
 	uint32_t ncommands;	/* sent to the master so far */
 };
 
 static int record_echo_emit(void *, int, const void *, size_t);
 static void record_write(struct chan *, int, const void *, size_t);
+static void record_rsync_start(struct chan *, const char *);
 
 /*
  * A file operation (recorder/sftp.c): a REC_FILE event in the recording,
@@ -237,6 +240,7 @@ record_free(struct chan *c)
 	rec_scp_free(c->rec->scp);
 	rec_screen_free(c->rec->screen);
 	rec_echo_free(c->rec->echo);
+	free(c->rec->rsync_paths);
 	free(c->rec);
 	c->rec = NULL;
 }
@@ -335,6 +339,9 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 	else if (c->rec->transfer && main->kind == REQ_EXEC &&
 	    strncmp(main->value, "scp ", 4) == 0)
 		record_scp_start(c, main->value);
+	else if (c->rec->transfer && main->kind == REQ_EXEC &&
+	    strncmp(main->value, "rsync ", 6) == 0)
+		record_rsync_start(c, main->value);
 	/* An exec session's command is its first (and often only) one. */
 	if (main->kind == REQ_EXEC && main->value != NULL &&
 	    main->value[0] != '\0')
@@ -479,6 +486,35 @@ record_flush_all(struct worker *w)
 	}
 }
 
+/*
+ * rsync's own protocol is not followed (its file list is compressed and
+ * delta-encoded): its transfer is one event at the end, the paths of its
+ * server command ("rsync --server [--sender] FLAGS . PATH...") with the
+ * bytes that went its way, the protocol's own included, and no hash.
+ */
+static void
+record_rsync_start(struct chan *c, const char *cmd)
+{
+	const char *paths = strstr(cmd, " . ");
+
+	c->rec->rsync = strstr(cmd, " --sender ") != NULL ? 2 : 1;
+	c->rec->rsync_paths = xstrdup(paths != NULL ? paths + 3 : cmd);
+}
+
+static void
+record_rsync(struct chan *c, int exit_status)
+{
+	struct rec_sftp_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = c->rec->rsync == 2 ? SFTP_EV_RSYNC_DOWN : SFTP_EV_RSYNC_UP;
+	ev.path = c->rec->rsync_paths;
+	ev.path2 = "";
+	ev.bytes = c->rec->rsync == 2 ? c->bytes_out : c->bytes_in;
+	ev.ok = exit_status == 0;
+	record_transfer(c, &ev);
+}
+
 /* The end mark; whether it was written (enum rec_state) for the master. */
 uint32_t
 record_finish(struct chan *c, const char *reason, int exit_status)
@@ -495,6 +531,8 @@ record_finish(struct chan *c, const char *reason, int exit_status)
 		rec_sftp_end(c->rec->sftp);	/* files left open: reported */
 	if (c->rec->scp != NULL)
 		rec_scp_end(c->rec->scp);	/* a file cut short: reported */
+	if (c->rec->rsync)
+		record_rsync(c, exit_status);
 	if (!c->rec->content) {
 		for (i = 0; i < 8; i++) {
 			counts[i] = (unsigned char)(c->bytes_in >> (56 - 8 * i));

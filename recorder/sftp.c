@@ -383,6 +383,24 @@ sftp_file_open(struct rec_sftp *s, struct sftp_req *r,
 	crypto_hash_sha256_init(&f->down.sha);
 }
 
+/*
+ * An OPEN the server refused: an attempt is worth an audit row (a denied
+ * read of /etc/shadow), reported as the transfer it was for, failed and
+ * with no bytes.
+ */
+static void
+sftp_open_refused(struct rec_sftp *s, const struct sftp_req *r)
+{
+	struct rec_sftp_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = (r->pflags & SSH_FXF_WRITE) ? SFTP_EV_UPLOAD :
+	    SFTP_EV_DOWNLOAD;
+	ev.path = r->path;
+	ev.path2 = "";
+	s->emit(s->arg, &ev);
+}
+
 /* A piece of the file at off: hashed if it starts where the hash ends. */
 static void
 sftp_flow_piece(struct sftp_flow *w, uint64_t off, const unsigned char *p,
@@ -673,6 +691,8 @@ sftp_reply(struct rec_sftp *s, struct sftp_req *r, int type, uint32_t code,
 	case SSH_FXP_OPEN:
 		if (type == SSH_FXP_HANDLE)
 			sftp_file_open(s, r, p, n);
+		else
+			sftp_open_refused(s, r);
 		break;
 	case SSH_FXP_READ:
 		/* read from: DATA or EOF; a READ refused moved nothing */
@@ -870,9 +890,11 @@ rec_sftp_op_name(int kind)
 		[SFTP_EV_REMOVE] = "remove", [SFTP_EV_RENAME] = "rename",
 		[SFTP_EV_MKDIR] = "mkdir", [SFTP_EV_RMDIR] = "rmdir",
 		[SFTP_EV_SETSTAT] = "setstat",
+		[SFTP_EV_RSYNC_UP] = "rsync-upload",
+		[SFTP_EV_RSYNC_DOWN] = "rsync-download",
 	};
 
-	if (kind < SFTP_EV_UPLOAD || kind > SFTP_EV_SETSTAT)
+	if (kind < SFTP_EV_UPLOAD || kind > SFTP_EV_RSYNC_DOWN)
 		return NULL;
 	return names[kind];
 }

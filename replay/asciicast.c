@@ -5,7 +5,9 @@
  * per event: [seconds, "o", text] for output (stdout and stderr alike),
  * "i" for input, "r" with "COLSxROWS" for a resize. Keys recorded masked
  * (RecordInput echoed: never echoed) are an "i" of that many '*', at most
- * CAST_MASK_MAX. Each stream's UTF-8
+ * CAST_MASK_MAX. A file operation (sftp, scp) is an "m" marker whose
+ * label is the event's JSON object, so a player shows where files moved
+ * and a reader of the export gets them with their times. Each stream's UTF-8
  * is decoded across events (a character split between two events goes
  * out whole with the second), invalid bytes become U+FFFD. Only intact
  * events are written: the caller decides beforehand whether a truncated
@@ -17,7 +19,7 @@
 
 #include "replay.h"
 
-enum { CAST_OUT = 0, CAST_ERR, CAST_IN, CAST_NSTREAMS };
+enum { CAST_OUT = 0, CAST_ERR, CAST_IN, CAST_MARK, CAST_NSTREAMS };
 #define CAST_MASK_MAX 4096
 
 struct cast {
@@ -131,6 +133,10 @@ replay_asciicast(struct replay *rp, const struct replay_check *chk,
 			    ((uint32_t)ev.data[1] << 16) |
 			    ((uint32_t)ev.data[2] << 8) | ev.data[3]);
 			break;
+		case REC_FILE:
+			cast_text(&x, ev.t_ms, CAST_MARK, "m", ev.data, ev.len,
+			    1);
+			break;
 		case REC_RESIZE:
 			if (replay_resize_parse(&ev, &cols, &rows) != JG_OK)
 				break;
@@ -140,7 +146,7 @@ replay_asciicast(struct replay *rp, const struct replay_check *chk,
 		}
 	}
 	/* What is left of a split character at the very end. */
-	for (i = 0; i < CAST_NSTREAMS; i++)
+	for (i = 0; i < CAST_MARK; i++)
 		cast_text(&x, last, i, i == CAST_IN ? "i" : "o", NULL, 0, 1);
 	free(x.json);
 	rc = fflush(f) != 0 || ferror(f) ? JG_ERR : JG_OK;

@@ -6,7 +6,8 @@
 # session's command is listed; search --commands finds lines across
 # sessions with filters, on the host and (auditors) through the gateway;
 # replay --at-command starts at a command; 10,000 sessions are searched
-# without a recording opened; bad input is one clear line.
+# without a recording opened (through the gateway, newest first); bad
+# input is one clear line.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
 jg_init
@@ -178,5 +179,17 @@ diag "search --commands over 10,000 sessions, 100,000 lines: $ms ms"
 is "the one rm -rf among 100,000 lines is found" \
 	"$(jq -r 'map("\(.session) \(.seq) \(.user) \(.command)") | join("|")' "$T/big.json")" \
 	"105678 7 u28 rm -rf /srv/data"
+# Through the gateway the master looks at a bounded share: the newest
+# sessions first, so "who ran it last month" is not cut away.
+jgd_start || bail "jumpgated did not start again"
+timeout 60 ssh "${O[@]}" -i "$T/keys/carol" carol@127.0.0.1 search --commands '^ls -l /var/log/app' \
+	>"$T/gwbig.out" 2>&1 || not_ok "the gateway's search over 10,000 sessions" "$(tail -n 3 "$T/gwbig.out")"
+check "the gateway shows the newest session's lines first" grep -qE '^ +110000 +1 ' "$T/gwbig.out"
+if grep -qE '^ +100001 ' "$T/gwbig.out"; then
+	not_ok "and leaves out the oldest when the answer is cut" "$(grep -cE '^ +1[0-9]{5} ' "$T/gwbig.out") rows"
+else
+	ok "and leaves out the oldest when the answer is cut"
+fi
+check "the cut is said" grep -qF '(the first matches only: narrow it' "$T/gwbig.out"
 # last, where a CI log's tail shows it: what the shell session's index held
 diag "session $S1's index: $(jq -c 'map(.command)' "$T/c1.json")"

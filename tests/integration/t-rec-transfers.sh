@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # t-rec-transfers: the files moved through sftp. put, get, rename, chmod,
 # mkdir, rmdir and rm of files with known SHA-256: `transfers --json`
-# shows each path, size and hash exactly, the audit has a file.* row for
-# each, the recording holds them and verifies; a resumed (non-sequential)
+# shows each path, size and hash exactly, a get the target refuses is a
+# failed download, the audit has a file.* row for each, the recording
+# holds them (export's "m" markers) and verifies; --user keeps one user's
+# rows; rsync up and down are a row each with their paths and bytes;
+# a resumed (non-sequential)
 # upload has no hash; a malformed SFTP stream from a hostile client ends
 # that session cleanly, the gateway goes on; a transfer's bytes are
 # recorded only with RecordTransferContents yes.
@@ -13,6 +16,7 @@ have sftp || bail "sftp is not installed"
 target_sshd_start || bail "no target sshd"
 jg_targets t1
 jg_user alice ops
+jg_user bob ops
 "$JG" access add ops t1 >/dev/null || bail "access"
 jgd_start || bail "jumpgated did not start"
 D=$(mktemp -d /tmp/jg-xfer.XXXXXXXX) || bail "mktemp"
@@ -26,6 +30,7 @@ head -c 3000037 /dev/urandom >"$T/big" || bail "big file"
 printf 'hello transfers\n' >"$T/small"
 : >"$T/empty"
 sum() { sha256sum "$1" | cut -d' ' -f1; }
+printf 'not for the login\n' >"$D/locked" && chmod 600 "$D/locked"	# root's: jgtarget may not read it
 BIG=$(sum "$T/big") SMALL=$(sum "$T/small") EMPTY=$(sum "$T/empty")
 cat >"$T/batch" <<B
 put $T/big $D/big.bin
@@ -38,11 +43,12 @@ mkdir $D/sub
 rmdir $D/sub
 rm $D/renamed.txt
 -rm $D/no-such-file
+-get $D/locked $T/locked.back
 B
 check "sftp through the gateway" timeout 120 sftp -q -b "$T/batch" "${SSHO[@]}" alice@t1@127.0.0.1
 is "the download came back whole" "$(sum "$T/big.back")" "$BIG"
 SID=$("$JG" sessions --json | jq -r 'max_by(.id).id')
-wait_for 5 sh -c "\"$JG\" transfers $SID --json | jq -e 'length >= 10' >/dev/null"
+wait_for 5 sh -c "\"$JG\" transfers $SID --json | jq -e 'length >= 11' >/dev/null"
 "$JG" transfers "$SID" --json >"$T/x.json" || bail "transfers --json"
 row() { jq -r --arg op "$1" --arg p "$2" '.[] | select(.op == $op and .path == $p) | "\(.bytes) \(.sha256) \(.ok)"' "$T/x.json"; }
 is "upload: path, size, hash" "$(row upload "$D/big.bin")" "3000037 $BIG true"
@@ -56,16 +62,29 @@ is "mkdir" "$(row mkdir "$D/sub")" "0 null true"
 is "rmdir" "$(row rmdir "$D/sub")" "0 null true"
 is "rm" "$(row remove "$D/renamed.txt")" "0 null true"
 is "a failed rm says so" "$(row remove "$D/no-such-file")" "0 null false"
+is "a get the target refuses is a failed download" "$(row download "$D/locked")" "0 null false"
 is "they are in the session's order" "$(jq -r 'map(.op) | join(",")' "$T/x.json")" \
-	"upload,upload,upload,download,rename,setstat,mkdir,rmdir,remove,remove"
+	"upload,upload,upload,download,rename,setstat,mkdir,rmdir,remove,remove,download"
 check "each is audited" sh -c "\"$JG\" audit --json | jq -e '
-	([.[] | select(.action | startswith(\"file.\"))] | length) == 10 and
+	([.[] | select(.action | startswith(\"file.\"))] | length) == 11 and
 	any(.[]; .action == \"file.upload\" and .actor == \"alice\" and
 	(.detail | contains(\"session=$SID path=$D/big.bin bytes=3000037 sha256=$BIG ok=1\")))' >/dev/null"
 check_out "the recording verifies" "^session $SID: intact" "$JG" verify "$SID"
+"$JG" export "$SID" -o "$T/x.cast" || not_ok "export"
+marks() { jq -r 'select(type == "array" and .[1] == "m") | .[2] | fromjson | "\(.op) \(.path) \(.bytes) \(.sha256) \(.ok)"' "$1"; }
+is "the recording holds each operation: export's markers" "$(marks "$T/x.cast" | wc -l)" 11
+check_out "with its path, size and hash" "^upload $D/big.bin 3000037 $BIG true\$" marks "$T/x.cast"
 check_out "the table shows them" "^ +$SID .* alice +t1 +upload +3000037 yes +$BIG $D/big.bin\$" \
 	"$JG" transfers --user alice
 is "--target filters" "$("$JG" transfers --target nope --json)" "[]"
+printf 'put %s %s\n' "$T/small" "$D/bobs.txt" >"$T/batchb"
+check "bob's sftp" timeout 120 sftp -q -b "$T/batchb" -F none -i "$T/keys/bob" -o IdentitiesOnly=yes \
+	-o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	-o LogLevel=ERROR -P "$JG_PORT" bob@t1@127.0.0.1
+wait_for 5 sh -c "\"$JG\" transfers --user bob --json | jq -e 'length == 1' >/dev/null"
+is "--user keeps that user's rows" "$("$JG" transfers --user bob --json | jq -r 'map("\(.user) \(.path)") | join("|")')" \
+	"bob $D/bobs.txt"
+is "and leaves out the others'" "$("$JG" transfers --user alice --json | jq -r 'map(select(.user != "alice")) | length')" 0
 
 # A resumed upload: not the whole file in order, no hash.
 head -c 1000000 "$T/big" >"$D/resume.bin" && chown jgtarget: "$D/resume.bin"
@@ -105,6 +124,22 @@ is "scp -r upload: each file under its directory" "$(xrow "$S7" | sort)" \
 check "scp files are audited" sh -c "\"$JG\" audit --json | jq -e 'any(.[]; .action == \"file.download\" and (.detail | startswith(\"session=$S6 path=$D/scp.bin bytes=3000037 sha256=$BIG\")))' >/dev/null"
 check_out "a malformed scp stream ends its session" "malformed scp stream" \
 	sh -c "printf 'X bogus\n' | timeout 30 ssh ${SSHO[*]/-P/-p} alice@t1@127.0.0.1 scp -t $D/x 2>&1; true"
+
+# rsync: its own protocol is not followed; one row per session with the
+# paths of its server command and the bytes that went its way.
+mkdir -p "$T/rs" && head -c 200000 /dev/urandom >"$T/rs/a" && printf 'b\n' >"$T/rs/b"
+RSH="ssh ${SSHO[*]/-P/-p}"
+check "rsync up" timeout 120 rsync -a -e "$RSH" "$T/rs/" "alice@t1@127.0.0.1:$D/rs/"
+S8=$("$JG" sessions --json | jq -r 'max_by(.id).id')
+check "rsync down" timeout 120 rsync -a -e "$RSH" "alice@t1@127.0.0.1:$D/rs/" "$T/rs.back/"
+S9=$("$JG" sessions --json | jq -r 'max_by(.id).id')
+check "rsync's files arrived" diff -r "$T/rs" "$T/rs.back"
+wait_for 5 sh -c "\"$JG\" transfers $S9 --json | jq -e 'length == 1' >/dev/null"
+rrow() { "$JG" transfers "$1" --json | jq -r '.[] | "\(.op) \(.path) \(.bytes > 200000) \(.sha256) \(.ok)"'; }
+is "rsync up: one row, its path, its bytes" "$(rrow "$S8")" "rsync-upload $D/rs/ true null true"
+is "rsync down: the same with --sender" "$(rrow "$S9")" "rsync-download $D/rs/ true null true"
+check "rsync is audited" sh -c "\"$JG\" audit --json | jq -e 'any(.[]; .action == \"file.rsync-download\" and (.detail | startswith(\"session=$S9 path=$D/rs/ bytes=\")))' >/dev/null"
+check_out "its recording verifies" "^session $S9: intact" "$JG" verify "$S9"
 
 # By default a transfer's bytes are not in its recording;
 # RecordTransferContents yes keeps them.

@@ -586,6 +586,28 @@ test_empty_upload(void **state)
 }
 
 /*
+ * An OPEN refused (a read of /etc/shadow denied, a write into a read-only
+ * place) is still an attempt: a failed download or upload, no bytes.
+ */
+static void
+test_open_refused(void **state)
+{
+	struct t t;
+
+	(void)state;
+	t_start(&t, 0);
+	c_open(&t, 1, "/etc/shadow", F_READ);
+	c_open(&t, 2, "/ro/new", F_WRITE | F_CREAT | F_TRUNC);
+	s_status(&t, 1, FX_DENIED);
+	s_status(&t, 2, FX_DENIED);
+	go(&t);
+	assert_int_equal(t.seen.n, 2);
+	check_file(&t, 0, SFTP_EV_DOWNLOAD, "/etc/shadow", 0, NULL, 0);
+	check_file(&t, 1, SFTP_EV_UPLOAD, "/ro/new", 0, NULL, 0);
+	t_done(&t);
+}
+
+/*
  * A file opened to read and write: what is read from it is a download,
  * what is written an upload. A READ refused moves nothing.
  */
@@ -886,6 +908,7 @@ main(void)
 		cmocka_unit_test(test_upload_not_whole),
 		cmocka_unit_test(test_path_ops),
 		cmocka_unit_test(test_empty_upload),
+		cmocka_unit_test(test_open_refused),
 		cmocka_unit_test(test_read_write),
 		cmocka_unit_test(test_end),
 		cmocka_unit_test(test_corrupt),
