@@ -67,6 +67,10 @@ bad_input "an unknown request is refused" 'no such request: 999' \
 bad_input "a non-numeric id is refused" 'invalid request id' \
 	"$JG" approve abc --as bob
 bad_input "a zero id is refused" 'invalid request id' "$JG" approve 0 --as bob
+bad_input "an id past 2^64 is refused, not wrapped" "invalid request id: '18446744073709551616'" \
+	"$JG" approve 18446744073709551616 --as bob
+bad_input "an id past 2^53 (JSON's exact) is refused" "invalid request id: '9007199254740993'" \
+	"$JG" approve 9007199254740993 --as bob
 bad_input "an invalid --as name is refused" 'invalid user name' \
 	"$JG" approve "$r1" --as '../x'
 bad_input "a comment with a control character is refused" 'control' \

@@ -47,6 +47,8 @@ check_out "bob sees it among those he may decide" 'INC-42 disk full' \
 	as bob bob@127.0.0.1 requests
 expect_error "a non-approver cannot approve" 'does not hold|not hold|may not' \
 	as dave dave@127.0.0.1 approve 1
+expect_usage "an id past 2^64 is refused, not wrapped" 'a request ID is a number from 1 to 2\^53' \
+	as bob bob@127.0.0.1 approve 18446744073709551616
 check_out "bob approves (1 of 2)" 'approved request 1 \(1 of 2' \
 	as bob bob@127.0.0.1 approve 1 --comment looks fine
 expect_error "a second approval by bob counts once" 'already approved' \

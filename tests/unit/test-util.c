@@ -1,4 +1,4 @@
-/* test-util.c: names, durations, ports, times and globs. */
+/* test-util.c: names, ids, durations, ports, times and globs. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +9,31 @@
 #include <cmocka.h>
 
 #include "jumpgate.h"
+
+/* Ids as typed: 1 to 2^53, digits only; nothing wraps. */
+static void
+test_ids(void **state)
+{
+	static const char *bad[] = { "", "0", "-1", "+1", " 1", "1 ", "1x",
+	    "0x10", "9007199254740993", "18446744073709551616",
+	    "99999999999999999999999", "12345678901234567" };
+	long long id = 0;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(id_parse("1", &id), JG_OK);
+	assert_int_equal(id, 1);
+	assert_int_equal(id_parse("007", &id), JG_OK);
+	assert_int_equal(id, 7);
+	assert_int_equal(id_parse("9007199254740992", &id), JG_OK);
+	assert_int_equal(id, 9007199254740992LL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		id = 42;
+		assert_int_equal(id_parse(bad[i], &id), JG_EINVAL);
+		assert_int_equal(id, 42);	/* untouched */
+	}
+	assert_int_equal(id_parse(NULL, &id), JG_EINVAL);
+}
 
 static void
 test_names(void **state)
@@ -151,6 +176,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_times),
