@@ -63,17 +63,23 @@ int cmd_sessions(struct cli *, int, char **);
 int cmd_kill(struct cli *, int, char **);
 /* cmd-audit.c */
 int cmd_audit(struct cli *, int, char **);
-/* cmd-verify.c, cmd-replay.c, cmd-export.c, cmd-search.c */
+/* cmd-verify.c */
 int cmd_verify(struct cli *, int, char **);
+/* cmd-replay.c */
 int cmd_replay(struct cli *, int, char **);
 int cmd_watch(struct cli *, int, char **);
+/* cmd-export.c */
+int cmd_export(struct cli *, int, char **);
+/* cmd-search.c */
+int cmd_search(struct cli *, int, char **);
+/* cmd-commands.c */
 int cmd_commands(struct cli *, int, char **);
-int cmd_report(struct cli *, int, char **);
-int cmd_transfers(struct cli *, int, char **);
 int commands_search(struct cli *, const regex_t *, const char *user,
 	    const char *target, const char *since, int json);
-int cmd_export(struct cli *, int, char **);
-int cmd_search(struct cli *, int, char **);
+/* cmd-report.c */
+int cmd_report(struct cli *, int, char **);
+/* cmd-transfers.c */
+int cmd_transfers(struct cli *, int, char **);
 
 /* cmd-requests.c: requests, approve, deny (and helpers cmd-grants.c shares) */
 int cmd_requests(struct cli *, int, char **);

@@ -326,6 +326,11 @@ int store_secret_del(struct store *, const struct store_actor *,
 int store_secret_list(struct store *, struct store_secret **, size_t *);
 void store_secret_free(struct store_secret *, size_t);
 /* Re-seal every secret in one transaction; the callback re-seals one. */
+typedef int (*store_reseal_cb)(void *arg, const struct store_secret *old,
+	    unsigned char **sealed, size_t *len);
+int store_vault_rekey(struct store *, const struct store_actor *,
+	    const struct store_vault_meta *newmeta, store_reseal_cb, void *);
+
 /* store-review.c: access reviews: campaigns, items, decisions */
 #define REVIEW_KEEP 1
 #define REVIEW_REVOKE 2
@@ -396,10 +401,6 @@ int store_mfa_use(struct store *, const char *user, int kind,
 	    uint64_t step, uint32_t index, uint32_t version);
 int store_mfa_fail(struct store *, const char *user, time_t now,
 	    time_t *locked_until);
-typedef int (*store_reseal_cb)(void *arg, const struct store_secret *old,
-	    unsigned char **sealed, size_t *len);
-int store_vault_rekey(struct store *, const struct store_actor *,
-	    const struct store_vault_meta *newmeta, store_reseal_cb, void *);
 
 /* store-audit.c */
 int store_audit_add(struct store *, const struct store_actor *,
@@ -524,6 +525,15 @@ struct store_last_use {			/* a user's last session on a target */
 };
 int store_sessions_last_use(struct store *, struct store_last_use **,
 	    size_t *);
+int store_session_get(struct store *, long long id, struct store_session *,
+	    unsigned char **rec_key, size_t *rec_key_len);
+int store_session_set_recording(struct store *, long long id,
+	    const char *file);
+int store_session_set_key(struct store *, long long id,
+	    const unsigned char *sealed, size_t len);
+/* The vault names a recording key "session-ID", kind "reckey", version 1. */
+#define STORE_RECKEY_KIND "reckey"
+
 /* store-transfer.c: the files moved (sftp, scp) */
 struct store_transfer {
 	long long id;
@@ -571,14 +581,6 @@ int store_commands_list(struct store *, long long session,
 	    struct store_command **, size_t *);
 int store_commands_search(struct store *, const struct store_command_filter *,
 	    struct store_command **, size_t *);
-int store_session_get(struct store *, long long id, struct store_session *,
-	    unsigned char **rec_key, size_t *rec_key_len);
-int store_session_set_recording(struct store *, long long id,
-	    const char *file);
-int store_session_set_key(struct store *, long long id,
-	    const unsigned char *sealed, size_t len);
-/* The vault names a recording key "session-ID", kind "reckey", version 1. */
-#define STORE_RECKEY_KIND "reckey"
 
 /* store-jit.c: just-in-time access (requests, approvals, grants) */
 #define STORE_REASON_MAX 500
@@ -776,8 +778,16 @@ struct rec_screen;
 struct rec_screen *rec_screen_new(int cols, int rows);
 void rec_screen_feed(struct rec_screen *, const void *, size_t);
 void rec_screen_resize(struct rec_screen *, int cols, int rows);
-int rec_screen_keyframe(struct rec_screen *, struct buf *out);
 void rec_screen_free(struct rec_screen *);
+void rec_screen_where(struct rec_screen *, int *row, int *col,
+	    uint64_t *scrolled, int *altscreen);
+size_t rec_screen_text(struct rec_screen *, int row, int from, int to,
+	    char *out, size_t len);
+int rec_screen_cols(const struct rec_screen *);
+
+/* screen-keyframe.c (recorder/): the screen written out as a keyframe */
+int rec_screen_keyframe(struct rec_screen *, struct buf *out);
+
 /* cmdline.c (recorder/): command lines read off a pty session's screen */
 struct rec_cmdline;
 struct rec_cmdline *rec_cmdline_new(struct rec_screen *,
@@ -787,11 +797,6 @@ void rec_cmdline_input(struct rec_cmdline *, uint64_t t_ms, const void *,
 void rec_cmdline_masked(struct rec_cmdline *);
 void rec_cmdline_output(struct rec_cmdline *, const void *, size_t);
 void rec_cmdline_free(struct rec_cmdline *);
-void rec_screen_where(struct rec_screen *, int *row, int *col,
-	    uint64_t *scrolled, int *altscreen);
-size_t rec_screen_text(struct rec_screen *, int row, int from, int to,
-	    char *out, size_t len);
-int rec_screen_cols(const struct rec_screen *);
 
 /* sftp.c (recorder/): file operations in an SFTP stream, for the audit */
 enum rec_sftp_kind { SFTP_EV_UPLOAD = 1, SFTP_EV_DOWNLOAD, SFTP_EV_REMOVE,

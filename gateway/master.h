@@ -1,4 +1,4 @@
-/* master.h: what the master's files share: master.c (the loop), master-listen.c, master-peer.c, master-session.c, master-keeper.c, master-mfa.c, master-review.c, master-ctl.c, master-jit.c, notify.c. */
+/* master.h: what the master's files share: master.c (the loop), master-listen.c, master-peer.c, master-session.c, master-index.c, master-keeper.c, master-mfa.c, master-review.c, master-ctl.c, master-jit.c, notify.c. */
 #ifndef MASTER_H
 #define MASTER_H
 
@@ -163,6 +163,9 @@ int master_audit(struct master *, const char *actor, const char *action,
 /* The same, when another process holds the database past our timeout. */
 #define MASTER_DB_BUSY "the gateway's database is busy"
 time_t master_deadline_of(const char *iso);
+void master_log_refused(int level, const char *user, const char *target,
+	    const char *source, const char *, ...)
+	    __attribute__((format(printf, 5, 6)));
 
 /* master-listen.c */
 int master_listen(struct master *);
@@ -182,9 +185,6 @@ int master_peer_dispatch(struct master *, struct peer *, uint32_t type,
 	    struct buf *, int fd);
 
 /* master-session.c */
-void master_log_refused(int level, const char *user, const char *target,
-	    const char *source, const char *, ...)
-	    __attribute__((format(printf, 5, 6)));
 void master_session_end(struct master *, long long id, const char *state,
 	    int exit_status, long long in, long long out, const char *reason);
 void master_session_ends_retry(struct master *);

@@ -1,4 +1,4 @@
-/* worker.h: what the session worker's files share: worker.c, upstream.c, channel.c, channel-req.c, record.c, command.c, command-jit.c, command-play.c. */
+/* worker.h: what the session worker's files share: worker.c, upstream.c, channel.c, channel-req.c, deny.c, record.c, command.c, command-jit.c, command-review.c, command-play.c. */
 #ifndef WORKER_H
 #define WORKER_H
 
