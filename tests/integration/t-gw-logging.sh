@@ -96,10 +96,21 @@ else
 	ok "INFO leaves out the worker's VERBOSE detail"
 fi
 
+# VERBOSE: the connection, the worker and the session's detail.
+sed -i 's/^LogLevel .*/LogLevel VERBOSE/' "$JUMPGATE_CONFIG"
+kill -HUP "$(cat "$T/state/jumpgated.pid")"
+log_has "SIGHUP reloads (VERBOSE)" 'configuration reloaded'
+as alice alice@t1@127.0.0.1 'echo verbose' >/dev/null 2>&1
+idv=$("$JG" sessions --json | jq -r 'max_by(.id).id')
+log_has "VERBOSE: the session's detail" "session $idv: alice on t1"
+log_has "VERBOSE: the connection and its worker" 'connection from 127\.0\.0\.1 port [0-9]+: worker [0-9]+'
+log_has "VERBOSE: the session's end with its counts" "session $idv ended: .*\(in [0-9]+, out [0-9]+ bytes\)"
+log_has "VERBOSE: the worker's exit" 'worker [0-9]+ \(127\.0\.0\.1 port [0-9]+\) exited'
+
 # DEBUG: more detail, never the target's password.
 sed -i 's/^LogLevel .*/LogLevel DEBUG/' "$JUMPGATE_CONFIG"
 kill -HUP "$(cat "$T/state/jumpgated.pid")"
-log_has "SIGHUP reloads" 'configuration reloaded'
+check "SIGHUP reloads (DEBUG)" wait_for 5 sh -c "[ \$(grep -c 'configuration reloaded' '$T/syslog.txt') -ge 2 ]"
 before=$(grep -c '' "$T/syslog.txt")
 as alice alice@t1@127.0.0.1 true >/dev/null 2>&1
 id2=$("$JG" sessions --json | jq -r 'max_by(.id).id')

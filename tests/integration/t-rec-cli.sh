@@ -241,6 +241,20 @@ if status_has "^ replay $a +paused +x2 "; then
 else
 	not_ok "player: + doubles the speed on the status line" "$(tmux -L "$sock" capture-pane -p -S 29)"
 fi
+tmux -L "$sock" send-keys - -
+if status_has "^ replay $a +paused +x0\.5 "; then
+	ok "player: - halves the speed on the status line"
+else
+	not_ok "player: - halves the speed on the status line" "$(tmux -L "$sock" capture-pane -p -S 29)"
+fi
+# Every key the player takes is in replay -h and in jumpgate(1).
+"$JG" replay -h >"$T/replay-h" 2>&1
+for k in 'space pause/play' '+ faster' '- slower' 'right arrow 10 s ahead' 'left arrow 10 s back' 'q quit'; do
+	check "replay -h lists the key: $k" grep -qF -- "$k" "$T/replay-h"
+done
+for k in space + '\-' 'right arrow' 'left arrow' q; do
+	check "jumpgate(1) lists the key: $k" grep -qxF -- ".It $k" "$JG_SRCDIR/man/jumpgate.1"
+done
 tmux -L "$sock" send-keys Left
 sleep 0.5
 if tmux -L "$sock" capture-pane -p | grep -q 'line 2[0-9] of' &&
