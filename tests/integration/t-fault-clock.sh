@@ -12,7 +12,10 @@
 #    opened before the jump) goes on past the jump and ends when the grant
 #    ends, 25 s after the approval.
 #  - backward jump (-1 h): a session whose data stopped 1.5 s before the
-#    jump is still closed ~4 s after its last data.
+#    jump is still closed ~4 s after its last data. A grant's session (25 s
+#    grant, approved and opened before the jump) ends when the grant ends,
+#    25 s after the approval, not an hour later (its command would run on
+#    for 45 s).
 # Each case fails with an idle timeout computed from time(NULL).
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
@@ -130,7 +133,21 @@ check "forward: and true after the jump ($off s)" between "$off" -60 5
 jgd_stop
 
 # ------------------------------------------------ backward: -1 h at JUMP_AT
-jgd_shifted +3600 8
+jgd_shifted +3600 14
+# A grant of 25 s, approved and used before the jump: its end taken from
+# the wall clock would come an hour late (the loop's own end, 45 s).
+req=$(jg_as alice alice@127.0.0.1 request g1 --reason clock test back --duration 25s </dev/null |
+	sed -n 's/^request \([0-9]*\) pending.*/\1/p')
+check "backward: alice's request is filed" test -n "$req"
+check_out "backward: bob approves it" 'approved request' jg_as bob bob@127.0.0.1 approve "$req" </dev/null
+t_grant=$(now)
+{ jg_as alice alice@g1@127.0.0.1 'for i in $(seq 1 90); do echo g-$i; sleep 0.5; done' \
+	</dev/null >"$T/bg.out" 2>"$T/bg.err"; now >"$T/bg.end"; } &
+gpid=$!
+wait_for 10 grep -q g-2 "$T/bg.out" || diag "backward: the grant's session did not start"
+gid=$(last_id)
+check "backward: the approval and the grant's session came before the jump" \
+	awk -v a="$(now)" -v j="$JUMP_AT" 'BEGIN { exit !(a < j) }'
 sleep_until "$(awk -v j="$JUMP_AT" 'BEGIN { printf "%.3f", j - 2.5 }')"
 t_i=$(now)
 feed b 'sleep 1; echo one; exec sleep 60'
@@ -148,5 +165,16 @@ ts=$("$JG" export "$bid" --format asciicast | head -n 1 | jq -r .timestamp)
 off=$(awk -v s="$ts" -v t="$t_i" 'BEGIN { printf "%d", s - t }')
 check "backward: the worker's clock was an hour ahead ($off s)" between "$off" 3540 3660
 kill "$ipid" 2>/dev/null
+wait_for 50 test -s "$T/bg.end"
+check "backward: the grant's session has ended" test -s "$T/bg.end"
+d=$(awk -v a="$t_grant" -v b="$(cat "$T/bg.end" 2>/dev/null || echo 0)" 'BEGIN { printf "%.1f", b - a }')
+diag "backward: grant session: $(tail -n 1 "$T/bg.out"); $(tr '\n' ' ' <"$T/bg.err")"
+check "backward: the grant's session ends with the grant, 25 s after the approval, not later by the jump ($d s)" \
+	between "$d" 22 32
+is "backward: its end reason is the grant's end" "$(row "$gid" end_reason)" "grant expired"
+st=$(epoch "$(row "$gid" started)")
+off=$(awk -v s="$st" -v t="$t_grant" 'BEGIN { printf "%d", s - t }')
+check "backward: the master's clock was an hour ahead at its start ($off s)" between "$off" 3540 3660
+wait "$gpid"
 jgd_stop
 check "every recording verifies" "$JG" verify --all

@@ -4,6 +4,14 @@
 # daemon audits is refused with a clear message and leaves no row: login,
 # authorization, session open, the targets and sessions listings, replay,
 # requests and decisions. Without the trigger everything works again.
+# Connections that logged in before the trigger: a new session over an
+# OpenSSH master (ssh -M -S) is refused at session open with "the gateway
+# cannot record this session: its audit record cannot be written" and
+# leaves no session row; a kill of a session that was live before the
+# trigger, on the host (jumpgate kill) and by an auditor through the
+# gateway, fails with one line and a non-zero exit and the session goes
+# on; once the trigger is gone the kill works, is audited once and the
+# user is told.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
 jg_config
@@ -92,3 +100,67 @@ expect_error "a decision through the gateway is refused" 'audit|no|cannot' \
 is "none of them wrote a row" "$(rows)" "$before"
 sqlite3 "$DB" "DROP TRIGGER jg_test_noaudit;"
 ssh -o ControlPath="$T/cm.sock" -O exit -l carol 127.0.0.1 >/dev/null 2>&1
+
+# A connection that logged in while the audit worked: a new session over it
+# (OpenSSH multiplexing) reaches session open, whose row and audit row go
+# in one transaction, and is refused with the master's reason.
+timeout 20 ssh -p "$JG_PORT" -o BatchMode=yes -o IdentitiesOnly=yes \
+	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	-M -S "$T/am.sock" -fN -i "$T/keys/alice" -l alice@t1 127.0.0.1 \
+	</dev/null >/dev/null 2>&1
+check "alice holds a master connection to t1" test -S "$T/am.sock"
+am() { timeout 20 ssh -S "$T/am.sock" -l alice@t1 127.0.0.1 "$@"; }
+check_out "a session over alice's master works while the audit works" \
+	'^jgtarget$' am whoami </dev/null
+# A live session from before the trigger, for the kills below.
+am 'echo up; exec sleep 50' </dev/null >"$T/live.out" 2>"$T/live.err" &
+live_pid=$!
+jg_track "$live_pid"
+wait_for 10 grep -q up "$T/live.out" || diag "the live session did not start"
+live=$("$JG" sessions --json | jq -r 'max_by(.id).id')
+is "the live session is live" "$(session_field "$live" state)" live
+# carol's master for the kill through the gateway, also from before.
+timeout 20 ssh -p "$JG_PORT" -o BatchMode=yes -o IdentitiesOnly=yes \
+	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	-M -S "$T/cm2.sock" -fN -i "$T/keys/carol" -l carol 127.0.0.1 \
+	</dev/null >/dev/null 2>&1
+check "carol holds a master connection" test -S "$T/cm2.sock"
+cm2() { timeout 20 ssh -S "$T/cm2.sock" -l carol 127.0.0.1 "$@" </dev/null; }
+
+sqlite3 "$DB" "CREATE TRIGGER jg_test_noaudit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'no'); END;" ||
+	bail "cannot add the trigger a third time"
+before=$(rows)
+am true </dev/null >"$T/mux.out" 2>"$T/mux.err"
+rc=$?
+if [ "$rc" -ne 0 ] && grep -Fq 'the gateway cannot record this session: its audit record cannot be written' "$T/mux.err"; then
+	ok "a new session over the master is refused: its audit record cannot be written"
+else
+	not_ok "a new session over the master is refused: its audit record cannot be written" \
+		"rc=$rc" "stderr: $(cat "$T/mux.err")"
+fi
+is "it wrote no session row and no audit row" "$(rows)" "$before"
+
+expect_error "a kill on the host is refused, one line" \
+	'^jumpgate: (jumpgated refused: )?the gateway cannot write its audit log: kill refused$' \
+	"$JG" kill "$live" --reason x
+expect_error "a kill through the gateway by an auditor is refused" \
+	'the gateway cannot write its audit log: kill refused' \
+	cm2 kill "$live" --reason x
+check "the session is still running" kill -0 "$live_pid"
+is "and still live in the store" "$(session_field "$live" state)" live
+is "neither kill wrote a row" "$(rows)" "$before"
+
+sqlite3 "$DB" "DROP TRIGGER jg_test_noaudit;" || bail "cannot drop the trigger"
+check_out "without the trigger, the kill works" "^killed session $live\$" \
+	"$JG" kill "$live" --reason x
+wait_for 10 bash -c "! kill -0 $live_pid 2>/dev/null"
+check "the killed session has ended" bash -c "! kill -0 $live_pid 2>/dev/null"
+check_outf "its user was told" 'session ended by an administrator: x' \
+	cat "$T/live.err"
+is "its row ends as killed" "$(session_field "$live" state)" killed
+is "the kill is audited once" \
+	"$("$JG" audit --json | jq --arg s "session=$live " '[.[] | select(.action == "session.kill" and (.detail | startswith($s)))] | length')" 1
+check_out "a new session over the master works again" '^jgtarget$' \
+	am whoami </dev/null
+ssh -S "$T/am.sock" -O exit -l alice@t1 127.0.0.1 >/dev/null 2>&1
+ssh -S "$T/cm2.sock" -O exit -l carol 127.0.0.1 >/dev/null 2>&1

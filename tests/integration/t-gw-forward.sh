@@ -5,6 +5,18 @@
 # each refusal is an audit row request.refused naming its kind, a session
 # on the same connection gets one line saying what was refused, and the
 # session itself goes on.
+#  - -D: a SOCKS5 CONNECT through the client to the target's sshd is not
+#    granted, the client logs "administratively prohibited" and the row is
+#    kind=local-forward with that destination.
+#  - -R with a session: OpenSSH asks for the forward before it opens the
+#    session channel, so no jumpgate line reaches the user (only the
+#    client's "remote port forwarding failed"); the session runs.
+#  - a subsystem other than sftp is refused and audited; a name that tries
+#    to forge a field ('x source=10.9.9.9') is percent-encoded in the row
+#    (kind=subsystem name=x%20source%3D10.9.9.9), which has exactly one
+#    source=, the real one. That the user is told "this subsystem is not
+#    allowed through the gateway" is a TAP TODO: the line never reaches an
+#    OpenSSH client today (see told_todo).
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
 jg_config
@@ -56,6 +68,65 @@ check_outf "the session on that connection gets one line saying why" \
 is "the -L refusal is audited with its destination" \
 	"$("$JG" audit --json | jq "[.[] | select(.action == \"request.refused\" and (.detail | contains(\"dest=127.0.0.1:$SSHD_PORT\")))] | length")" 2
 
+# -D: the client is a SOCKS server; a CONNECT through it becomes a
+# direct-tcpip open to the target's own sshd, which the gateway refuses
+# (an allowed one would answer "granted" and the sshd's banner).
+socks_probe() {	# PORT DEST-PORT: a SOCKS5 CONNECT to 127.0.0.1:DEST-PORT
+	/usr/bin/python3 - "$@" <<'PY'
+import socket, struct, sys
+port, dport = int(sys.argv[1]), int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.settimeout(10)
+def recv(n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            break
+        b += c
+    return b
+try:
+    s.sendall(b"\x05\x01\x00")
+    if recv(2) != b"\x05\x00":
+        print("no-socks")
+        sys.exit(0)
+    s.sendall(b"\x05\x01\x00\x01" + socket.inet_aton("127.0.0.1") +
+              struct.pack(">H", dport))
+    r = recv(10)
+    if len(r) < 2:
+        print("closed")
+    elif r[1] != 0:
+        print("failed:%d" % r[1])
+    else:
+        print("granted " + recv(7).decode("ascii", "replace"))
+except socket.timeout:
+    print("timeout")
+except OSError as e:
+    print("error " + str(e))
+PY
+}
+fwd_to_sshd() {	# request.refused rows for a direct-tcpip open to the sshd
+	"$JG" audit --json | jq --arg d "kind=local-forward dest=127.0.0.1:$SSHD_PORT" \
+		'[.[] | select(.action == "request.refused" and (.detail | startswith($d)))] | length'
+}
+n_fwd=$(fwd_to_sshd)
+dport=$(free_port)
+timeout 30 "${SSH[@]}" -D "127.0.0.1:$dport" -N alice@t1@127.0.0.1 \
+	</dev/null >"$T/D.out" 2>&1 &
+jg_track $!
+wait_for 10 port_listening "$dport" || bail "ssh -D did not listen on $dport"
+probe=$(socks_probe "$dport" "$SSHD_PORT" 2>&1)
+diag "SOCKS5 CONNECT through -D: $probe"
+case $probe in
+closed | failed:*) ok "a SOCKS5 CONNECT through -D is not granted" ;;
+*) not_ok "a SOCKS5 CONNECT through -D is not granted" "probe: $probe" ;;
+esac
+wait_for 10 sh -c "grep -q 'administratively prohibited' '$T/D.out'"
+check_outf "the -D client was told the gateway prohibits the channel" \
+	'administratively prohibited' cat "$T/D.out"
+is "the -D refusal is audited as request.refused kind=local-forward with its destination" \
+	"$(fwd_to_sshd)" "$((n_fwd + 1))"
+
 rport=$(free_port)
 out=$(timeout 20 "${SSH[@]}" -o ExitOnForwardFailure=yes \
 	-R "127.0.0.1:$rport:127.0.0.1:$SSHD_PORT" alice@t1@127.0.0.1 true 2>&1)
@@ -66,6 +137,21 @@ else
 	not_ok "a remote forward (-R) is refused" "rc=$rc out=$out"
 fi
 is "the -R refusal is audited" "$(refused remote-forward)" 1
+# -R with a session: OpenSSH asks for the forward before it opens the
+# session channel, so the gateway's refusal finds no channel to carry its
+# line (deny.c: a forwarding request gets only the protocol refusal); the
+# user sees the client's own warning, and the session runs.
+rport=$(free_port)
+out=$(timeout 20 "${SSH[@]}" -R "127.0.0.1:$rport:127.0.0.1:$SSHD_PORT" \
+	alice@t1@127.0.0.1 'echo session-ran' </dev/null 2>&1)
+rc=$?
+diag "-R with a session shows: $(tr '\n' '|' <<<"$out")"
+is "-R with a session: the session still runs" "$rc $(grep -c '^session-ran' <<<"$out")" "0 1"
+check_outf "-R with a session: the client says the remote forward failed" \
+	"remote port forwarding failed for listen port $rport" echo "$out"
+is "-R with a session: no jumpgate line (the refusal came before the channel)" \
+	"$(grep -c 'jumpgate: remote port forwarding' <<<"$out")" 0
+is "-R with a session: the refusal is audited" "$(refused remote-forward)" 2
 
 # X11: a display and xauth data, so the client really asks (trusted
 # forwarding: untrusted would need a real X server to make a cookie).
@@ -97,6 +183,22 @@ check_outf "the agent refusal is told" \
 	echo "$out"
 is "the agent refusal is audited" "$(refused agent)" 1
 
+# told_todo DESC STRING OUTPUT: ok when OUTPUT contains STRING; otherwise a
+# TAP TODO (a known gap, counted as skipped, not as a failure): the gateway
+# queues a refused subsystem's line on a channel that never starts, and
+# OpenSSH ends at the request's failure reply, so the user sees only
+# "subsystem request failed". Make these plain checks once the gateway
+# tells the user.
+told_todo() {
+	if grep -Fq -- "$2" <<<"$3"; then
+		ok "$1"
+	else
+		_tap_n=$((_tap_n + 1))
+		printf 'not ok %d - %s # TODO the gateway does not tell this yet\n' \
+			"$_tap_n" "$1"
+		diag "shown: $3"
+	fi
+}
 out=$(timeout 20 "${SSH[@]}" -s alice@t1@127.0.0.1 netconf 2>&1 </dev/null)
 rc=$?
 # Refused by the gateway, not any failure of the connection.
@@ -105,6 +207,27 @@ if [ "$rc" -ne 0 ] && grep -q 'subsystem request failed' <<<"$out"; then
 else
 	not_ok "a subsystem other than sftp is refused" "rc=$rc out=$out"
 fi
+told_todo "and the user is told why" \
+	'jumpgate: this subsystem is not allowed through the gateway' "$out"
+is "the netconf refusal is audited" \
+	"$("$JG" audit --json | jq '[.[] | select(.action == "request.refused" and (.detail | startswith("kind=subsystem name=netconf ")))] | length')" 1
+# A subsystem name that tries to forge a field of the audit row.
+out=$(timeout 20 "${SSH[@]}" -s alice@t1@127.0.0.1 'x source=10.9.9.9' 2>&1 </dev/null)
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'subsystem request failed' <<<"$out"; then
+	ok "a subsystem named 'x source=10.9.9.9' is refused"
+else
+	not_ok "a subsystem named 'x source=10.9.9.9' is refused" "rc=$rc out=$out"
+fi
+told_todo "and the user is told why" \
+	'jumpgate: this subsystem is not allowed through the gateway' "$out"
+forged=$("$JG" audit --json | jq -c '[.[] | select(.action == "request.refused" and (.detail | startswith("kind=subsystem name=x")))]')
+diag "its audit rows: $(jq -r '.[].detail' <<<"$forged")"
+is "one request.refused row, the name percent-encoded" \
+	"$(jq '[.[] | select(.detail | startswith("kind=subsystem name=x%20source%3D10.9.9.9"))] | length' <<<"$forged")" 1
+is "with exactly one source= field, the real one" \
+	"$(jq -r '.[] | [(.detail | [scan("source=")] | length), (.detail | test(" source=127\\.0\\.0\\.1( |$)"))] | @tsv' <<<"$forged")" \
+	"$(printf '1\ttrue')"
 check_out "env outside TERM, LANG, LC_* does not reach the target" \
 	'^foo=unset lang=C.UTF-8$' env FOO=bar LANG=C.UTF-8 timeout 20 \
 	"${SSH[@]}" -o SendEnv=FOO -o SendEnv=LANG alice@t1@127.0.0.1 \
