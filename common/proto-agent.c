@@ -83,6 +83,20 @@ agent_close_frame(struct buf *out, size_t start, int r)
 	return JG_OK;
 }
 
+/*
+ * A frame's length, read by both sides before its body: at least the type
+ * byte, at most max (AGENT_FRAME_MAX or less, what the reader expects).
+ */
+int
+agent_frame_len(const unsigned char hdr[4], uint32_t max, uint32_t *len)
+{
+	*len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+	    (uint32_t)hdr[2] << 8 | hdr[3];
+	if (*len < 1 || *len > max || *len > AGENT_FRAME_MAX)
+		return JG_ECORRUPT;
+	return JG_OK;
+}
+
 /* out must hold nothing unread before the frame's start but whole frames. */
 static int
 agent_open_frame(struct buf *out, uint8_t type, size_t *start)

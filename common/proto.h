@@ -486,6 +486,9 @@ struct a_reckey { unsigned char key[REC_KEYBYTES]; };
 int agent_frame(struct buf *out, uint8_t type, const void *msg,
 	    size_t size);
 int agent_dec(uint8_t type, struct buf *body, void *msg, size_t size);
+/* A frame's length field: JG_OK when 1 <= length <= max. */
+int agent_frame_len(const unsigned char hdr[4], uint32_t max,
+	    uint32_t *len);
 /* The two with a shape the field tables do not describe. */
 int agent_identity_frame(struct buf *, const struct a_identity *);
 int agent_identity_dec(struct buf *, struct a_identity *);

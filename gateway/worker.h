@@ -22,10 +22,10 @@
 #define CHAN_EARLY_MAX (64 * 1024)
 #define CHAN_MAX_REQS 24
 #define CHAN_WRITE_MAX (64 * 1024)
-#define CHAN_PUMP_ROUNDS 16
+#define CHAN_PUMP_ROUNDS 16	/* passes per chan_pump_all() before deferring */
 /* A send to the client or the target that makes no progress this long fails. */
 #define WORKER_SEND_TIMEOUT 15		/* seconds */
-#define WORKER_UNACKED_MS 30000		/* TCP_USER_TIMEOUT */	/* passes per chan_pump_all() before deferring */
+#define WORKER_UNACKED_MS 30000		/* TCP_USER_TIMEOUT */
 
 enum chreq_kind { REQ_PTY = 1, REQ_ENV, REQ_SHELL, REQ_EXEC, REQ_SUBSYSTEM,
 	REQ_WINCH, REQ_SIGNAL };

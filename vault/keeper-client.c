@@ -100,9 +100,7 @@ agent_answer_len(int fd, uint32_t max, uint32_t *flen, uint64_t end,
 
 	if ((rc = agent_io_full(fd, hdr, sizeof(hdr), 0, end)) != JG_OK)
 		return agent_io_error(rc, err, errlen);
-	*flen = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
-	    (uint32_t)hdr[2] << 8 | hdr[3];
-	if (*flen < 1 || *flen > max)
+	if (agent_frame_len(hdr, max, flen) != JG_OK)
 		return agent_malformed(err, errlen);
 	return JG_OK;
 }

@@ -366,17 +366,14 @@ static int
 keeper_reg_process(struct keeper_reg *reg)
 {
 	struct keeper *k = reg->k;
-	const unsigned char *p;
 	uint32_t len;
 	uint8_t type;
 
 	while (buf_len(reg->out) < KEEPER_OUT_HIGH) {
 		if (buf_len(reg->in) < 4)
 			break;
-		p = buf_ptr(reg->in);
-		len = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		    (uint32_t)p[2] << 8 | p[3];
-		if (len < 1 || len > AGENT_FRAME_MAX) {
+		if (agent_frame_len(buf_ptr(reg->in), AGENT_FRAME_MAX, &len) !=
+		    JG_OK) {
 			log_info("keeper: connection %llu sent an agent "
 			    "message of %lu bytes: dropped",
 			    (unsigned long long)reg->cred.conn,

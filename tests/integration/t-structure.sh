@@ -151,6 +151,11 @@ is "every prototype sits under a heading naming the file that defines it" \
 queued=$(grep -ln 'msg_queue\(_buf\)\?(' "${srcs[@]}" |
 	grep -v -e '^common/msg.c$' -e '^common/proto.c$' -e '^common/jumpgate.h$')
 is "only common/proto.c queues messages (no hand-made frames)" "$queued" ""
+# ... and the processes read no length or type off the wire by hand: a
+# big-endian integer is decoded by buf.c, msg.c and the proto modules
+# (keeper-cred.c reads the stored OpenSSH key format, not a message).
+handmade=$(grep -ln '<< 24' gateway/*.c vault/*.c | grep -v '^vault/keeper-cred.c$')
+is "gateway/ and vault/ decode no frame header by hand" "$handmade" ""
 
 # The doc's message tables are the code's.
 "$JG_BUILDDIR/tests/tools/proto-doc" >"$T/tables.md" ||

@@ -7,7 +7,7 @@
  * message with its direction, its fields as the codec reads them, whether
  * a descriptor goes with it, for worker messages the states the master's
  * dispatch table allows (gateway/master-peer.c), and what it is for.
- * tests/integration/t-doc.sh checks that doc/architecture.md holds
+ * tests/integration/t-structure.sh checks that doc/architecture.md holds
  * exactly this text between its "proto tables" markers. Never installed.
  */
 
