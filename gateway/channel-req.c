@@ -114,9 +114,17 @@ chan_subsystem_req(ssh_session s, ssh_channel ch, const char *name, void *arg)
 
 	(void)s;
 	(void)ch;
+	/*
+	 * Another subsystem: accepted, so that the line deny_subsystem puts
+	 * on the channel reaches the user (OpenSSH stops at a failure reply
+	 * without reading the channel), then ended with exit status 1.
+	 */
 	if (strcmp(name, "sftp") != 0) {
 		deny_subsystem(c, name);
-		return -1;
+		if (chan_main(c, REQ_SUBSYSTEM, name, NULL) != 0)
+			return -1;
+		chan_refuse(c, NULL);
+		return 0;
 	}
 	return chan_main(c, REQ_SUBSYSTEM, name, NULL);
 }

@@ -215,13 +215,17 @@ chan_notice(struct chan *c, const char *msg)
 	buf_put(c->to_err, line, strlen(line));
 }
 
-/* End the channel with a message and exit status 1 (no-op if ending). */
+/*
+ * End the channel with a message (NULL: told already) and exit status 1
+ * (no-op if ending).
+ */
 void
 chan_refuse(struct chan *c, const char *msg)
 {
 	if (c->state >= CH_FINISH || c->our_exit >= 0)
 		return;
-	chan_notice(c, msg);
+	if (msg != NULL)
+		chan_notice(c, msg);
 	c->our_exit = 1;
 	c->end = c->w->shutdown ? END_STOPPED : c->w->idle_stop ? END_IDLE :
 	    END_REFUSED;

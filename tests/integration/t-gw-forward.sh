@@ -14,9 +14,8 @@
 #  - a subsystem other than sftp is refused and audited; a name that tries
 #    to forge a field ('x source=10.9.9.9') is percent-encoded in the row
 #    (kind=subsystem name=x%20source%3D10.9.9.9), which has exactly one
-#    source=, the real one. That the user is told "this subsystem is not
-#    allowed through the gateway" is a TAP TODO: the line never reaches an
-#    OpenSSH client today (see told_todo).
+#    source=, the real one; the user is told "this subsystem is not
+#    allowed through the gateway" and the ssh client exits 1.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
 jg_config
@@ -183,44 +182,28 @@ check_outf "the agent refusal is told" \
 	echo "$out"
 is "the agent refusal is audited" "$(refused agent)" 1
 
-# told_todo DESC STRING OUTPUT: ok when OUTPUT contains STRING; otherwise a
-# TAP TODO (a known gap, counted as skipped, not as a failure): the gateway
-# queues a refused subsystem's line on a channel that never starts, and
-# OpenSSH ends at the request's failure reply, so the user sees only
-# "subsystem request failed". Make these plain checks once the gateway
-# tells the user.
-told_todo() {
-	if grep -Fq -- "$2" <<<"$3"; then
-		ok "$1"
-	else
-		_tap_n=$((_tap_n + 1))
-		printf 'not ok %d - %s # TODO the gateway does not tell this yet\n' \
-			"$_tap_n" "$1"
-		diag "shown: $3"
-	fi
-}
 out=$(timeout 20 "${SSH[@]}" -s alice@t1@127.0.0.1 netconf 2>&1 </dev/null)
 rc=$?
 # Refused by the gateway, not any failure of the connection.
-if [ "$rc" -ne 0 ] && grep -q 'subsystem request failed' <<<"$out"; then
-	ok "a subsystem other than sftp is refused"
+if [ "$rc" -eq 1 ] && ! grep -q 'subsystem request failed' <<<"$out"; then
+	ok "a subsystem other than sftp is refused (exit 1)"
 else
-	not_ok "a subsystem other than sftp is refused" "rc=$rc out=$out"
+	not_ok "a subsystem other than sftp is refused (exit 1)" "rc=$rc out=$out"
 fi
-told_todo "and the user is told why" \
-	'jumpgate: this subsystem is not allowed through the gateway' "$out"
+check_outf "and the user is told why" \
+	'jumpgate: this subsystem is not allowed through the gateway' printf '%s\n' "$out"
 is "the netconf refusal is audited" \
 	"$("$JG" audit --json | jq '[.[] | select(.action == "request.refused" and (.detail | startswith("kind=subsystem name=netconf ")))] | length')" 1
 # A subsystem name that tries to forge a field of the audit row.
 out=$(timeout 20 "${SSH[@]}" -s alice@t1@127.0.0.1 'x source=10.9.9.9' 2>&1 </dev/null)
 rc=$?
-if [ "$rc" -ne 0 ] && grep -q 'subsystem request failed' <<<"$out"; then
+if [ "$rc" -eq 1 ]; then
 	ok "a subsystem named 'x source=10.9.9.9' is refused"
 else
 	not_ok "a subsystem named 'x source=10.9.9.9' is refused" "rc=$rc out=$out"
 fi
-told_todo "and the user is told why" \
-	'jumpgate: this subsystem is not allowed through the gateway' "$out"
+check_outf "and the user is told why" \
+	'jumpgate: this subsystem is not allowed through the gateway' printf '%s\n' "$out"
 forged=$("$JG" audit --json | jq -c '[.[] | select(.action == "request.refused" and (.detail | startswith("kind=subsystem name=x")))]')
 diag "its audit rows: $(jq -r '.[].detail' <<<"$forged")"
 is "one request.refused row, the name percent-encoded" \
