@@ -2,7 +2,10 @@
 # t-gw-lifecycle: the daemon's life and its pre-auth limits.  Pid file and
 # a second daemon on the same state; LoginGraceTime closes a silent
 # connection; silent connections never delay another user's login;
-# removing a user or a key ends the live session; SIGHUP reloads
+# removing a user or a key ends the live session, and `user del --force`
+# keeps the history: the deleted user's session row (revoked), its
+# recording (verify: intact; replay --cat shows what was typed, printed
+# and the message she was told) and her audit rows (session.start, then user.del); SIGHUP reloads
 # (IdleTimeout then closes an idle session with a message, MaxStartups
 # drops a second pre-auth connection); per-source penalty after failed
 # logins; SIGTERM tells live users and stops within the grace.
@@ -120,11 +123,17 @@ wait "${held[@]}" 2>/dev/null
 
 # Each live session below sleeps a time of its own: the target's sleep of
 # an ended session may still run, and must not pass for the next one's.
-gw alice alice@t1 'sleep 30; echo not-ended' </dev/null >"$T/del.out" 2>"$T/del.err" &
+# What alice types (stdin, echoed back by cat) and what her command prints
+# before the delete must stay in the recording.
+printf 'typed-before-del\n' |
+	gw alice alice@t1 'cat; echo printed-before-del; sleep 30; echo not-ended' \
+	>"$T/del.out" 2>"$T/del.err" &
 DPID=$!
 check "alice's session runs on the target" \
 	wait_for 10 pgrep -u jgtarget -fx 'sleep 30'
 sleep 0.5
+dsid=$("$JG" sessions --json | jq -r '[.[] | select(.user == "alice" and .state == "live")] | max_by(.id).id')
+[ -n "$dsid" ] && [ "$dsid" != null ] || bail "no live session row for alice"
 expect_error "user del refuses a user with a live session" \
 	'user alice has 1 live session: end them first' "$JG" user del alice
 check "alice is still there" sh -c "\"$JG\" user list | grep -q '^alice '"
@@ -138,6 +147,32 @@ check_out "she was told why" 'access was removed|removed' cat "$T/del.err"
 diag "stderr: $(cat "$T/del.err")"
 check "her command did not finish" bash -c "! grep -q not-ended '$T/del.out'"
 kill "$DPID" 2>/dev/null
+
+# user del keeps history: the session row, its recording, the audit.
+wait_for 5 bash -c "[ \"\$(\"$JG\" sessions --json | jq -r '.[] | select(.id == $dsid) | .ended != null')\" = true ]"
+"$JG" sessions --json >"$T/del-sessions.json"
+check "the deleted user's session $dsid is still listed (sessions --json), ended as revoked" \
+	jq -e ".[] | select(.id == $dsid) | .user == \"alice\" and .target == \"t1\" and
+		.state == \"revoked\" and .ended != null and (.command | contains(\"printed-before-del\"))" \
+	"$T/del-sessions.json"
+diag "session $dsid: $(jq -c ".[] | select(.id == $dsid) | {state, end_reason, ended}" "$T/del-sessions.json")"
+check_out "its recording still verifies" "^session $dsid: intact " "$JG" verify "$dsid"
+"$JG" replay "$dsid" --cat >"$T/del-replay.out" 2>"$T/del-replay.err"
+is "replay --cat still shows what she typed, what was printed and what she was told" \
+	"$(cat "$T/del-replay.out")" \
+	"$(printf 'typed-before-del\nprinted-before-del\njumpgate: your access was removed')"
+"$JG" audit --json >"$T/del-audit.json"
+check "the audit still has her session.start for session $dsid" jq -e \
+	"any(.[]; .action == \"session.start\" and .actor == \"alice\" and
+		(.detail | startswith(\"session=$dsid target=t1 \")))" "$T/del-audit.json"
+check "and her earlier sessions' rows (3 session.start by alice)" jq -e \
+	'[.[] | select(.action == "session.start" and .actor == "alice")] | length == 3' \
+	"$T/del-audit.json"
+check "then the user.del row for alice, after them" jq -e \
+	"([.[] | select(.action == \"user.del\" and .detail == \"user=alice\")] | length == 1) and
+	 ([.[] | select(.action == \"user.del\")][0].id >
+	  [.[] | select(.action == \"session.start\" and (.detail | startswith(\"session=$dsid \")))][0].id)" \
+	"$T/del-audit.json"
 
 bob_fp=$(ssh-keygen -lf "$T/keys/bob.pub" | awk '{print $2}')
 gw bob bob@t1 'sleep 31; echo not-ended' </dev/null >"$T/kdel.out" 2>"$T/kdel.err" &

@@ -7,6 +7,12 @@
 # roles, and the revoked user's live session ends within seconds; at the
 # due time the daemon closes a campaign, undecided items taking its
 # default. Everything is audited; bad input is one clear line.
+# `review list --json` is read with jq at each step: the campaign's id,
+# state, reviewers, roles, default, its counts (items, decided, the
+# undecided ones as items - decided, revoke) and who closed it when:
+# open with 2 of 3 decided before the close, closed by the caller with all
+# 3 decided (the default counts) after it, and the due campaign closed by
+# jumpgated with its one item revoked by default.
 . "$JG_SRCDIR/tests/integration/lib.sh"
 jg_setup
 jg_init
@@ -70,12 +76,32 @@ check_out "on the host, carol changes her mind on bob (--as)" "^item 2: keep bob
 	"$JG" review decide 2 keep --as carol --comment "on call"
 expect_usage "decide needs --as" "needs ITEM, keep or revoke, and --as USER" "$JG" review decide 2 keep
 check_out "review list shows the progress" '^1 +open +.* auditor +3 +2 +1  keep$' "$JG" review list
+# rl JQ-EXPR: `review list --json` parses and the expression is true.
+rl() {
+	"$JG" review list --json >"$T/rl.json" || return 1
+	jq -e "$1" "$T/rl.json" >/dev/null
+}
+me=$(id -un)
+check "review list --json: one campaign, id 1, open, for auditor on ops, default keep" rl \
+	'length == 1 and .[0].id == 1 and .[0].state == "open" and
+	 .[0].reviewer_role == "auditor" and .[0].roles == "ops" and
+	 .[0].default == "keep" and .[0].created_by == "'"$me"'" and
+	 (.[0].due | test("^20"))'
+check "review list --json: 3 items, 2 decided, 1 undecided, 1 to revoke" rl \
+	'.[0].items == 3 and .[0].decided == 2 and .[0].items - .[0].decided == 1 and .[0].revoke == 1'
+check "review list --json: not closed yet (closed, closed_by null)" rl \
+	'.[0].closed == null and .[0].closed_by == null'
 check "each decision is audited" sh -c "\"$JG\" audit --json | jq -e \
 	'[.[] | select(.action == \"review.decide\")] | length == 3 and
 	 any(.[]; .detail | contains(\"item=1 as carol user=alice role=ops decision=revoke comment=left the team\"))' >/dev/null"
 
 # ------------------------------------------------------------- close
 check_out "closing takes alice's role" '^closed review 1: 1 role revoked, 2 kept$' "$JG" review close 1
+check "review list --json after close: closed, by the caller" rl \
+	'length == 1 and .[0].id == 1 and .[0].state == "closed" and
+	 (.[0].closed | test("^20")) and .[0].closed_by == "'"$me"'"'
+check "review list --json after close: all 3 decided (the default counts), 0 undecided, 1 revoke" rl \
+	'.[0].items == 3 and .[0].decided == 3 and .[0].items - .[0].decided == 0 and .[0].revoke == 1'
 check "alice's live session on t1 ends within seconds" \
 	wait_for 10 sh -c "tmux -S '$TS' capture-pane -p -S -50 | grep -q client-gone"
 check "she was told why" sh -c "tmux -S '$TS' capture-pane -p -S -50 | grep -q 'your access to t1 was removed'"
@@ -105,6 +131,10 @@ wait_for 15 sh -c "tmux -S '$TS' capture-pane -p | grep -q 'jgtarget@'" ||
 	bail "bob's shell did not start"
 check_out "a review due in 2 s, undecided items revoked" '^review 2: 1 item for role auditor' \
 	"$JG" review start --role dba --due 2s --default revoke
+check "review list --json: review 2 open, 1 item, none decided, default revoke" rl \
+	'length == 2 and (map(.id) == [1, 2]) and
+	 (.[] | select(.id == 2) | .state == "open" and .roles == "dba" and
+	  .default == "revoke" and .items == 1 and .decided == 0 and .revoke == 0)'
 sleep 2.5
 expect_error "past its due time, no decision" "review 2 is (past its due time|closed): item 4 can no longer be decided" \
 	jg_as carol carol@127.0.0.1 review 4 keep
@@ -116,6 +146,10 @@ tmux_stop "$TS"
 check "as jumpgated, by the default" sh -c "\"$JG\" audit --json | jq -e \
 	'any(.[]; .action == \"review.revoke\" and .actor == \"jumpgated\" and (.detail | contains(\"user=bob role=dba by=default\")))' >/dev/null"
 check_out "review list shows both closed" '^2 +closed ' "$JG" review list
+check "review list --json: review 2 closed by jumpgated, its item revoked by default" rl \
+	'(.[] | select(.id == 2) | .state == "closed" and .closed_by == "jumpgated" and
+	  .items == 1 and .decided == 1 and .revoke == 1) and
+	 (.[] | select(.id == 1) | .state == "closed" and .decided == 3)'
 
 # ------------------------------------------------------------- bad input
 snap_save
