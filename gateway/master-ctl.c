@@ -3,7 +3,9 @@
 /*
  * StateDirectory/control.sock, mode 0600, and a peer must be root or the
  * daemon's own uid (SO_PEERCRED). Requests are framed messages decoded by
- * common/proto-ctl.c; an unknown or malformed one gets C_ERROR and the
+ * common/proto-ctl.c in one place, master_ctl_io, against a table that
+ * says in which states of the connection each may come (one watch at a
+ * time); an unknown, misplaced or malformed one gets C_ERROR and the
  * connection is closed. An unseal passphrase goes on to the keeper at
  * once and is wiped from our buffers; the tool gets its answer when the
  * keeper has tried it.
@@ -67,10 +69,11 @@ master_ctl_write(evutil_socket_t fd, short ev, void *arg)
 }
 
 static void
-master_ctl_state(struct ctl *c)
+master_ctl_state(struct ctl *c, const void *msg)
 {
 	struct c_state st;
 
+	(void)msg;
 	st.unsealed = c->m->unsealed ? 1 : 0;
 	snprintf(st.message, sizeof(st.message), "%s", c->m->keeper_status);
 	master_ctl_sent(c, c_state_send(c->conn, &st, -1));
@@ -97,17 +100,18 @@ master_ctl_unsealed(struct master *m)
 	for (i = 0; i < MASTER_CTL_MAX; i++)
 		if (m->ctls[i].conn != NULL && m->ctls[i].waiting_unseal) {
 			m->ctls[i].waiting_unseal = 0;
-			master_ctl_state(&m->ctls[i]);
+			master_ctl_state(&m->ctls[i], NULL);
 		}
 }
 
 static void
-master_ctl_sessions(struct ctl *c)
+master_ctl_sessions(struct ctl *c, const void *msg)
 {
 	struct c_session cs;
 	struct peer *p;
 	size_t i;
 
+	(void)msg;
 	for (p = c->m->peers; p != NULL && c->conn != NULL; p = p->next)
 		for (i = 0; i < p->nsessions && c->conn != NULL; i++) {
 			if (p->sessions[i] <= 0)
@@ -126,12 +130,12 @@ master_ctl_sessions(struct ctl *c)
 }
 
 static void
-master_ctl_unseal(struct ctl *c, struct buf *in)
+master_ctl_unseal(struct ctl *c, const void *msg)
 {
-	struct c_unseal cu;
+	const struct c_unseal *cu = msg;
 	struct k_unseal ku;
 
-	if (c_unseal_dec(in, -1, &cu) != JG_OK || cu.passphrase.len == 0) {
+	if (cu->passphrase.len == 0) {
 		master_ctl_error(c, "bad unseal request");
 		return;
 	}
@@ -140,29 +144,28 @@ master_ctl_unseal(struct ctl *c, struct buf *in)
 		master_ctl_error(c, MASTER_AUDIT_DOWN ": unseal refused");
 		return;
 	}
-	ku.passphrase = cu.passphrase;
+	ku.passphrase = cu->passphrase;
 	master_keeper_sent(c->m, k_unseal_send(c->m->keeper, &ku, -1));
 	c->waiting_unseal = 1;
 }
 
 /* kill ID | kill --user U from the host: audited with the tool's user. */
 static void
-master_ctl_kill(struct ctl *c, struct buf *in)
+master_ctl_kill(struct ctl *c, const void *msg)
 {
-	struct c_kill ck;
+	const struct c_kill *ck = msg;
 	struct c_killed ok;
 	char err[256], actor[JG_NAME_MAX + 1];
 	int n;
 
-	if (c_kill_dec(in, -1, &ck) != JG_OK || (ck.id == 0 &&
-	    !name_valid(ck.user))) {
+	if (ck->id == 0 && !name_valid(ck->user)) {
 		master_ctl_error(c, "bad kill request");
 		return;
 	}
-	snprintf(actor, sizeof(actor), "%s", name_valid(ck.actor) ? ck.actor :
-	    "root");
-	if (master_kill(c->m, ck.id, ck.id == 0 ? ck.user : NULL, actor, 1,
-	    ck.reason, &n, err, sizeof(err)) != JG_OK) {
+	snprintf(actor, sizeof(actor), "%s", name_valid(ck->actor) ?
+	    ck->actor : "root");
+	if (master_kill(c->m, ck->id, ck->id == 0 ? ck->user : NULL, actor, 1,
+	    ck->reason, &n, err, sizeof(err)) != JG_OK) {
 		master_ctl_error(c, err);
 		return;
 	}
@@ -176,29 +179,28 @@ master_ctl_kill(struct ctl *c, struct buf *in)
  * follows when the session ends. One watch per connection.
  */
 static void
-master_ctl_watch(struct ctl *c, struct buf *in)
+master_ctl_watch(struct ctl *c, const void *msg)
 {
-	struct c_watch cw;
+	const struct c_watch *cw = msg;
 	struct c_watching ok;
 	char text[256], detail[128], actor[JG_NAME_MAX + 1];
 	int fd, kfd, live;
 
-	if (c_watch_dec(in, -1, &cw) != JG_OK || cw.id == 0 ||
-	    c->watching != 0) {
+	if (cw->id == 0) {
 		master_ctl_error(c, "bad watch request");
 		return;
 	}
-	snprintf(actor, sizeof(actor), "%s", name_valid(cw.actor) ? cw.actor :
-	    "root");
+	snprintf(actor, sizeof(actor), "%s", name_valid(cw->actor) ?
+	    cw->actor : "root");
 	snprintf(detail, sizeof(detail), "session=%llu on the host",
-	    (unsigned long long)cw.id);
-	if (master_recording_share(c->m, actor, cw.id, 1, "session.watch",
+	    (unsigned long long)cw->id);
+	if (master_recording_share(c->m, actor, cw->id, 1, "session.watch",
 	    detail, &fd, &kfd, &live, text, sizeof(text)) != JG_OK) {
 		master_ctl_error(c, text);
 		return;
 	}
-	c->watching = cw.id;
-	ok.id = cw.id;
+	c->watching = cw->id;
+	ok.id = cw->id;
 	master_ctl_sent(c, c_watching_send(c->conn, &ok, fd));
 	if (c->conn != NULL)
 		master_ctl_sent(c, proto_send(&proto_ctl, c->conn,
@@ -220,6 +222,50 @@ master_ctl_watch_ended(struct master *m, long long id)
 			master_ctl_sent(&m->ctls[i], c_watch_end_send(
 			    m->ctls[i].conn, &we, -1));
 		}
+}
+
+/* Which request may come when; the handlers get it decoded. */
+enum { CS_IDLE = 0x1, CS_WATCHING = 0x2 };
+#define CS_ANY (CS_IDLE | CS_WATCHING)
+static const struct {
+	uint32_t type;
+	int states;
+	void (*fn)(struct ctl *, const void *);
+	const char *what;
+} master_ctl_handlers[] = {
+	{ MSG_C_STATUS, CS_ANY, master_ctl_state, "status" },
+	{ MSG_C_SESSIONS, CS_ANY, master_ctl_sessions, "sessions" },
+	{ MSG_C_UNSEAL, CS_ANY, master_ctl_unseal, "unseal" },
+	{ MSG_C_KILL, CS_ANY, master_ctl_kill, "kill" },
+	{ MSG_C_WATCH, CS_IDLE, master_ctl_watch, "watch" },	/* one */
+};
+#define MASTER_CTL_NHANDLERS \
+	(sizeof(master_ctl_handlers) / sizeof(master_ctl_handlers[0]))
+
+static void
+master_ctl_dispatch(struct ctl *c, uint32_t type, struct buf *in)
+{
+	char why[64];
+	void *msg;
+	size_t i;
+
+	for (i = 0; i < MASTER_CTL_NHANDLERS; i++)
+		if (master_ctl_handlers[i].type == type)
+			break;
+	if (i == MASTER_CTL_NHANDLERS) {
+		master_ctl_error(c, "unknown request");
+		return;
+	}
+	snprintf(why, sizeof(why), "bad %s request",
+	    master_ctl_handlers[i].what);
+	if (!(master_ctl_handlers[i].states & (c->watching != 0 ?
+	    CS_WATCHING : CS_IDLE)) ||
+	    proto_dec_new(&proto_ctl, type, in, -1, &msg) != JG_OK) {
+		master_ctl_error(c, why);
+		return;
+	}
+	master_ctl_handlers[i].fn(c, msg);
+	proto_free(&proto_ctl, type, msg);
 }
 
 static void
@@ -245,34 +291,7 @@ master_ctl_io(evutil_socket_t fd, short ev, void *arg)
 			master_ctl_error(c, "no descriptors here");
 			break;
 		}
-		switch (type) {
-		case MSG_C_STATUS:
-			if (proto_dec(&proto_ctl, type, in, -1, NULL, 0) ==
-			    JG_OK)
-				master_ctl_state(c);
-			else
-				master_ctl_error(c, "bad status request");
-			break;
-		case MSG_C_SESSIONS:
-			if (proto_dec(&proto_ctl, type, in, -1, NULL, 0) ==
-			    JG_OK)
-				master_ctl_sessions(c);
-			else
-				master_ctl_error(c, "bad sessions request");
-			break;
-		case MSG_C_UNSEAL:
-			master_ctl_unseal(c, in);
-			break;
-		case MSG_C_KILL:
-			master_ctl_kill(c, in);
-			break;
-		case MSG_C_WATCH:
-			master_ctl_watch(c, in);
-			break;
-		default:
-			master_ctl_error(c, "unknown request");
-			break;
-		}
+		master_ctl_dispatch(c, type, in);
 		buf_reset(in);		/* wipes a passphrase */
 	}
 	buf_free(in);

@@ -119,7 +119,7 @@ master_w_mfa(struct master *m, struct peer *p, const void *msg)
 	char detail[256];
 	time_t now;
 
-	if (p->mfa_wait || p->mfa_fails >= MASTER_MFA_TRIES)
+	if (p->mfa_fails >= MASTER_MFA_TRIES)
 		return JG_EINVAL;	/* the worker keeps no such count */
 	if (m->keeper == NULL || !m->unsealed) {
 		master_mfa_reply(p, 0, 1, "the vault is sealed: one-time codes "
@@ -157,7 +157,7 @@ master_w_mfa(struct master *m, struct peer *p, const void *msg)
 	master_keeper_sent(m, k_mfa_check_send(m->keeper, &kc, -1));
 	explicit_bzero(kc.answer, sizeof(kc.answer));
 	store_mfa_clear(&mf);
-	p->mfa_wait = 1;
+	p->state = PEER_MFA_CHECK;	/* W_MFA is refused until the result */
 	return JG_OK;
 }
 
@@ -175,9 +175,9 @@ master_k_mfa_result(struct master *m, const void *msg)
 	for (p = m->peers; p != NULL; p = p->next)
 		if (p->conn_id == kr->conn)
 			break;
-	if (p == NULL || p->dead || p->state != PEER_MFA || !p->mfa_wait)
+	if (p == NULL || p->dead || p->state != PEER_MFA_CHECK)
 		return;		/* gone meanwhile */
-	p->mfa_wait = 0;
+	p->state = PEER_MFA;
 	if (kr->sealed) {
 		master_mfa_reply(p, 0, 1, "the vault is sealed: one-time codes "
 		    "cannot be checked now");
@@ -244,8 +244,8 @@ master_mfa_abandon(struct master *m)
 	struct peer *p;
 
 	for (p = m->peers; p != NULL; p = p->next)
-		if (!p->dead && p->state == PEER_MFA && p->mfa_wait) {
-			p->mfa_wait = 0;
+		if (!p->dead && p->state == PEER_MFA_CHECK) {
+			p->state = PEER_MFA;
 			master_mfa_reply(p, 0, 1, "the gateway cannot check "
 			    "one-time codes right now");
 		}

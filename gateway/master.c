@@ -238,11 +238,11 @@ master_check_access(struct master *m)
 		return 0;
 	m->data_version = v;
 	for (p = m->peers; p != NULL; p = p->next) {
-		if (p->dead || !(p->state & (PEER_LOGGED_IN | PEER_MFA)) ||
+		if (p->dead || !(p->state & (PEER_LOGGED_IN | PEER_MFA_ANY)) ||
 		    p->kill_at != 0)
 			continue;
 		rc = store_key_owner(m->store, p->fp, owner, sizeof(owner));
-		if (p->state == PEER_MFA) {
+		if (p->state & PEER_MFA_ANY) {
 			/* at the code prompt: a key or user gone ends it */
 			if (rc != JG_OK && rc != JG_EBUSY)
 				master_peer_kill(p, "user or key removed at "

@@ -33,9 +33,11 @@ enum peer_state {
 	PEER_AUTHED = 0x2,	/* logged in, no target yet (command mode) */
 	PEER_AUTHORIZED = 0x4,	/* a target granted: sessions may open */
 	PEER_MFA = 0x8,		/* key accepted, a one-time code awaited */
+	PEER_MFA_CHECK = 0x10,	/* a code is with the keeper: no other */
 };
+#define PEER_MFA_ANY (PEER_MFA | PEER_MFA_CHECK)
 #define PEER_LOGGED_IN (PEER_AUTHED | PEER_AUTHORIZED)
-#define PEER_NOT_IN (PEER_PREAUTH | PEER_MFA)	/* counted as pre-auth */
+#define PEER_NOT_IN (PEER_PREAUTH | PEER_MFA_ANY)	/* counted as pre-auth */
 #define MASTER_MFA_TRIES 3	/* wrong codes one connection may give */
 
 struct peer {
@@ -73,7 +75,6 @@ struct peer {
 	uint32_t keeper_gen;	/* the keeper its registration is with */
 	int mfa;		/* logged in with a one-time code */
 	int mfa_fails;
-	int mfa_wait;		/* a code is with the keeper */
 	uint32_t mfa_version;	/* of the codes it was checked against */
 };
 

@@ -77,69 +77,129 @@ worker_flush(struct worker *w, int queued)
 	return JG_OK;
 }
 
-/* The master's unprompted messages: a notice, a kill, a watched session's end, a new keeper, or the order to stop. */
+/*
+ * The master's unprompted messages: a new keeper, a kill, a watched
+ * session's end, a notice, or the order to stop. Like the master's table
+ * of worker messages, this one says in which states each may come, and
+ * the dispatch refuses the rest before decoding: a master that breaks
+ * the rules is broken, and the worker stops (fatalx).
+ */
+enum {
+	WS_PREAUTH = 0x1,	/* before the login stands */
+	WS_AUTHED = 0x2,	/* logged in, no keeper registration */
+	WS_REGISTERED = 0x4,	/* authorized for a target: keeper_fd */
+};
+#define WS_LOGGED_IN (WS_AUTHED | WS_REGISTERED)
+
+static int
+worker_state(const struct worker *w)
+{
+	if (!w->authed)
+		return WS_PREAUTH;
+	return w->keeper_fd == -1 ? WS_AUTHED : WS_REGISTERED;
+}
+
+/*
+ * The keeper was restarted: same descriptor number, new socket, so
+ * libssh's agent (upstream.c) follows too.
+ */
+static void
+worker_m_keeper(struct worker *w, const void *msg, int fd)
+{
+	(void)msg;
+	if (dup2(fd, w->keeper_fd) == -1)
+		fatalx("cannot take the new keeper's socket");
+	close(fd);
+	log_verbose("%s: registered with the new vault keeper", w->user);
+}
+
+static void
+worker_m_kill(struct worker *w, const void *msg, int fd)
+{
+	const struct m_kill *k = msg;
+	struct chan *c;
+
+	(void)fd;
+	/* Gone already if it ended meanwhile: nothing to do. */
+	for (c = w->chans; c != NULL; c = c->next)
+		if (c->session_id == (long long)k->id) {
+			chan_kill(c, k->message);
+			w->pump_soon = 1;
+		}
+	log_info("%s: session %llu: %s", w->user, (unsigned long long)k->id,
+	    k->message);
+}
+
+static void
+worker_m_watch_end(struct worker *w, const void *msg, int fd)
+{
+	const struct m_watch_end *we = msg;
+
+	(void)fd;
+	command_play_ended(w, (long long)we->id);
+}
+
+static void
+worker_m_notice(struct worker *w, const void *msg, int fd)
+{
+	const struct m_notice *n = msg;
+	struct chan *c;
+
+	(void)fd;
+	/* Shown on terminals; a pipe's data is left alone. */
+	for (c = w->chans; c != NULL; c = c->next)
+		if (c->has_pty && c->state == CH_RUNNING)
+			chan_notice(c, n->text);
+	log_info("%s: %s", w->user, n->text);
+}
+
+static void
+worker_m_shutdown(struct worker *w, const void *msg, int fd)
+{
+	const struct m_shutdown *sd = msg;
+
+	(void)fd;
+	if (stop_reason_name(sd->reason) == NULL)
+		fatalx("the master's order to stop has no known reason");
+	w->shutdown = 1;
+	/* How the sessions end, for their rows and recordings. */
+	w->stop = sd->reason;
+	snprintf(w->shutdown_msg, sizeof(w->shutdown_msg), "%s", sd->message);
+}
+
+static const struct {
+	uint32_t type;
+	int states;
+	void (*fn)(struct worker *, const void *, int);
+} worker_handlers[] = {
+	{ MSG_M_KEEPER, WS_REGISTERED, worker_m_keeper },
+	{ MSG_M_KILL, WS_LOGGED_IN, worker_m_kill },
+	{ MSG_M_WATCH_END, WS_LOGGED_IN, worker_m_watch_end },
+	{ MSG_M_NOTICE, WS_LOGGED_IN, worker_m_notice },
+	/* a stop may come at any time, and again (a grant's end, then
+	   the daemon's) */
+	{ MSG_M_SHUTDOWN, WS_PREAUTH | WS_LOGGED_IN, worker_m_shutdown },
+};
+
 static void
 worker_handle_async(struct worker *w, uint32_t type, struct buf *in, int fd)
 {
-	struct m_shutdown sd;
-	struct m_notice n;
-	struct chan *c;
+	const struct proto_msg *d = proto_find(&proto_wm, type);
+	void *msg = NULL;
+	size_t i;
 
-	if (type == MSG_M_KEEPER) {
-		/*
-		 * The keeper was restarted: same descriptor number, new
-		 * socket, so libssh's agent (upstream.c) follows too.
-		 */
-		if (proto_dec(&proto_wm, type, in, fd, NULL, 0) != JG_OK ||
-		    w->keeper_fd == -1)
-			fatalx("unexpected new keeper from the master");
-		if (dup2(fd, w->keeper_fd) == -1)
-			fatalx("cannot take the new keeper's socket");
-		close(fd);
-		log_verbose("%s: registered with the new vault keeper",
-		    w->user);
-		return;
-	}
-	if (type == MSG_M_KILL) {
-		struct m_kill k;
-
-		if (m_kill_dec(in, fd, &k) != JG_OK)
-			fatalx("malformed kill from the master");
-		/* Gone already if it ended meanwhile: nothing to do. */
-		for (c = w->chans; c != NULL; c = c->next)
-			if (c->session_id == (long long)k.id) {
-				chan_kill(c, k.message);
-				w->pump_soon = 1;
-			}
-		log_info("%s: session %llu: %s", w->user,
-		    (unsigned long long)k.id, k.message);
-		return;
-	}
-	if (type == MSG_M_WATCH_END) {
-		struct m_watch_end we;
-
-		if (m_watch_end_dec(in, fd, &we) != JG_OK)
-			fatalx("malformed watch end from the master");
-		command_play_ended(w, (long long)we.id);
-		return;
-	}
-	if (type == MSG_M_NOTICE) {
-		if (m_notice_dec(in, fd, &n) != JG_OK)
-			fatalx("malformed notice from the master");
-		/* Shown on terminals; a pipe's data is left alone. */
-		for (c = w->chans; c != NULL; c = c->next)
-			if (c->has_pty && c->state == CH_RUNNING)
-				chan_notice(c, n.text);
-		log_info("%s: %s", w->user, n.text);
-		return;
-	}
-	if (type != MSG_M_SHUTDOWN || m_shutdown_dec(in, fd, &sd) != JG_OK ||
-	    stop_reason_name(sd.reason) == NULL)
-		fatalx("unexpected message %u from the master", type);
-	w->shutdown = 1;
-	/* How the sessions end, for their rows and recordings. */
-	w->stop = sd.reason;
-	snprintf(w->shutdown_msg, sizeof(w->shutdown_msg), "%s", sd.message);
+	for (i = 0; i < sizeof(worker_handlers) / sizeof(worker_handlers[0]);
+	    i++)
+		if (worker_handlers[i].type == type)
+			break;
+	if (i == sizeof(worker_handlers) / sizeof(worker_handlers[0]) ||
+	    !(worker_handlers[i].states & worker_state(w)))
+		fatalx("unexpected message %s from the master", d != NULL ?
+		    d->name : "(unknown)");
+	if (proto_dec_new(&proto_wm, type, in, fd, &msg) != JG_OK)
+		fatalx("malformed %s from the master", d->name);
+	worker_handlers[i].fn(w, msg, fd);
+	proto_free(&proto_wm, type, msg);
 }
 
 /*
