@@ -74,20 +74,28 @@ jgd_shifted() {
 		bail "jumpgated did not start: $(_tail "$T/jumpgated.$runs.log")"
 }
 
+# grant_session WHICH REASON OUT: alice requests g1 for 25 s, bob approves,
+# and a session under the grant prints a line every 0.5 s into $T/OUT.out
+# ($T/OUT.end: when it ended). Sets t_grant, gpid, gid.
+grant_session() {
+	local req
+	req=$(jg_as alice alice@127.0.0.1 request g1 --reason "$2" --duration 25s </dev/null |
+		sed -n 's/^request \([0-9]*\) pending.*/\1/p')
+	check "$1: alice's request is filed" test -n "$req"
+	check_out "$1: bob approves it" 'approved request' jg_as bob bob@127.0.0.1 approve "$req" </dev/null
+	t_grant=$(now)
+	{ jg_as alice alice@g1@127.0.0.1 'for i in $(seq 1 90); do echo g-$i; sleep 0.5; done' \
+		</dev/null >"$T/$3.out" 2>"$T/$3.err"; now >"$T/$3.end"; } &
+	gpid=$!
+	wait_for 10 grep -q g-2 "$T/$3.out" || diag "$1: the grant's session did not start"
+	gid=$(last_id)
+}
+
 # ------------------------------------------------ forward: +1 h at JUMP_AT
 jgd_shifted -3600 12
 id0=$(last_id)
 # A grant of 25 s, approved and used before the jump.
-req=$(jg_as alice alice@127.0.0.1 request g1 --reason clock test --duration 25s </dev/null |
-	sed -n 's/^request \([0-9]*\) pending.*/\1/p')
-check "forward: alice's request is filed" test -n "$req"
-check_out "forward: bob approves it" 'approved request' jg_as bob bob@127.0.0.1 approve "$req" </dev/null
-t_grant=$(now)
-{ jg_as alice alice@g1@127.0.0.1 'for i in $(seq 1 90); do echo g-$i; sleep 0.5; done' \
-	</dev/null >"$T/g.out" 2>"$T/g.err"; now >"$T/g.end"; } &
-gpid=$!
-wait_for 10 grep -q g-2 "$T/g.out" || diag "the grant's session did not start"
-gid=$(last_id)
+grant_session forward "clock test" g
 diag "forward: the grant session ($gid) is up $(since "$t_grant") s after the approval"
 
 # The idle session: its data stops 1 s before the jump, comes back 2 s
@@ -136,16 +144,7 @@ jgd_stop
 jgd_shifted +3600 14
 # A grant of 25 s, approved and used before the jump: its end taken from
 # the wall clock would come an hour late (the loop's own end, 45 s).
-req=$(jg_as alice alice@127.0.0.1 request g1 --reason clock test back --duration 25s </dev/null |
-	sed -n 's/^request \([0-9]*\) pending.*/\1/p')
-check "backward: alice's request is filed" test -n "$req"
-check_out "backward: bob approves it" 'approved request' jg_as bob bob@127.0.0.1 approve "$req" </dev/null
-t_grant=$(now)
-{ jg_as alice alice@g1@127.0.0.1 'for i in $(seq 1 90); do echo g-$i; sleep 0.5; done' \
-	</dev/null >"$T/bg.out" 2>"$T/bg.err"; now >"$T/bg.end"; } &
-gpid=$!
-wait_for 10 grep -q g-2 "$T/bg.out" || diag "backward: the grant's session did not start"
-gid=$(last_id)
+grant_session backward "clock test back" bg
 check "backward: the approval and the grant's session came before the jump" \
 	awk -v a="$(now)" -v j="$JUMP_AT" 'BEGIN { exit !(a < j) }'
 sleep_until "$(awk -v j="$JUMP_AT" 'BEGIN { printf "%.3f", j - 2.5 }')"
