@@ -29,11 +29,12 @@ gone() { wait_for "$2" sh -c "! kill -0 $1 2>/dev/null"; }
 
 # --------------------------------------------------- by an auditor
 live a
+start=$(date +%s%N)
 check_out "carol kills alice's session through the gateway" "^killed session $SID\$" \
 	jg_as carol carol@127.0.0.1 kill "$SID" --reason maintenance window
-start=$SECONDS
+# a functional deadline (2 s asked), checked with a generous bound
 if gone "$LPID" 5; then
-	ok "the session ended within seconds ($((SECONDS - start)) s)"
+	ok "the session ended within seconds ($(( ($(date +%s%N) - start) / 1000000 )) ms from the kill command's start)"
 else
 	not_ok "the session ended within seconds"
 fi
