@@ -693,6 +693,7 @@ struct msgconn *msg_new(int fd);
 void msg_free(struct msgconn *);
 int msg_fd(const struct msgconn *);
 int msg_pending(const struct msgconn *);
+int msg_buffered(const struct msgconn *);
 int msg_queue(struct msgconn *, uint32_t type, const void *, size_t,
 	    int passfd);
 int msg_queue_buf(struct msgconn *, uint32_t type, const struct buf *,

@@ -87,6 +87,13 @@ msg_pending(const struct msgconn *m)
 	return m->head != NULL;
 }
 
+/* Bytes read and not yet taken as frames: a read event will not say so. */
+int
+msg_buffered(const struct msgconn *m)
+{
+	return buf_len(m->in) > 0;
+}
+
 /* Queue a frame; passfd (or -1) is owned by the queue from here on. */
 int
 msg_queue(struct msgconn *m, uint32_t type, const void *payload, size_t len,

@@ -120,9 +120,9 @@ chan_subsystem_req(ssh_session s, ssh_channel ch, const char *name, void *arg)
 	 * without reading the channel), then ended with exit status 1.
 	 */
 	if (strcmp(name, "sftp") != 0) {
-		deny_subsystem(c, name);
 		if (chan_main(c, REQ_SUBSYSTEM, name, NULL) != 0)
-			return -1;
+			return -1;	/* a second main request: refused */
+		deny_subsystem(c, name);
 		chan_refuse(c, NULL);
 		return 0;
 	}

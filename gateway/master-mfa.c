@@ -118,6 +118,7 @@ master_w_mfa(struct master *m, struct peer *p, const void *msg)
 	struct store_mfa mf;
 	char detail[256];
 	time_t now;
+	int rc;
 
 	if (p->mfa_fails >= MASTER_MFA_TRIES)
 		return JG_EINVAL;	/* the worker keeps no such count */
@@ -154,9 +155,15 @@ master_w_mfa(struct master *m, struct peer *p, const void *msg)
 	snprintf(kc.answer, sizeof(kc.answer), "%s", rq->answer);
 	kc.last_step = mf.last_step;
 	kc.recovery_used = mf.recovery_used;
-	master_keeper_sent(m, k_mfa_check_send(m->keeper, &kc, -1));
+	rc = k_mfa_check_send(m->keeper, &kc, -1);
+	master_keeper_sent(m, rc);
 	explicit_bzero(kc.answer, sizeof(kc.answer));
 	store_mfa_clear(&mf);
+	if (rc != JG_OK) {		/* no result will come */
+		master_mfa_reply(p, 0, 1, "the gateway cannot check one-time "
+		    "codes right now");
+		return JG_OK;
+	}
 	p->state = PEER_MFA_CHECK;	/* W_MFA is refused until the result */
 	return JG_OK;
 }

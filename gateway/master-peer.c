@@ -109,6 +109,7 @@ master_peer_stop(struct peer *p, uint32_t reason, const char *message)
 	sd.reason = reason;
 	snprintf(sd.message, sizeof(sd.message), "%s", message);
 	master_peer_sent(p, m_shutdown_send(p->conn, &sd, -1));
+	p->stopping = 1;
 	if (p->kill_at == 0 && reason != STOP_GATEWAY)
 		p->kill_at = clock_sec() + MASTER_KILL_GRACE;
 }

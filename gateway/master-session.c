@@ -183,7 +183,7 @@ master_w_session_open(struct master *m, struct peer *p, const void *msg)
 	struct m_session an;
 	long long id = 0;
 	size_t i;
-	int ok, fd = -1;
+	int ok, rc, fd = -1;
 
 	if (str_has_control(rq->kind))
 		return JG_EINVAL;
@@ -196,8 +196,12 @@ master_w_session_open(struct master *m, struct peer *p, const void *msg)
 	snprintf(ss.source, sizeof(ss.source), "%s", p->source);
 	master_sessions_compact(p);
 	memset(&an, 0, sizeof(an));
-	if (master_recording_room(m, p, an.message, sizeof(an.message)) !=
-	    JG_OK) {
+	/* a worker told to stop may not have read it yet: no new session */
+	if (p->stopping)
+		snprintf(an.message, sizeof(an.message), "the gateway is "
+		    "ending this connection: no new session");
+	if (p->stopping || master_recording_room(m, p, an.message,
+	    sizeof(an.message)) != JG_OK) {
 		master_log_refused(LOG_LVL_INFO, p->user, p->target, p->source,
 		    "%s", an.message);
 		master_peer_sent(p, m_session_send(p->conn, &an, -1));
@@ -206,20 +210,25 @@ master_w_session_open(struct master *m, struct peer *p, const void *msg)
 	for (i = 0; ss.detail[i] != '\0'; i++)	/* shown to auditors later */
 		if ((unsigned char)ss.detail[i] < 0x20 || ss.detail[i] == 0x7f)
 			ss.detail[i] = '?';
-	ok = p->nsessions < MASTER_PEER_SESSIONS &&
-	    store_session_open(m->store, &ss, &id) == JG_OK;
 	/* the row and its audit row go in one transaction, or neither */
-	snprintf(an.message, sizeof(an.message), "%s", p->nsessions >=
-	    MASTER_PEER_SESSIONS ? "the gateway cannot record this session: "
-	    "too many sessions on this connection" : "the gateway cannot "
-	    "record this session: its audit record cannot be written");
-	if (ok) {
+	if (p->nsessions >= MASTER_PEER_SESSIONS) {
+		ok = 0;
+		snprintf(an.message, sizeof(an.message), "the gateway cannot "
+		    "record this session: too many sessions on this "
+		    "connection");
+	} else if ((rc = store_session_open(m->store, &ss, &id)) != JG_OK) {
+		ok = 0;
+		log_error("session for %s on %s: %s", p->user, p->target,
+		    store_errmsg(m->store));
+		snprintf(an.message, sizeof(an.message), "the gateway cannot "
+		    "record this session: %s", rc == JG_EBUSY ? MASTER_DB_BUSY
+		    ", try again in a moment" : "its audit record cannot be "
+		    "written");
+	} else {
+		ok = 1;
 		memset(&p->sbytes[p->nsessions], 0, sizeof(p->sbytes[0]));
 		p->sessions[p->nsessions++] = id;
 	}
-	else
-		log_error("session for %s on %s: %s", p->user, p->target,
-		    store_errmsg(m->store));
 	if (ok && (fd = master_recording_create(m, id)) == -1) {
 		ok = 0;
 		p->sessions[--p->nsessions] = 0;

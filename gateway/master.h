@@ -67,6 +67,7 @@ struct peer {
 	int dead;		/* killed; waiting for SIGCHLD */
 	int reaped;		/* exited: its last messages are read */
 	time_t kill_at;		/* told to stop; killed if still here then */
+	int stopping;		/* told to stop: no new session opens */
 	/* access through a grant: ended by the master when the grant ends */
 	long long grant_id;
 	time_t grant_deadline;	/* monotonic */

@@ -492,13 +492,38 @@ record_flush_all(struct worker *w)
  * server command ("rsync --server [--sender] FLAGS . PATH...") with the
  * bytes that went its way, the protocol's own included, and no hash.
  */
+/*
+ * The command is split on spaces as the target's shell will split it
+ * (record_is_transfer let no quote or backslash through): --sender
+ * anywhere makes it a download, and its paths are the words after "."
+ * that are no option.
+ */
 static void
 record_rsync_start(struct chan *c, const char *cmd)
 {
-	const char *paths = strstr(cmd, " . ");
+	char *copy = xstrdup(cmd), *word, *save = NULL, *paths;
+	size_t o = 0, n;
+	int dot = 0;
 
-	c->rec->rsync = strstr(cmd, " --sender ") != NULL ? 2 : 1;
-	c->rec->rsync_paths = xstrdup(paths != NULL ? paths + 3 : cmd);
+	/* the words and a space each fit where the command did */
+	paths = xcalloc(1, strlen(cmd) + 1);
+	c->rec->rsync = 1;
+	for (word = strtok_r(copy, " ", &save); word != NULL;
+	    word = strtok_r(NULL, " ", &save)) {
+		if (strcmp(word, "--sender") == 0)
+			c->rec->rsync = 2;
+		else if (strcmp(word, ".") == 0 && !dot)
+			dot = 1;
+		else if (dot && word[0] != '-') {
+			if (o > 0)
+				paths[o++] = ' ';
+			n = strlen(word);
+			memcpy(paths + o, word, n);
+			o += n;
+		}
+	}
+	free(copy);
+	c->rec->rsync_paths = paths;
 }
 
 static void

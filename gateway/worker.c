@@ -244,6 +244,13 @@ worker_wait(struct worker *w, uint32_t want, void *ans, size_t size,
 			*fd = pfd;
 		else if (pfd != -1)
 			close(pfd);
+		/*
+		 * What came with the answer in the same read (a stop, a
+		 * kill) is in our buffer, not the socket: no read event
+		 * would fire for it, so the loop is told to look.
+		 */
+		if (msg_buffered(w->master))
+			event_active(w->master_ev, EV_READ, 0);
 		return JG_OK;
 	}
 }

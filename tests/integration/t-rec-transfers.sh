@@ -140,6 +140,12 @@ is "rsync up: one row, its path, its bytes" "$(rrow "$S8")" "rsync-upload $D/rs/
 is "rsync down: the same with --sender" "$(rrow "$S9")" "rsync-download $D/rs/ true null true"
 check "rsync is audited" sh -c "\"$JG\" audit --json | jq -e 'any(.[]; .action == \"file.rsync-download\" and (.detail | startswith(\"session=$S9 path=$D/rs/ bytes=\")))' >/dev/null"
 check_out "its recording verifies" "^session $S9: intact" "$JG" verify "$S9"
+# A server command made by hand: rsync takes --sender after "." too.
+timeout 30 ssh "${SSHO[@]/-P/-p}" alice@t1@127.0.0.1 "rsync --server -logDtpr . $D/rs/ --sender" </dev/null >/dev/null 2>&1
+S10=$("$JG" sessions --json | jq -r 'max_by(.id).id')
+wait_for 5 sh -c "\"$JG\" transfers $S10 --json | jq -e 'length == 1' >/dev/null"
+is "--sender anywhere is a download; its paths are the words after '.' that are no option" \
+	"$("$JG" transfers "$S10" --json | jq -r '.[] | "\(.op) \(.path) \(.ok)"')" "rsync-download $D/rs/ false"
 
 # By default a transfer's bytes are not in its recording;
 # RecordTransferContents yes keeps them.
