@@ -1,8 +1,10 @@
-/* fuzz-seeds.c: the seeds of the fuzz harnesses whose inputs are made by encoders (proto, msg, witness), written with those very encoders. */
+/* fuzz-seeds.c: the seeds of the fuzz harnesses whose inputs are made by encoders (proto, msg, witness, agent, keycred), written with those very encoders. */
 
 /*
- * Usage: fuzz-seeds DIR writes DIR/proto/, DIR/msg/ and DIR/witness/;
- * `scripts/fuzz --seeds` runs it on tests/fuzz/corpus/. Each seed is an
+ * Usage: fuzz-seeds DIR [KEY...] writes DIR/proto/, DIR/msg/,
+ * DIR/witness/, DIR/agent/ and, for each private key file KEY made by
+ * ssh-keygen (with KEY.pub beside it), DIR/keycred/. `scripts/fuzz
+ * --seeds` runs it on tests/fuzz/corpus/ with fresh keys. Each seed is an
  * input as its harness reads it (the layouts are in the harnesses' top
  * comments), made by the encoders the real senders use; those of proto
  * and witness are decoded again here, so a fuzzer starts from every
@@ -24,6 +26,7 @@
 
 #include "jumpgate.h"
 #include "proto.h"
+#include "agent-key.h"
 
 /* In fuzz-proto.c's order: byte 0 of its input picks one. */
 static const struct proto_link *const links[] = {
@@ -31,10 +34,6 @@ static const struct proto_link *const links[] = {
 };
 
 static const char *outdir;
-
-/* The key an IDENTITIES_ANSWER seed lists (a throwaway one). */
-#define SEED_PUB "ssh-ed25519 " \
-	"AAAAC3NzaC1lZDI1NTE5AAAAIM0vEJz4UT/CvQ6dLftrx/RV1qhNnpUICVpuLNgAbogJ"
 
 static void die(const char *) __attribute__((noreturn));
 
@@ -161,10 +160,10 @@ seeds_proto(void)
 				memset(&id, 0, sizeof(id));
 				id.nkeys = 1;
 				id.blob.p = blob;
-				id.blob.len = pub_blob(SEED_PUB, blob,
+				id.blob.len = pub_blob(FUZZ_AGENT_PUB, blob,
 				    sizeof(blob));
-				snprintf(id.comment, sizeof(id.comment),
-				    "web1");
+				snprintf(id.comment, sizeof(id.comment), "%s",
+				    FUZZ_AGENT_TARGET);
 				if (agent_identity_frame(b, &id) != JG_OK ||
 				    buf_consume(b, 5) != JG_OK)
 					die(name);
@@ -326,11 +325,233 @@ seeds_witness(void)
 	seed("witness", "spaces", line, strlen(line));
 }
 
+/*
+ * The data of a public-key login for the agent key (RFC 4252 §7), with a
+ * session id of sidlen bytes (32 for curve25519-sha256; 1 to 64 taken).
+ */
+static void
+userauth(struct buf *d, const unsigned char *blob, size_t bloblen,
+    size_t sidlen)
+{
+	unsigned char sid[64];
+
+	memset(sid, 0x11, sizeof(sid));
+	buf_reset(d);
+	if (sidlen > sizeof(sid) || buf_put_string(d, sid, sidlen) != JG_OK ||
+	    buf_put_u8(d, 50) != JG_OK ||
+	    buf_put_cstring(d, "jgtarget") != JG_OK ||
+	    buf_put_cstring(d, "ssh-connection") != JG_OK ||
+	    buf_put_cstring(d, "publickey") != JG_OK ||
+	    buf_put_u8(d, 1) != JG_OK ||
+	    buf_put_cstring(d, "ssh-ed25519") != JG_OK ||
+	    buf_put_string(d, blob, bloblen) != JG_OK)
+		die("userauth data");
+}
+
+static void
+agent_req(struct buf *b, uint8_t type, const void *msg, size_t size)
+{
+	if (agent_frame(b, type, msg, size) != JG_OK)
+		die("an agent request");
+}
+
+/* A record; with body NULL only its head (the body follows, or not). */
+static void
+record(struct buf *b, uint8_t type, const void *body, size_t len)
+{
+	if (buf_put_u8(b, type) != JG_OK ||
+	    buf_put_u8(b, (uint8_t)(len >> 8)) != JG_OK ||
+	    buf_put_u8(b, (uint8_t)len) != JG_OK ||
+	    (body != NULL && buf_put(b, body, len) != JG_OK))
+		die("a record");
+}
+
+static void
+agent_reckey(struct buf *b, uint64_t session)
+{
+	struct a_reckey_request rq = { session };
+
+	agent_req(b, AGENT_JG_RECKEY_REQUEST, &rq, sizeof(rq));
+}
+
+/*
+ * agent: byte 0 the registration (bit 0 a password target, bit 1 the
+ * vault sealed) and the form (bit 2: records), then what the worker
+ * writes.
+ */
+static void
+seeds_agent(void)
+{
+	static const unsigned char hello[] = "not a login";
+	unsigned char blob[128], mode;
+	struct a_sign_request sr;
+	struct buf *b = buf_new(MSG_MAX), *d = buf_new(MSG_MAX);
+	size_t bloblen = pub_blob(FUZZ_AGENT_PUB, blob, sizeof(blob));
+	int i;
+
+	userauth(d, blob, bloblen, 32);
+	memset(&sr, 0, sizeof(sr));
+	sr.blob.p = blob;
+	sr.blob.len = bloblen;
+	sr.data.p = buf_ptr(d);
+	sr.data.len = buf_len(d);
+
+	/* What libssh's agent client asks: the key, then one signature. */
+	mode = 0;
+	agent_req(b, AGENT_REQUEST_IDENTITIES, NULL, 0);
+	agent_req(b, AGENT_SIGN_REQUEST, &sr, sizeof(sr));
+	seed_buf("agent", "key-login", &mode, 1, b);
+
+	/* Then recording keys for two sessions. */
+	agent_reckey(b, 1);
+	agent_reckey(b, 2);
+	seed_buf("agent", "key-sessions", &mode, 1, b);
+
+	/* What the keeper refuses a key target. */
+	buf_reset(b);
+	agent_req(b, AGENT_SIGN_REQUEST, &sr, sizeof(sr));
+	agent_req(b, AGENT_SIGN_REQUEST, &sr, sizeof(sr));
+	agent_req(b, AGENT_JG_PASSWORD_REQUEST, NULL, 0);
+	agent_reckey(b, 0);
+	if (buf_put_u32(b, 1) != JG_OK || buf_put_u8(b, 99) != JG_OK)
+		die("an unknown request");
+	seed_buf("agent", "key-refused", &mode, 1, b);
+
+	/* A signature asked for something that is not a login. */
+	buf_reset(b);
+	sr.data.p = hello;
+	sr.data.len = sizeof(hello) - 1;
+	agent_req(b, AGENT_SIGN_REQUEST, &sr, sizeof(sr));
+	seed_buf("agent", "key-not-login", &mode, 1, b);
+
+	/* A password target: no key, the password once, a recording key. */
+	mode = 1;
+	buf_reset(b);
+	agent_req(b, AGENT_REQUEST_IDENTITIES, NULL, 0);
+	agent_req(b, AGENT_JG_PASSWORD_REQUEST, NULL, 0);
+	agent_req(b, AGENT_JG_PASSWORD_REQUEST, NULL, 0);
+	agent_reckey(b, 7);
+	seed_buf("agent", "password", &mode, 1, b);
+
+	/* The same while the vault is sealed: no recording key. */
+	mode = 3;
+	seed_buf("agent", "password-sealed", &mode, 1, b);
+
+	/* A request cut short: the worker closes in the middle of it. */
+	mode = 0;
+	buf_reset(b);
+	agent_req(b, AGENT_REQUEST_IDENTITIES, NULL, 0);
+	sr.data.p = buf_ptr(d);
+	sr.data.len = buf_len(d);
+	agent_req(b, AGENT_SIGN_REQUEST, &sr, sizeof(sr));
+	buf_unreserve(b, 20);
+	seed_buf("agent", "key-cut", &mode, 1, b);
+
+	/* Records the harness frames (bit 2): u8 type, u16 length, body. */
+	mode = 4;
+	buf_reset(b);
+	record(b, AGENT_REQUEST_IDENTITIES, "", 0);
+	record(b, AGENT_JG_RECKEY_REQUEST, "\0\0\0\0\0\0\0\3", 8);
+	/* Last, with a length past the end: what is added goes to the data. */
+	record(b, AGENT_SIGN_REQUEST, NULL, 0xffff);
+	if (buf_put(b, buf_ptr(d), buf_len(d)) != JG_OK)
+		die("a record");
+	seed_buf("agent", "records-key-login", &mode, 1, b);
+	/* The shortest and the longest session ids the keeper signs for. */
+	for (i = 0; i < 2; i++) {
+		userauth(d, blob, bloblen, i == 0 ? 1 : 64);
+		buf_reset(b);
+		record(b, AGENT_SIGN_REQUEST, buf_ptr(d), buf_len(d));
+		seed_buf("agent", i == 0 ? "records-sid-1" : "records-sid-64",
+		    &mode, 1, b);
+	}
+	mode = 5;
+	buf_reset(b);
+	record(b, AGENT_REQUEST_IDENTITIES, "", 0);
+	record(b, AGENT_JG_PASSWORD_REQUEST, "", 0);
+	record(b, AGENT_JG_RECKEY_REQUEST, "\0\0\0\0\0\0\0\4", 8);
+	seed_buf("agent", "records-password", &mode, 1, b);
+	buf_free(b);
+	buf_free(d);
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *d;
+	long n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 || (d = malloc((size_t)n + 1)) ==
+	    NULL || fread(d, 1, (size_t)n, f) != (size_t)n)
+		die(path);
+	fclose(f);
+	d[n] = '\0';
+	*len = (size_t)n;
+	return d;
+}
+
+/*
+ * keycred: byte 0 the form (0 as stored; 1 armoured text and 2 binary,
+ * each after the 32-byte public key expected). Only Ed25519 keys are
+ * taken: other types are seeds of the stored form alone, refused.
+ */
+static void
+seeds_keycred(const char *key)
+{
+	static const char begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
+	static const char end[] = "-----END OPENSSH PRIVATE KEY-----";
+	unsigned char blob[1024], *bin, *d;
+	const char *base = strrchr(key, '/'), *b64, *e;
+	char path[4096], name[256], *text, *pub;
+	size_t len, publen, bloblen, binlen;
+
+	base = base != NULL ? base + 1 : key;
+	text = slurp(key, &len);
+	snprintf(path, sizeof(path), "%s.pub", key);
+	pub = slurp(path, &publen);
+	if ((d = malloc(len + 64)) == NULL)
+		die("out of memory");
+	d[0] = 0;
+	memcpy(d + 1, text, len);
+	snprintf(name, sizeof(name), "%s-stored", base);
+	seed("keycred", name, d, len + 1);
+	if (strncmp(pub, "ssh-ed25519 ", 12) == 0) {
+		bloblen = pub_blob(pub, blob, sizeof(blob));
+		d[0] = 1;
+		memcpy(d + 1, blob + bloblen - 32, 32);
+		memcpy(d + 33, text, len);
+		snprintf(name, sizeof(name), "%s-text", base);
+		seed("keycred", name, d, len + 33);
+
+		if ((b64 = strstr(text, begin)) == NULL ||
+		    (e = strstr(b64, end)) == NULL ||
+		    (bin = malloc(len)) == NULL)
+			die(key);
+		b64 += strlen(begin);
+		if (sodium_base642bin(bin, len, b64, (size_t)(e - b64),
+		    "\r\n", &binlen, NULL,
+		    sodium_base64_VARIANT_ORIGINAL) != 0)
+			die(key);
+		d[0] = 2;
+		memcpy(d + 33, bin, binlen);
+		snprintf(name, sizeof(name), "%s-binary", base);
+		seed("keycred", name, d, binlen + 33);
+		free(bin);
+	}
+	free(d);
+	free(text);
+	free(pub);
+}
+
 int
 main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: fuzz-seeds DIR\n");
+	int i;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: fuzz-seeds DIR [KEY...]\n");
 		return 2;
 	}
 	if (vault_init() != JG_OK)
@@ -339,5 +560,8 @@ main(int argc, char **argv)
 	seeds_proto();
 	seeds_msg();
 	seeds_witness();
+	seeds_agent();
+	for (i = 2; i < argc; i++)
+		seeds_keycred(argv[i]);
 	return 0;
 }

@@ -12,6 +12,11 @@ check "the harnesses build with clang, libFuzzer, ASan and UBSan" "$FUZZ" --buil
 	bail "the fuzz build failed: $(tail -n 5 "$JG_FUZZ_DIR/make.log" 2>/dev/null)"
 names=$("$FUZZ" --list)
 [ "$(grep -c . <<<"$names")" -ge 10 ] || bail "scripts/fuzz --list: $names"
+# Every harness in tests/fuzz/ is run (fuzz-seeds.c writes seeds, no harness).
+srcs=$(cd "$JG_SRCDIR/tests/fuzz" && ls fuzz-*.c | sed 's/^fuzz-//; s/\.c$//' |
+	grep -vx seeds | sort)
+is "every harness of tests/fuzz/ is in scripts/fuzz --list" \
+	"$(sort <<<"$names" | tr '\n' ' ')" "$(tr '\n' ' ' <<<"$srcs")"
 for n in $names; do
 	out=$("$FUZZ" "$n" "$secs" 2>&1)
 	rc=$?
