@@ -91,6 +91,17 @@ grant_session() {
 	gid=$(last_id)
 }
 
+# grant_ended WHICH OUT HI [WHAT]: that session ended with its grant, 22 to
+# HI s after the approval, and says why.
+grant_ended() {
+	local d
+	d=$(awk -v a="$t_grant" -v b="$(cat "$T/$2.end" 2>/dev/null || echo 0)" 'BEGIN { printf "%.1f", b - a }')
+	diag "$1: grant session: $(tail -n 1 "$T/$2.out"); $(tr '\n' ' ' <"$T/$2.err")"
+	check "$1: the grant's session ends with the grant, 25 s after the approval${4:-} ($d s)" \
+		between "$d" 22 "$3"
+	is "$1: its end reason is the grant's end" "$(row "$gid" end_reason)" "grant expired"
+}
+
 # ------------------------------------------------ forward: +1 h at JUMP_AT
 jgd_shifted -3600 12
 id0=$(last_id)
@@ -122,11 +133,7 @@ check "forward: it is closed by idleness 4 s after its last data ($d s after its
 iid=$(last_id)
 is "forward: its end reason is the idle timeout" "$(row "$iid" end_reason)" "idle timeout"
 wait "$gpid"
-d=$(awk -v a="$t_grant" -v b="$(cat "$T/g.end")" 'BEGIN { printf "%.1f", b - a }')
-diag "forward: grant session: $(tail -n 1 "$T/g.out"); $(tr '\n' ' ' <"$T/g.err")"
-check "forward: the grant's session ends with the grant, 25 s after the approval ($d s)" \
-	between "$d" 22 29
-is "forward: its end reason is the grant's end" "$(row "$gid" end_reason)" "grant expired"
+grant_ended forward g 29
 # The clocks really were an hour behind before the jump: the master's (the
 # row's start) and the worker's (the recording's start).
 st=$(epoch "$(row "$gid" started)")
@@ -166,11 +173,7 @@ check "backward: the worker's clock was an hour ahead ($off s)" between "$off" 3
 kill "$ipid" 2>/dev/null
 wait_for 50 test -s "$T/bg.end"
 check "backward: the grant's session has ended" test -s "$T/bg.end"
-d=$(awk -v a="$t_grant" -v b="$(cat "$T/bg.end" 2>/dev/null || echo 0)" 'BEGIN { printf "%.1f", b - a }')
-diag "backward: grant session: $(tail -n 1 "$T/bg.out"); $(tr '\n' ' ' <"$T/bg.err")"
-check "backward: the grant's session ends with the grant, 25 s after the approval, not later by the jump ($d s)" \
-	between "$d" 22 32
-is "backward: its end reason is the grant's end" "$(row "$gid" end_reason)" "grant expired"
+grant_ended backward bg 32 ", not later by the jump"
 st=$(epoch "$(row "$gid" started)")
 off=$(awk -v s="$st" -v t="$t_grant" 'BEGIN { printf "%d", s - t }')
 check "backward: the master's clock was an hour ahead at its start ($off s)" between "$off" 3540 3660
