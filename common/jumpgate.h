@@ -799,36 +799,6 @@ void rec_cmdline_masked(struct rec_cmdline *);
 void rec_cmdline_output(struct rec_cmdline *, const void *, size_t);
 void rec_cmdline_free(struct rec_cmdline *);
 
-/* sftp.c (recorder/): file operations in an SFTP stream, for the audit */
-enum rec_sftp_kind { SFTP_EV_UPLOAD = 1, SFTP_EV_DOWNLOAD, SFTP_EV_REMOVE,
-	SFTP_EV_RENAME, SFTP_EV_MKDIR, SFTP_EV_RMDIR, SFTP_EV_SETSTAT,
-	SFTP_EV_RSYNC_UP, SFTP_EV_RSYNC_DOWN };	/* rsync: gateway/record.c */
-struct rec_sftp_event {
-	int kind;			/* enum rec_sftp_kind */
-	const char *path;		/* valid during the callback */
-	const char *path2;		/* RENAME: the new name; else "" */
-	uint64_t bytes;			/* UPLOAD, DOWNLOAD: bytes moved */
-	int whole;			/* sha256 covers the whole file */
-	unsigned char sha256[32];	/* valid when whole */
-	int ok;				/* the server answered SSH_FX_OK */
-};
-struct rec_sftp;
-struct rec_sftp *rec_sftp_new(void (*emit)(void *arg,
-	    const struct rec_sftp_event *), void *arg);
-int rec_sftp_client(struct rec_sftp *, const void *, size_t);
-int rec_sftp_server(struct rec_sftp *, const void *, size_t);
-void rec_sftp_end(struct rec_sftp *);
-void rec_sftp_free(struct rec_sftp *);
-const char *rec_sftp_op_name(int kind);	/* "upload"...; NULL unknown */
-
-/* scp.c (recorder/): the files in scp's legacy protocol stream */
-struct rec_scp;
-struct rec_scp *rec_scp_new(int upload, const char *path, int into,
-	    void (*emit)(void *, const struct rec_sftp_event *), void *);
-int rec_scp_source(struct rec_scp *, const void *, size_t);
-void rec_scp_end(struct rec_scp *);
-void rec_scp_free(struct rec_scp *);
-
 /* vault.c (vault/) */
 #define VAULT_KEY_LEN 32
 #define VAULT_SALT_LEN 16

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "master.h"
+#include "transfer.h"
 
 /*
  * A command line for the index (store-command.c). Queued and written

@@ -26,6 +26,7 @@
 
 #include <sodium.h>
 
+#include "transfer.h"
 #include "worker.h"
 
 /* c->rec: what recording keeps per channel. */
@@ -50,7 +51,6 @@ struct chan_rec {
 
 static int record_echo_emit(void *, int, const void *, size_t);
 static void record_write(struct chan *, int, const void *, size_t);
-static void record_rsync_start(struct chan *, const char *);
 
 /*
  * A file operation (recorder/sftp.c): a REC_FILE event in the recording,
@@ -99,42 +99,18 @@ record_transfer(void *arg, const struct rec_sftp_event *ev)
 	free(wt);
 }
 
-/*
- * scp -t PATH / scp -f PATH (record_is_transfer let no shell character
- * through): which way the files go, where, and whether PATH is a
- * directory they go under (-r, -d).
- */
+/* scp -t PATH / scp -f PATH: its files are followed (recorder/scp.c). */
 static void
 record_scp_start(struct chan *c, const char *cmd)
 {
-	char *copy = xstrdup(cmd), *w, *save = NULL, *path = NULL;
-	int upload = -1, into = 0, opts = 1, npaths = 0;
+	int upload, into;
+	char *path;
 
-	for (w = strtok_r(copy, " ", &save); w != NULL;
-	    w = strtok_r(NULL, " ", &save)) {
-		if (path == NULL && opts && w[0] == '-') {
-			if (strcmp(w, "--") == 0)
-				opts = 0;
-			if (strchr(w, 't') != NULL)
-				upload = 1;
-			if (strchr(w, 'f') != NULL)
-				upload = 0;
-			if (strchr(w, 'r') != NULL || strchr(w, 'd') != NULL)
-				into = 1;
-		} else if (strcmp(w, "scp") != 0 && npaths++ == 0)
-			path = w;
-	}
-	/* scp -f a b: files from several places; each by its own name */
-	if (npaths > 1) {
-		path = "";
-		into = 1;
-	}
-	if (upload != -1 && path != NULL) {
-		c->rec->scp = rec_scp_new(upload, path, into, record_transfer,
-		    c);
-		c->rec->scp_upload = upload;
-	}
-	free(copy);
+	if (rec_scp_command(cmd, &upload, &into, &path) != JG_OK)
+		return;
+	c->rec->scp = rec_scp_new(upload, path, into, record_transfer, c);
+	c->rec->scp_upload = upload;
+	free(path);
 }
 
 /* The stream broke its protocol: the session ends, said so. */
@@ -341,7 +317,8 @@ record_start(struct chan *c, const struct chreq *main, int fd)
 		record_scp_start(c, main->value);
 	else if (c->rec->transfer && main->kind == REQ_EXEC &&
 	    strncmp(main->value, "rsync ", 6) == 0)
-		record_rsync_start(c, main->value);
+		c->rec->rsync = rec_rsync_command(main->value,
+		    &c->rec->rsync_paths);
 	/* An exec session's command is its first (and often only) one. */
 	if (main->kind == REQ_EXEC && main->value != NULL &&
 	    main->value[0] != '\0')
@@ -492,40 +469,6 @@ record_flush_all(struct worker *w)
  * server command ("rsync --server [--sender] FLAGS . PATH...") with the
  * bytes that went its way, the protocol's own included, and no hash.
  */
-/*
- * The command is split on spaces as the target's shell will split it
- * (record_is_transfer let no quote or backslash through): --sender
- * anywhere makes it a download, and its paths are the words after "."
- * that are no option.
- */
-static void
-record_rsync_start(struct chan *c, const char *cmd)
-{
-	char *copy = xstrdup(cmd), *word, *save = NULL, *paths;
-	size_t o = 0, n;
-	int dot = 0;
-
-	/* the words and a space each fit where the command did */
-	paths = xcalloc(1, strlen(cmd) + 1);
-	c->rec->rsync = 1;
-	for (word = strtok_r(copy, " ", &save); word != NULL;
-	    word = strtok_r(NULL, " ", &save)) {
-		if (strcmp(word, "--sender") == 0)
-			c->rec->rsync = 2;
-		else if (strcmp(word, ".") == 0 && !dot)
-			dot = 1;
-		else if (dot && word[0] != '-') {
-			if (o > 0)
-				paths[o++] = ' ';
-			n = strlen(word);
-			memcpy(paths + o, word, n);
-			o += n;
-		}
-	}
-	free(copy);
-	c->rec->rsync_paths = paths;
-}
-
 static void
 record_rsync(struct chan *c, int exit_status)
 {

@@ -26,7 +26,7 @@
 
 #include <sodium.h>
 
-#include "jumpgate.h"
+#include "transfer.h"
 
 #define SCP_LINE_MAX (JG_FILE_PATH_MAX + 64)
 #define SCP_DEPTH_MAX 64

@@ -44,7 +44,7 @@
 
 #include <sodium.h>
 
-#include "jumpgate.h"
+#include "transfer.h"
 
 #define SFTP_PACKET_MAX (256 * 1024 + 1024)	/* a packet's length */
 #define SFTP_KEEP (64 * 1024)		/* gathering room kept for the next */

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jumpgate.h"
+#include "transfer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -1,16 +1,17 @@
-/* test-scp.c: the files followed in scp's legacy protocol stream (recorder/scp.c): paths, sizes, hashes, bounds. */
+/* test-scp.c: the files followed in scp's legacy protocol stream (recorder/scp.c): paths, sizes, hashes, bounds; and what scp and rsync server commands say they move (recorder/xfer-cmd.c). */
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "jumpgate.h"
+#include "transfer.h"
 
 struct got {
 	int kind[8];
@@ -175,6 +176,55 @@ test_malformed(void **state)
 	rec_scp_free(s);
 }
 
+/* The server commands: which way, and where (recorder/xfer-cmd.c). */
+static void
+test_commands(void **state)
+{
+	char *path;
+	int upload, into;
+
+	(void)state;
+	assert_int_equal(rec_scp_command("scp -t /srv/in/", &upload, &into,
+	    &path), JG_OK);
+	assert_int_equal(upload, 1);
+	assert_int_equal(into, 0);
+	assert_string_equal(path, "/srv/in/");
+	free(path);
+	assert_int_equal(rec_scp_command("scp -r -t -- -odd", &upload, &into,
+	    &path), JG_OK);
+	assert_int_equal(upload, 1);
+	assert_int_equal(into, 1);
+	assert_string_equal(path, "-odd");
+	free(path);
+	assert_int_equal(rec_scp_command("scp -f a b", &upload, &into, &path),
+	    JG_OK);
+	assert_int_equal(upload, 0);
+	assert_int_equal(into, 1);
+	assert_string_equal(path, "");		/* each file by its name */
+	free(path);
+	assert_int_equal(rec_scp_command("scp /x", &upload, &into, &path),
+	    JG_EINVAL);
+	assert_null(path);
+	assert_int_equal(rec_scp_command("scp -t", &upload, &into, &path),
+	    JG_EINVAL);
+
+	assert_int_equal(rec_rsync_command("rsync --server -logDtpr . /srv/a/",
+	    &path), 1);
+	assert_string_equal(path, "/srv/a/");
+	free(path);
+	assert_int_equal(rec_rsync_command("rsync --server --sender -logDtpr "
+	    ". a b", &path), 2);
+	assert_string_equal(path, "a b");
+	free(path);
+	assert_int_equal(rec_rsync_command("rsync --server -logDtpr . /etc/x "
+	    "--sender", &path), 2);		/* options after "." count */
+	assert_string_equal(path, "/etc/x");
+	free(path);
+	assert_int_equal(rec_rsync_command("rsync --server -e.iLs", &path), 1);
+	assert_string_equal(path, "");
+	free(path);
+}
+
 int
 main(void)
 {
@@ -183,6 +233,7 @@ main(void)
 		cmocka_unit_test(test_download_tree),
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_commands),
 	};
 
 	if (sodium_init() < 0)

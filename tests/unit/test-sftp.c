@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "jumpgate.h"
+#include "transfer.h"
 
 #define SEEN_MAX 256
 
